@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// The one entry point behind the root package.json scripts, so that `npm test`, `npm run demo`
+// (and the same through pnpm) work on a fresh machine with only Node 20 and npm:
+//   1. installs the workspace with the pinned pnpm from the lockfile when node_modules is missing
+//      or older than the lockfile (corepack is not used: it fails signature checks on some mirrors);
+//   2. makes sure a Redis answers at REDIS_URL (default redis://127.0.0.1:6379); if none does, it
+//      starts `redis-server` from PATH on a free port for the length of the command, or says how to
+//      get one;
+//   3. runs the command: test | sim | wabulk | demo | bench | setup.
+// Plain Node, no dependencies: it runs before anything is installed.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PNPM = 'pnpm@12.4.2';
+const [command = 'help', ...args] = process.argv.slice(2);
+
+const say = (msg) => process.stderr.write(`[wabulk] ${msg}\n`);
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function pnpmCommand() {
+  const local = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  if (local.status === 0 && local.stdout.trim() === PNPM.split('@')[1]) return ['pnpm', []];
+  return ['npx', ['--yes', PNPM]];
+}
+
+function ensureInstalled() {
+  // After a successful install we stamp node_modules with the lockfile's hash: same hash, nothing to do.
+  const stamp = join(root, 'node_modules', '.wabulk-lock-hash');
+  const hash = createHash('sha256').update(readFileSync(join(root, 'pnpm-lock.yaml'))).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  const [cmd, pre] = pnpmCommand();
+  say(`installing dependencies from the lockfile with ${PNPM}…`);
+  const status = run(cmd, [...pre, 'install', '--frozen-lockfile']);
+  if (status !== 0) {
+    say(`install failed (exit ${status}). Try: npm i -g ${PNPM} && pnpm install --frozen-lockfile`);
+    process.exit(status);
+  }
+  writeFileSync(stamp, hash);
+}
+
+function redisReachable(url) {
+  const u = new URL(url);
+  return new Promise((done) => {
+    const socket = connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) });
+    let buf = '';
+    const finish = (ok) => { socket.destroy(); done(ok); };
+    socket.setTimeout(1000, () => finish(false));
+    socket.on('error', () => finish(false));
+    socket.on('connect', () => {
+      const auth = u.password ? `AUTH ${decodeURIComponent(u.username || 'default')} ${decodeURIComponent(u.password)}\r\n` : '';
+      socket.write(`${auth}PING\r\n`);
+    });
+    socket.on('data', (d) => { buf += d.toString(); if (buf.includes('PONG')) finish(true); else if (buf.includes('-')) finish(false); });
+  });
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => done(port)); });
+  });
+}
+
+/** Returns a cleanup function; sets process.env.REDIS_URL for the children. */
+async function ensureRedis() {
+  const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  if (await redisReachable(url)) { process.env.REDIS_URL = url; return () => {}; }
+  const which = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (which.status !== 0) {
+    say(`no Redis answers at ${url} and redis-server is not on PATH.`);
+    say('Install one (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis),');
+    say('or point REDIS_URL at a running Redis 6.2+ and run the command again.');
+    process.exit(1);
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'wabulk-redis-'));
+  say(`no Redis at ${url}: starting redis-server on 127.0.0.1:${port} for this command`);
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const redisUrl = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100 && !(await redisReachable(redisUrl)); i++) await new Promise((r) => setTimeout(r, 50));
+  process.env.REDIS_URL = redisUrl;
+  return () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); };
+}
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+// Run TypeScript from source: tsx strips types, the export condition picks each package's src/.
+const tsNode = (entry, argv) => [process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', join(root, entry), ...argv]];
+
+function spawnForward(cmd, argv) {
+  return new Promise((done) => {
+    const child = spawn(cmd, argv, { cwd: root, stdio: 'inherit', env: process.env });
+    const forward = (sig) => () => child.kill(sig);
+    process.on('SIGINT', forward('SIGINT'));
+    process.on('SIGTERM', forward('SIGTERM'));
+    child.on('exit', (code, signal) => done(code ?? (signal ? 128 + 1 : 1)));
+  });
+}
+
+async function main() {
+  if (command === 'help' || command === '--help') {
+    console.log('usage: node infra/scripts/bootstrap.mjs setup|test|sim|wabulk|demo|bench [args…]');
+    return 0;
+  }
+  ensureInstalled();
+  if (command === 'setup') return 0;
+  if (command === 'sim') return spawnForward(...tsNode('apps/kaleyra-sim/src/main.ts', args));
+  if (command === 'wabulk') return spawnForward(...tsNode('apps/cli/src/main.ts', args));
+  const stopRedis = await ensureRedis();
+  try {
+    if (command === 'test') {
+      const tc = run(bin('turbo'), ['run', 'typecheck', '--output-logs=errors-only']);
+      if (tc !== 0) return tc;
+      return await spawnForward(bin('jest'), ['-c', 'test/jest.config.mjs', '--runInBand', ...args]);
+    }
+    if (command === 'demo') return await spawnForward(...tsNode('apps/cli/src/main.ts', ['demo', ...args]));
+    if (command === 'bench') return await spawnForward(...tsNode('test/bench/main.ts', args));
+    say(`unknown command: ${command}`);
+    return 2;
+  } finally {
+    stopRedis();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,1 @@
+export { limiter } from './smoke.js';

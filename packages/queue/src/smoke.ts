@@ -1,0 +1,2 @@
+import pLimit from 'p-limit';
+export const limiter = () => pLimit(2);

@@ -1,0 +1,38 @@
+// One jest configuration for the whole workspace. Tests run TypeScript straight from source:
+// @swc/jest strips types (type-checking is `pnpm typecheck`, tsc), and the "@wabulk/source" export
+// condition makes `@wabulk/*` imports resolve to each package's src/index.ts, so no build is needed.
+import { fileURLToPath } from 'node:url';
+
+const rootDir = fileURLToPath(new URL('..', import.meta.url));
+
+const shared = {
+  rootDir,
+  testEnvironment: 'node',
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testEnvironmentOptions: { customExportConditions: ['@wabulk/source', 'node', 'require', 'default'] },
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+    ],
+  },
+  // p-limit and its dependency ship ESM only: transform them like our own source.
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(p-limit|yocto-queue)[@/])'],
+};
+
+export default {
+  rootDir,
+  testTimeout: 60_000,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/*/src/**/*.test.ts', '<rootDir>/packages/*/src/**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  ],
+};
