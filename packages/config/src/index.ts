@@ -1,1 +1,12 @@
-export {};
+export {
+  accountSchema,
+  baseEnvSchema,
+  workerEnvSchema,
+  parseEnv,
+  formatIssues,
+  ConfigError,
+  type AccountConfig,
+  type BaseEnv,
+  type WorkerEnv,
+} from './env.js';
+export { loadAccounts } from './accounts.js';

@@ -1,1 +1,14 @@
-export { limiter } from './smoke.js';
+export { createQueueContext, type QueueContext } from './context.js';
+export { createRedis, waitForReady } from './redis.js';
+export { Producer, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
+export { Ledger, type CampaignCounts, type LedgerEntry, type LedgerRow, type RecipientStatus, type RedisClient } from './ledger.js';
+export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
+export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
+export { getCampaignStatus, type CampaignStatus } from './campaign-status.js';
+export { exportCampaign, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
+export { readCsvRecipients, readNdjsonRecipients, SourceError } from './campaign-source.js';
+export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
+export { ValidationError, codePoints, type EnqueueTextInput } from './validation.js';
+export { BACKOFF_TYPE, JOB_OPTIONS, sendJobSchema, type SendJobData } from './job.js';
+export { accountKeys, assertAccountId, assertCampaignId, campaignKeys, DEFAULT_BASE, InvalidIdError, jobIdFor, queueName, queuePrefix } from './keys.js';
+export { QueueRegistry } from './queue-registry.js';

@@ -1,0 +1,59 @@
+import { ConfigError, loadAccounts, parseEnv, workerEnvSchema } from './index.js';
+
+describe('workerEnvSchema', () => {
+  test('defaults follow the operator contract', () => {
+    const env = parseEnv(workerEnvSchema, {});
+    expect(env.WABULK_RATE_PER_SECOND).toBe(80);
+    expect(env.WABULK_RETRY_DELAYS_MS).toEqual([300_000, 600_000, 900_000]);
+    expect(env.WABULK_ACCOUNT).toBe('default');
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  test('coerces numbers and parses retry delays', () => {
+    const env = parseEnv(workerEnvSchema, { WORKER_CONCURRENCY: '20', WABULK_RETRY_DELAYS_MS: '5, 10,15' });
+    expect(env.WORKER_CONCURRENCY).toBe(20);
+    expect(env.WABULK_RETRY_DELAYS_MS).toEqual([5, 10, 15]);
+  });
+
+  test('a bad value names the variable and the rule, not the value', () => {
+    expect(() => parseEnv(workerEnvSchema, { WABULK_RETRY_DELAYS_MS: 'soon', WORKER_CONCURRENCY: '0' })).toThrow(
+      /WORKER_CONCURRENCY: .*>=1.*WABULK_RETRY_DELAYS_MS: must be a comma-separated list of milliseconds/s,
+    );
+  });
+});
+
+describe('loadAccounts', () => {
+  const base = parseEnv(workerEnvSchema, {});
+
+  test('one account from KALEYRA_*', () => {
+    const accounts = loadAccounts({ ...base, KALEYRA_SID: 'S', KALEYRA_API_KEY: 'secret-key', KALEYRA_SENDER: '+919000000000', KALEYRA_POD: 'in' });
+    expect(accounts).toEqual([{ id: 'default', sid: 'S', apiKey: 'secret-key', sender: '+919000000000', pod: 'in' }]);
+  });
+
+  test('missing settings are all named, and no secret is echoed', () => {
+    let error: unknown;
+    try {
+      loadAccounts({ ...base, KALEYRA_API_KEY: 'secret-key' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toMatch(/KALEYRA_SID, KALEYRA_SENDER, KALEYRA_POD or KALEYRA_BASE_URL must be set/);
+    expect(String(error)).not.toContain('secret-key');
+  });
+
+  test('a bad sender names KALEYRA_SENDER', () => {
+    expect(() => loadAccounts({ ...base, KALEYRA_SID: 'S', KALEYRA_API_KEY: 'k', KALEYRA_SENDER: 'abc', KALEYRA_BASE_URL: 'http://127.0.0.1:1' })).toThrow(/KALEYRA_SENDER: must be the business number/);
+  });
+
+  test('accounts file: several accounts, each validated', () => {
+    const file = JSON.stringify([
+      { id: 'a', sid: 'S1', apiKey: 'k1', sender: '+919000000001', pod: 'in', ratePerSecond: 20 },
+      { id: 'b', sid: 'S2', apiKey: 'k2', sender: '+919000000002', baseUrl: 'http://127.0.0.1:8089' },
+    ]);
+    const accounts = loadAccounts({ ...base, WABULK_ACCOUNTS_FILE: 'accounts.json' }, () => file);
+    expect(accounts.map((a) => a.id)).toEqual(['a', 'b']);
+    expect(() => loadAccounts({ ...base, WABULK_ACCOUNTS_FILE: 'x' }, () => '[{"id":"a"}]')).toThrow(/accounts\.0\.sid/);
+    expect(() => loadAccounts({ ...base, WABULK_ACCOUNTS_FILE: 'x' }, () => 'not json')).toThrow(/cannot read a JSON array/);
+  });
+});

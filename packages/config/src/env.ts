@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** Every setting an app reads, with its rule. Parsed once in each app's main (libraries never read process.env). */
+const idRule = /^[A-Za-z0-9_-]{1,32}$/;
+
+const durationList = z
+  .string()
+  .trim()
+  .regex(/^\d+(\s*,\s*\d+)*$/, 'must be a comma-separated list of milliseconds, e.g. 300000,600000,900000')
+  .transform((s) => s.split(',').map((p) => Number(p.trim())));
+
+export const accountSchema = z
+  .object({
+    id: z.string().regex(idRule, 'must be 1-32 letters, digits, _ or -'),
+    sid: z.string().min(1, 'is required'),
+    apiKey: z.string().min(1, 'is required'),
+    sender: z.string().regex(/^\+?[1-9]\d{7,14}$/, 'must be the business number in E.164, e.g. +919000000000'),
+    pod: z.enum(['in', 'sg', 'eu', 'na']).optional(),
+    baseUrl: z.url({ message: 'must be a URL such as http://127.0.0.1:8089' }).optional(),
+    ratePerSecond: z.coerce.number().positive().optional(),
+  })
+  .refine((a) => a.pod !== undefined || a.baseUrl !== undefined, {
+    message: 'set pod (in|sg|eu|na) or baseUrl',
+    path: ['pod'],
+  });
+export type AccountConfig = z.infer<typeof accountSchema>;
+
+export const baseEnvSchema = z.object({
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WABULK_ACCOUNT: z.string().regex(idRule, 'must be 1-32 letters, digits, _ or -').default('default'),
+  WABULK_DEFAULT_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code such as IN')
+    .optional(),
+});
+
+export const workerEnvSchema = baseEnvSchema.extend({
+  KALEYRA_POD: z.enum(['in', 'sg', 'eu', 'na']).optional(),
+  KALEYRA_BASE_URL: z.url({ message: 'must be a URL such as http://127.0.0.1:8089' }).optional(),
+  KALEYRA_SID: z.string().optional(),
+  KALEYRA_API_KEY: z.string().optional(),
+  KALEYRA_SENDER: z.string().optional(),
+  WABULK_ACCOUNTS_FILE: z.string().optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  WABULK_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(80),
+  WABULK_RETRY_DELAYS_MS: durationList.default([300_000, 600_000, 900_000]),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+});
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+/** Thrown for a bad setting: the message names every bad variable and its rule, never a value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function formatIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => `${prefix}${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  // Empty strings mean "not set", as in shells and compose files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) throw new ConfigError(`invalid configuration: ${formatIssues(result.error)}`);
+  return result.data;
+}

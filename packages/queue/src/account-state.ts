@@ -1,0 +1,74 @@
+import { accountKeys, indexKeys } from './keys.js';
+import type { RedisClient } from './ledger.js';
+import type { QueueRegistry } from './queue-registry.js';
+
+/** Why an account stopped: Kaleyra's account-level codes, or an operator. */
+export type PauseReason = 'E110' | 'RBC001' | 'WA401' | 'WA-401' | 'WAV2101' | 'manual' | (string & {});
+
+export interface AccountState {
+  account: string;
+  paused: boolean;
+  pauseReason: PauseReason | null;
+  pauseMessage: string | null;
+  pausedAt: number | null;
+  resumedAt: number | null;
+  counts: Record<string, number>;
+}
+
+/**
+ * Records the pause unless an operator resumed the account after the request that reports it was
+ * started (an in-flight request that began before a top-up must not stop the account again).
+ * KEYS[1] = state hash; ARGV = reason, message, now, requestStartedAt. Returns 1 when it paused.
+ */
+const PAUSE = `
+local resumedAt = tonumber(redis.call('HGET', KEYS[1], 'resumedAt') or '0')
+if tonumber(ARGV[4]) < resumedAt then return 0 end
+if redis.call('HGET', KEYS[1], 'paused') ~= '1' then
+  redis.call('HSET', KEYS[1], 'paused', '1', 'reason', ARGV[1], 'message', ARGV[2], 'pausedAt', ARGV[3])
+end
+return 1
+`;
+
+/**
+ * Stops every worker on every host from taking the account's jobs (BullMQ's pause is global) and
+ * says why. Returns false when a resume that came after `requestStartedAt` makes the pause stale.
+ */
+export async function pauseAccount(
+  redis: RedisClient,
+  base: string,
+  queues: QueueRegistry,
+  account: string,
+  reason: PauseReason,
+  options: { message?: string; requestStartedAt?: number; now?: number } = {},
+): Promise<boolean> {
+  const now = options.now ?? Date.now();
+  const paused = await redis.eval(PAUSE, 1, accountKeys(base, account).state, reason, options.message ?? '', String(now), String(options.requestStartedAt ?? now));
+  if (paused !== 1) return false;
+  await redis.sadd(indexKeys(base).accounts, account);
+  await queues.get(account).pause();
+  return true;
+}
+
+export async function resumeAccount(redis: RedisClient, base: string, queues: QueueRegistry, account: string, now = Date.now()): Promise<void> {
+  await redis.hset(accountKeys(base, account).state, { paused: '0', reason: '', message: '', resumedAt: String(now) });
+  await queues.get(account).resume();
+}
+
+export async function getAccountState(redis: RedisClient, base: string, queues: QueueRegistry, account: string): Promise<AccountState> {
+  const queue = queues.get(account);
+  const [state, paused, counts] = await Promise.all([
+    redis.hgetall(accountKeys(base, account).state),
+    queue.isPaused(),
+    queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'completed'),
+  ]);
+  const num = (v: string | undefined) => (v ? Number(v) : null);
+  return {
+    account,
+    paused,
+    pauseReason: paused ? (state.reason || 'manual') : null,
+    pauseMessage: paused ? (state.message || null) : null,
+    pausedAt: paused ? num(state.pausedAt) : null,
+    resumedAt: num(state.resumedAt),
+    counts,
+  };
+}

@@ -1,0 +1,60 @@
+import { campaignKeys, indexKeys } from './keys.js';
+import type { RedisClient } from './ledger.js';
+
+/** What every recipient of a campaign shares; written once when the campaign is created, never changed. */
+export interface CampaignMeta {
+  account: string;
+  body: string;
+  previewUrl?: boolean;
+  ref?: string;
+  ref1?: string;
+  ref2?: string;
+  createdAt: number;
+}
+
+export class CampaignConflictError extends Error {
+  override readonly name = 'CampaignConflictError';
+}
+
+const CREATE = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+return false
+`;
+
+/**
+ * Creates the campaign, or checks that an existing one matches (same account and body): re-running
+ * an import is fine, reusing an id for another message is an error.
+ */
+export async function ensureCampaign(redis: RedisClient, base: string, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
+  const keys = campaignKeys(base, campaignId);
+  const existing = (await redis.eval(CREATE, 1, keys.meta, JSON.stringify(meta))) as string | null;
+  if (existing === null) {
+    const index = indexKeys(base);
+    await Promise.all([redis.zadd(index.campaigns, 'NX', meta.createdAt, campaignId), redis.sadd(index.accounts, meta.account)]);
+    return { created: true, meta };
+  }
+  const old = JSON.parse(existing) as CampaignMeta;
+  if (old.account !== meta.account) {
+    throw new CampaignConflictError(`campaignId: campaign ${campaignId} belongs to account ${old.account}, not ${meta.account}`);
+  }
+  if (old.body !== meta.body || (old.previewUrl ?? false) !== (meta.previewUrl ?? false)) {
+    throw new CampaignConflictError(`campaignId: campaign ${campaignId} already exists with a different message; use a new campaign id`);
+  }
+  return { created: false, meta: old };
+}
+
+export async function getCampaignMeta(redis: RedisClient, base: string, campaignId: string): Promise<CampaignMeta | undefined> {
+  const raw = await redis.get(campaignKeys(base, campaignId).meta);
+  return raw === null ? undefined : (JSON.parse(raw) as CampaignMeta);
+}
+
+/** Campaign ids, newest first. */
+export async function listCampaigns(redis: RedisClient, base: string, limit = 100): Promise<string[]> {
+  return redis.zrevrange(indexKeys(base).campaigns, 0, limit - 1);
+}
+
+export async function listAccounts(redis: RedisClient, base: string): Promise<string[]> {
+  return (await redis.smembers(indexKeys(base).accounts)).sort();
+}

@@ -1,0 +1,21 @@
+import { Ledger, type RedisClient } from './ledger.js';
+import { assertBase, DEFAULT_BASE } from './keys.js';
+import { QueueRegistry } from './queue-registry.js';
+
+/** The Redis connection and layout every part of this package works with. */
+export interface QueueContext {
+  redis: RedisClient;
+  base: string;
+  queues: QueueRegistry;
+  ledger: Ledger;
+}
+
+/**
+ * `base` prefixes every key (tests use a unique one each). The connection is the caller's: a
+ * producer's should fail fast (`enableOfflineQueue: false`), a worker's waits for Redis
+ * (`maxRetriesPerRequest: null`); see createRedis.
+ */
+export function createQueueContext(options: { redis: RedisClient; base?: string }): QueueContext {
+  const base = assertBase(options.base ?? DEFAULT_BASE);
+  return { redis: options.redis, base, queues: new QueueRegistry(options.redis, base), ledger: new Ledger(options.redis, base) };
+}

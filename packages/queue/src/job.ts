@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * What a job carries: one recipient of one campaign. The body, preview flag and default refs live
+ * once in the campaign's meta, not in every job (a million recipients of a 4 KB body would be 4 GB).
+ */
+export const sendJobSchema = z.object({
+  c: z.string().min(1),
+  to: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  r: z.string().optional(),
+  r1: z.string().optional(),
+  r2: z.string().optional(),
+});
+export type SendJobData = z.infer<typeof sendJobSchema>;
+
+/** Custom backoff name; the worker's backoffStrategy gives the delays (WABULK_RETRY_DELAYS_MS). */
+export const BACKOFF_TYPE = 'wabulk';
+
+/**
+ * The worker decides when a job has used its last attempt (it knows the retry schedule), so jobs
+ * get a ceiling rather than the exact count.
+ */
+export const JOB_ATTEMPTS_CEILING = 50;
+
+export const JOB_OPTIONS = {
+  attempts: JOB_ATTEMPTS_CEILING,
+  backoff: { type: BACKOFF_TYPE },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
+} as const;

@@ -1,0 +1,53 @@
+/**
+ * The Redis layout, in one place (only this package knows key names).
+ *
+ * Redis Cluster: every key carries a hash tag, so each group of keys that one script touches lives
+ * in one slot, and different accounts and campaigns spread over the cluster:
+ *   BullMQ queue of an account   {<base>-<account>}:wa-<account>:…   (BullMQ prefix `{<base>-<account>}`)
+ *   account state                {<base>-<account>}:account
+ *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
+ *   indexes                      <base>:index:{accounts} | <base>:index:{campaigns}
+ * BullMQ 6 refuses ':' in queue names and job ids; ours are built from ids without ':'.
+ */
+export const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,32}$/;
+export const CAMPAIGN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+export const DEFAULT_BASE = 'wabulk';
+
+export class InvalidIdError extends Error {
+  override readonly name = 'InvalidIdError';
+}
+
+export function assertAccountId(account: string): string {
+  if (!ACCOUNT_ID.test(account)) throw new InvalidIdError(`account: must be 1-32 letters, digits, _ or -, got ${JSON.stringify(account.slice(0, 40))}`);
+  return account;
+}
+
+export function assertCampaignId(campaignId: string): string {
+  if (!CAMPAIGN_ID.test(campaignId)) throw new InvalidIdError(`campaignId: must be 1-64 letters, digits, _ . or -, got ${JSON.stringify(campaignId.slice(0, 70))}`);
+  return campaignId;
+}
+
+export function assertBase(base: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(base)) throw new InvalidIdError(`key prefix: must be 1-64 letters, digits, _ or -, got ${JSON.stringify(base)}`);
+  return base;
+}
+
+export const queueName = (account: string) => `wa-${assertAccountId(account)}`;
+export const queuePrefix = (base: string, account: string) => `{${base}-${account}}`;
+
+export function accountKeys(base: string, account: string) {
+  return { state: `${queuePrefix(base, account)}:account` };
+}
+
+export function campaignKeys(base: string, campaignId: string) {
+  const p = `${base}:campaign:{${assertCampaignId(campaignId)}}`;
+  return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts` };
+}
+
+export const indexKeys = (base: string) => ({ accounts: `${base}:index:{accounts}`, campaigns: `${base}:index:{campaigns}` });
+
+/** Deterministic job id: re-adding the same recipient of a campaign is a no-op while the job exists. */
+export function jobIdFor(campaignId: string, e164: string, generation = 0): string {
+  const id = `${campaignId}-${e164.replace(/^\+/, '')}`;
+  return generation > 0 ? `${id}-r${generation}` : id;
+}

@@ -1,0 +1,81 @@
+/**
+ * Lua for the ledger, so each status change and its counters move together (one slot per
+ * campaign: KEYS[1] = recipients hash, KEYS[2] = counts hash). Entries are JSON:
+ * {"s":status,"m":messageId,"c":code,"r":reason,"a":attempts,"t":updatedAtMs}.
+ */
+
+/** ARGV[1] = now, ARGV[2..] = E.164 numbers. Creates missing entries as pending; returns per input 'new' or the existing status. */
+export const REGISTER = `
+local out = {}
+local created = 0
+local fresh = cjson.encode({s = 'pending', t = tonumber(ARGV[1])})
+for i = 2, #ARGV do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], fresh) == 1 then
+    created = created + 1
+    out[#out + 1] = 'new'
+  else
+    local ok, entry = pcall(cjson.decode, redis.call('HGET', KEYS[1], ARGV[i]))
+    out[#out + 1] = ok and entry.s or 'pending'
+  end
+end
+if created > 0 then
+  redis.call('HINCRBY', KEYS[2], 'total', created)
+  redis.call('HINCRBY', KEYS[2], 'pending', created)
+end
+return out
+`;
+
+/**
+ * ARGV[1] = to, ARGV[2] = entry JSON (with s). Final states are never left for an earlier one:
+ * sent (and later delivery states) is never overwritten by pending or failed, and a second 'sent'
+ * keeps the first message_id. Returns the status the entry ends with and its message id.
+ */
+export const RECORD = `
+local rank = {pending = 0, failed = 1, sent = 2, delivered = 3, read = 4}
+local new = cjson.decode(ARGV[2])
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local old = nil
+if raw then old = cjson.decode(raw) end
+if old and (old.s == 'sent' or old.s == 'delivered' or old.s == 'read') and rank[new.s] <= rank[old.s] then
+  return {old.s, old.m or ''}
+end
+if old and old.s == new.s and new.s ~= 'pending' then
+  return {old.s, old.m or ''}
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if old then
+  redis.call('HINCRBY', KEYS[2], old.s, -1)
+  if old.s == 'failed' and old.c then redis.call('HINCRBY', KEYS[2], 'code:' .. old.c, -1) end
+else
+  redis.call('HINCRBY', KEYS[2], 'total', 1)
+end
+redis.call('HINCRBY', KEYS[2], new.s, 1)
+if new.s == 'failed' and new.c then redis.call('HINCRBY', KEYS[2], 'code:' .. new.c, 1) end
+return {new.s, new.m or ''}
+`;
+
+/**
+ * Back to pending for a retry. ARGV[1] = now, ARGV[2] = comma-separated codes to retry ('' = any),
+ * ARGV[3..] = numbers. Only failed entries move; returns the numbers that did.
+ */
+export const RESET_FAILED = `
+local codes = {}
+local any = ARGV[2] == ''
+for c in string.gmatch(ARGV[2], '[^,]+') do codes[c] = true end
+local moved = {}
+for i = 3, #ARGV do
+  local raw = redis.call('HGET', KEYS[1], ARGV[i])
+  if raw then
+    local e = cjson.decode(raw)
+    if e.s == 'failed' and (any or (e.c and codes[e.c])) then
+      local attempts = e.a or 0
+      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({s = 'pending', a = attempts, t = tonumber(ARGV[1]), c = e.c, r = 'retrying after ' .. (e.c or 'failure')}))
+      redis.call('HINCRBY', KEYS[2], 'failed', -1)
+      if e.c then redis.call('HINCRBY', KEYS[2], 'code:' .. e.c, -1) end
+      redis.call('HINCRBY', KEYS[2], 'pending', 1)
+      moved[#moved + 1] = ARGV[i]
+    end
+  end
+end
+return moved
+`;

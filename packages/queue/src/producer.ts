@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
+import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
+import { JOB_OPTIONS, type SendJobData } from './job.js';
+import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
+import type { Ledger, RedisClient } from './ledger.js';
+import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
+import type { QueueRegistry } from './queue-registry.js';
+import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, type EnqueueTextInput } from './validation.js';
+
+export interface EnqueueResult {
+  campaignId: string;
+  /** Recipients queued by this call. */
+  accepted: number;
+  /** Inputs that were already queued: repeated in this call, or in the campaign before. */
+  duplicates: number;
+  rejected: Rejected[];
+}
+
+/** One row of a CSV/NDJSON source; `error` marks a row the reader could not use. */
+export interface SourceRow {
+  line?: number;
+  to?: string;
+  ref?: string;
+  ref1?: string;
+  ref2?: string;
+  error?: string;
+  input?: string;
+}
+
+export interface ImportProgress {
+  read: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export interface EnqueueCampaignInput {
+  account?: string;
+  campaignId: string;
+  body: string;
+  previewUrl?: boolean;
+  ref?: string;
+  ref1?: string;
+  ref2?: string;
+  recipients: AsyncIterable<SourceRow> | Iterable<SourceRow>;
+  /** Recipients per ledger write + addBulk (default 1000). */
+  chunkSize?: number;
+  /** Chunks in flight at once (default 4): reading waits while they are, so memory stays flat. */
+  inFlight?: number;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Every rejected row, as it is found (the result keeps only the first `keepRejected`). */
+  onRejected?: (rejected: Rejected) => void;
+  keepRejected?: number;
+}
+
+export interface CampaignImportResult extends EnqueueResult {
+  read: number;
+  account: string;
+  rejectedTotal: number;
+}
+
+export interface ProducerOptions {
+  redis: RedisClient;
+  base: string;
+  queues: QueueRegistry;
+  ledger: Ledger;
+  defaultAccount?: string;
+  defaultCountry?: CountryCode;
+  metrics?: {
+    enqueued: { inc(labels: { account: string }, n?: number): void };
+    rejected: { inc(labels: { account: string; reason: string }, n?: number): void };
+  };
+}
+
+interface Row { to: string; r?: string; r1?: string; r2?: string }
+
+const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40);
+
+/** Intake for every path (library, API, CLI): validation, normalisation, the ledger, then BullMQ. */
+export class Producer {
+  constructor(readonly options: ProducerOptions) {}
+
+  /** One message to one or many recipients ("a,b,c" or an array): one job per distinct valid number. */
+  async enqueueText(input: EnqueueTextInput): Promise<EnqueueResult> {
+    const fields = parseOrThrow(enqueueTextSchema, input);
+    const account = fields.account ?? this.options.defaultAccount ?? 'default';
+    const campaignId = fields.campaignId ?? newMessageCampaignId();
+    const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
+    this.#countRejected(account, batch.rejected);
+    if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
+    await ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields));
+    const added = await this.#add(account, campaignId, batch.numbers.map((to) => ({ to })));
+    return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
+  }
+
+  /**
+   * A campaign from a stream of any size: chunked ledger writes and addBulk, a few chunks in
+   * flight, memory flat. Job ids are deterministic (campaign + recipient) and the ledger knows
+   * every recipient, so re-running the same import after a crash adds nothing twice.
+   */
+  async enqueueCampaign(input: EnqueueCampaignInput): Promise<CampaignImportResult> {
+    const { recipients, onProgress, onRejected } = input;
+    const fields = parseOrThrow(messageFieldsSchema, { ...input, recipients: undefined, onProgress: undefined, onRejected: undefined });
+    parseOrThrow(bodySchema, input.body);
+    const account = assertAccountId(fields.account ?? this.options.defaultAccount ?? 'default');
+    const campaignId = assertCampaignId(input.campaignId);
+    await ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields));
+
+    const chunkSize = input.chunkSize ?? 1000;
+    const keep = input.keepRejected ?? 10_000;
+    const limit = pLimit(input.inFlight ?? 4);
+    const result: CampaignImportResult = { campaignId, account, read: 0, accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0 };
+    const progress = () => onProgress?.({ read: result.read, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejectedTotal });
+    const reject = (r: Rejected) => {
+      result.rejectedTotal++;
+      if (result.rejected.length < keep) result.rejected.push(r);
+      this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
+      onRejected?.(r);
+    };
+    const pending = new Set<Promise<void>>();
+    let failure: unknown;
+    const flush = (rows: Row[]) => {
+      const p = limit(async () => {
+        if (failure !== undefined) return;
+        const added = await this.#add(account, campaignId, rows);
+        result.accepted += added.accepted;
+        result.duplicates += added.duplicates;
+        progress();
+      }).catch((err: unknown) => {
+        failure ??= err;
+      });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    };
+
+    let chunk: Row[] = [];
+    for await (const row of recipients) {
+      // Fail fast: a chunk that could not be written stops the import (a re-run adds nothing twice).
+      if (failure !== undefined) break;
+      result.read++;
+      if (row.error !== undefined || row.to === undefined) {
+        reject({ input: row.input ?? row.to ?? '', reason: row.error ?? 'no recipient', line: row.line });
+        continue;
+      }
+      const n = normaliseRecipient(row.to, this.options.defaultCountry);
+      if (!n.ok) {
+        reject({ input: row.to, reason: n.reason, line: row.line });
+        continue;
+      }
+      chunk.push({ to: n.e164, r: truncateRef(row.ref), r1: truncateRef(row.ref1), r2: truncateRef(row.ref2) });
+      if (chunk.length >= chunkSize) {
+        flush(chunk);
+        chunk = [];
+        // Back-pressure: stop reading while the allowed chunks are all in flight.
+        while (pending.size >= (input.inFlight ?? 4)) await Promise.race(pending);
+      }
+    }
+    if (chunk.length > 0) flush(chunk);
+    while (pending.size > 0) await Promise.race(pending);
+    if (failure !== undefined) throw failure;
+    progress();
+    return result;
+  }
+
+  /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
+  async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number }> {
+    const meta = await getCampaignMeta(this.options.redis, this.options.base, assertCampaignId(campaignId));
+    if (!meta) throw new Error(`campaignId: no campaign ${campaignId}`);
+    const { ledger, queues, redis, base } = this.options;
+    const generation = await redis.hincrby(`${base}:campaign:{${campaignId}}:counts`, 'generation', 1);
+    const queue = queues.get(meta.account);
+    let requeued = 0;
+    let batch: string[] = [];
+    const flush = async () => {
+      const moved = await ledger.resetFailed(campaignId, batch, options.codes ?? []);
+      batch = [];
+      if (moved.length === 0) return;
+      await queue.addBulk(moved.map((to) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to, generation) } })));
+      requeued += moved.length;
+    };
+    for await (const row of ledger.rows(campaignId)) {
+      if (row.status !== 'failed') continue;
+      if (options.codes?.length && !options.codes.includes(row.code ?? '')) continue;
+      batch.push(row.to);
+      if (batch.length >= (options.batch ?? 1000)) await flush();
+    }
+    await flush();
+    return { requeued };
+  }
+
+  /** Ledger first (pending), then the jobs: a crash in between leaves pending entries that a re-run re-adds. */
+  async #add(account: string, campaignId: string, rows: Row[]): Promise<{ accepted: number; duplicates: number }> {
+    const unique = new Map<string, Row>();
+    let duplicates = 0;
+    for (const row of rows) {
+      if (unique.has(row.to)) duplicates++;
+      else unique.set(row.to, row);
+    }
+    const list = [...unique.values()];
+    const statuses = await this.options.ledger.register(campaignId, list.map((r) => r.to));
+    const jobs = [];
+    let accepted = 0;
+    for (let i = 0; i < list.length; i++) {
+      const status = statuses[i];
+      if (status === 'new') accepted++;
+      else duplicates++;
+      if (status !== 'new' && status !== 'pending') continue;
+      const { to, r, r1, r2 } = list[i]!;
+      const data: SendJobData = { c: campaignId, to };
+      if (r !== undefined) data.r = r;
+      if (r1 !== undefined) data.r1 = r1;
+      if (r2 !== undefined) data.r2 = r2;
+      jobs.push({ name: 'send', data, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to) } });
+    }
+    if (jobs.length > 0) await this.options.queues.get(account).addBulk(jobs);
+    if (accepted > 0) this.options.metrics?.enqueued.inc({ account }, accepted);
+    return { accepted, duplicates };
+  }
+
+  #countRejected(account: string, rejected: Rejected[]) {
+    for (const r of rejected) this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
+  }
+}
+
+function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string }): CampaignMeta {
+  const meta: CampaignMeta = { account, body: f.body, createdAt: Date.now() };
+  if (f.previewUrl !== undefined) meta.previewUrl = f.previewUrl;
+  if (f.ref !== undefined) meta.ref = f.ref;
+  if (f.ref1 !== undefined) meta.ref1 = f.ref1;
+  if (f.ref2 !== undefined) meta.ref2 = f.ref2;
+  return meta;
+}
+
+/** Messages sent without a campaign id get a campaign of their own, so they have a ledger too. */
+function newMessageCampaignId(): string {
+  return `msg-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
+}

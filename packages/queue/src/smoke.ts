@@ -1,2 +1,0 @@
-import pLimit from 'p-limit';
-export const limiter = () => pLimit(2);

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ACCOUNT_ID, CAMPAIGN_ID } from './keys.js';
+
+/** Thrown for input a caller can fix: the message names the field and the rule. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(readonly issues: Array<{ field: string; message: string }>) {
+    super(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+  }
+}
+
+export const codePoints = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** Kaleyra truncates refs at 255 characters; so do we, before they are stored. */
+const ref = z.string().transform((s) => Array.from(s).slice(0, 255).join('')).optional();
+
+export const bodySchema = z
+  .string({ message: 'must be a string' })
+  .refine((s) => s.trim() !== '', 'must not be empty')
+  .refine((s) => codePoints(s) <= 4096, { message: 'must be at most 4096 characters (Kaleyra limit)' });
+
+export const messageFieldsSchema = z.object({
+  account: z.string().regex(ACCOUNT_ID, 'must be 1-32 letters, digits, _ or -').optional(),
+  campaignId: z.string().regex(CAMPAIGN_ID, 'must be 1-64 letters, digits, _ . or -').optional(),
+  body: bodySchema,
+  previewUrl: z.boolean({ message: 'must be true or false' }).optional(),
+  ref,
+  ref1: ref,
+  ref2: ref,
+});
+
+export const enqueueTextSchema = messageFieldsSchema.extend({
+  to: z.union([z.string({ message: 'must be a string or an array of strings' }), z.array(z.string({ message: 'must be strings' })).max(10_000, 'at most 10000 recipients per call; use a campaign import for more')], {
+    message: 'must be a string or an array of strings',
+  }),
+});
+
+export type EnqueueTextInput = z.input<typeof enqueueTextSchema>;
+export type MessageFields = z.output<typeof messageFieldsSchema>;
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ValidationError(r.error.issues.map((i) => ({ field: i.path.join('.') || '(input)', message: i.message })));
+}
+
+export const truncateRef = (s: string | undefined) => (s === undefined ? undefined : Array.from(s).slice(0, 255).join(''));

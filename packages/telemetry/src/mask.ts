@@ -1,0 +1,7 @@
+/** Masks a phone number to its last 4 digits: "+919876543210" → "*********3210". */
+export function maskPhone(value: unknown): string {
+  const s = String(value ?? '');
+  const digits = s.replace(/\D/g, '');
+  if (digits.length <= 4) return '*'.repeat(digits.length);
+  return '*'.repeat(digits.length - 4) + digits.slice(-4);
+}
