@@ -28,6 +28,8 @@ export type AccountConfig = z.infer<typeof accountSchema>;
 export const baseEnvSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Prefix of every Redis key (several installations, or tests, can share one Redis). */
+  WABULK_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').default('wabulk'),
   WABULK_ACCOUNT: z.string().regex(idRule, 'must be 1-32 letters, digits, _ or -').default('default'),
   WABULK_DEFAULT_COUNTRY: z
     .string()

@@ -1,0 +1,105 @@
+import { Worker, type Job } from 'bullmq';
+import type { AccountConfig } from '@wabulk/config';
+import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
+import { createQueueContext, createRedis, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
+import type { Logger, Metrics } from '@wabulk/telemetry';
+import { createSendProcessor, retryBackoff, type SendOutcome } from './send-processor.js';
+
+export interface StartWorkerOptions {
+  redisUrl: string;
+  /** Key prefix (tests use a unique one). Default "wabulk". */
+  base?: string;
+  accounts: AccountConfig[];
+  concurrency: number;
+  ratePerSecond: number;
+  retryDelaysMs: readonly number[];
+  logger: Logger;
+  metrics: Metrics;
+  /** Injected send client per account (benchmarks, tests); default: a KaleyraClient. */
+  createClient?: (account: AccountConfig) => Pick<KaleyraClient, 'sendText' | 'close'>;
+}
+
+export interface RunningWorker {
+  ctx: QueueContext;
+  workers: Map<string, Worker<SendJobData, SendOutcome>>;
+  /** True while Redis answers and every account's worker runs. */
+  ready(): boolean;
+  /** Stops taking jobs, lets in-flight sends finish and be recorded, then closes connections. */
+  close(): Promise<void>;
+}
+
+/** BullMQ's limiter wants whole jobs per window: 0.5/s becomes 1 per 2 s. */
+export function limiterFor(ratePerSecond: number) {
+  return ratePerSecond >= 1 ? { max: Math.round(ratePerSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / ratePerSecond) };
+}
+
+/** One BullMQ Worker per account queue, sharing one Redis connection for commands. */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { logger, metrics } = options;
+  const redis = createRedis(options.redisUrl, 'worker');
+  const ctx = createQueueContext({ redis, base: options.base });
+  const workers = new Map<string, Worker<SendJobData, SendOutcome>>();
+  const clients: Array<Pick<KaleyraClient, 'close'>> = [];
+
+  for (const account of options.accounts) {
+    const rate = account.ratePerSecond ?? options.ratePerSecond;
+    const client = options.createClient?.(account) ?? createKaleyraClient({ ...account, connections: Math.max(options.concurrency, 1) });
+    clients.push(client);
+    const log = logger.child({ account: account.id });
+    let worker: Worker<SendJobData, SendOutcome> | undefined;
+    const processor = createSendProcessor({ account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, logger: log, metrics, worker: () => worker! });
+    worker = new Worker<SendJobData, SendOutcome>(queueName(account.id), (job, token) => processor(job, token), {
+      connection: redis,
+      prefix: queuePrefix(ctx.base, account.id),
+      concurrency: options.concurrency,
+      limiter: limiterFor(rate),
+      settings: { backoffStrategy: retryBackoff(options.retryDelaysMs) },
+      // A job whose worker died is re-run (the ledger stops a second send once a message_id is
+      // recorded); only a job that keeps killing workers is given up, and recorded as failed.
+      maxStalledCount: 5,
+      removeOnComplete: { age: 3600, count: 10_000 },
+      autorun: false,
+    });
+    worker.on('error', (err) => log.error({ err: { message: err.message, name: err.name } }, 'worker error'));
+    worker.on('failed', (job, err) => void recordFailedOutsideProcessor(ctx, job, err, log));
+    metrics.rateLimit.set({ account: account.id }, rate);
+    metrics.concurrency.set({ account: account.id }, options.concurrency);
+    workers.set(account.id, worker);
+    void worker.run().catch((err: Error) => log.error({ err: { message: err.message } }, 'worker stopped'));
+    log.info({ queue: queueName(account.id), concurrency: options.concurrency, ratePerSecond: rate }, 'worker started');
+  }
+
+  let closed = false;
+  return {
+    ctx,
+    workers,
+    ready: () => !closed && redis.status === 'ready' && [...workers.values()].every((w) => w.isRunning()),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...workers.values()].map((w) => w.close()));
+      await Promise.all(clients.map((c) => c.close()));
+      await ctx.queues.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * BullMQ can fail a job without our processor deciding it (a job that stalled too often, bad
+ * data): the ledger still must not keep the recipient pending for ever.
+ */
+async function recordFailedOutsideProcessor(ctx: QueueContext, job: Job<SendJobData> | undefined, err: Error, log: Logger) {
+  if (!job?.data?.c || !job.data.to) return;
+  try {
+    // BullMQ emits 'failed' for every failed attempt, retried or not: only a job that ended failed counts.
+    if ((await job.getState()) !== 'failed') return;
+    const entry = await ctx.ledger.get(job.data.c, job.data.to);
+    if (entry?.status !== 'pending') return;
+    const code = /stalled/i.test(err.message) ? 'STALLED' : 'WORKER_ERROR';
+    await ctx.ledger.record(job.data.c, job.data.to, { status: 'failed', code, reason: err.message.slice(0, 200), attempts: job.attemptsMade, updatedAt: Date.now() });
+    log.warn({ jobId: job.id, code }, 'job failed outside the send decision: recorded as failed');
+  } catch (e) {
+    log.error({ jobId: job.id, err: { message: (e as Error).message } }, 'could not record a failed job');
+  }
+}
