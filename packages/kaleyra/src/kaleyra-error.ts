@@ -1,0 +1,110 @@
+/**
+ * What the caller (the worker) should do with a failed send. One value per row of the worker's
+ * decision table in DESIGN.md:
+ *
+ * - `retryable`: Kaleyra did not take the message (5xx, WA500, connection refused, connect timeout,
+ *   reset before the request was written). Retry with backoff.
+ * - `throttled`: HTTP 429 or a Meta throttling code (130429, 131056). Requeue without using an
+ *   attempt; hold the queue for `retryAfterMs` when given.
+ * - `account`: E110, RBC001, WA401, WA-401, WAV2101 — every further message on the account fails the
+ *   same way. Requeue and pause the account.
+ * - `message`: this message is wrong (WA400, other 4xx, INVALID_REQUEST). Fail at once.
+ * - `ambiguous`: the request may have reached Kaleyra (headers/body timeout, socket reset after the
+ *   request was written, a 2xx whose message_id cannot be read). Retry, counting a possible duplicate.
+ */
+export type KaleyraErrorKind = 'retryable' | 'throttled' | 'account' | 'message' | 'ambiguous';
+
+/** Codes Kaleyra documents for send-message failures. */
+export type KaleyraServerCode =
+  | 'WA400' | 'WA401' | 'WA-401' | 'WA500' | 'RBC001' | 'E110' | 'WAV2101' | '130429' | '131056';
+
+/** Codes this client produces itself (no usable answer from Kaleyra). */
+export type KaleyraClientCode =
+  | 'INVALID_REQUEST' | 'INVALID_CONFIG' | 'TIMEOUT' | 'NETWORK' | 'ABORTED' | 'CLIENT_CLOSED' | 'BAD_RESPONSE';
+
+/**
+ * A Kaleyra error code: a documented server code, a client code, `HTTP_<status>` when an error
+ * response carries no code, or any other code the server sends (kept verbatim).
+ */
+export type KaleyraCode = KaleyraServerCode | KaleyraClientCode | `HTTP_${number}` | (string & {});
+
+/** Codes that stop the whole account: every further message would fail the same way. */
+export const ACCOUNT_CODES: ReadonlySet<string> = new Set(['E110', 'RBC001', 'WA401', 'WA-401', 'WAV2101']);
+
+/** Meta's throttling codes: 130429 (business number over its rate), 131056 (same recipient too often). */
+export const THROTTLE_CODES: ReadonlySet<string> = new Set(['130429', '131056']);
+
+/** Client codes that are never HTTP answers, with the kind they carry when nothing else is known. */
+const CLIENT_CODE_KINDS: Readonly<Record<KaleyraClientCode, KaleyraErrorKind>> = {
+  INVALID_REQUEST: 'message',
+  INVALID_CONFIG: 'account',
+  TIMEOUT: 'ambiguous',
+  NETWORK: 'ambiguous',
+  ABORTED: 'ambiguous',
+  CLIENT_CLOSED: 'retryable',
+  BAD_RESPONSE: 'ambiguous',
+};
+
+/**
+ * Decide the kind of a failed send from the HTTP status (0 when there was no response) and the
+ * code. Pure; the order is: throttling, account codes, server errors, client errors.
+ *
+ * For transport failures (status 0) it returns the conservative default for the code
+ * (`TIMEOUT`/`NETWORK` → `ambiguous`); the client itself knows whether the request was written
+ * and sets `retryable` on the error when it was not.
+ */
+export function classify(status: number, code?: string): KaleyraErrorKind {
+  if (code !== undefined && THROTTLE_CODES.has(code)) return 'throttled';
+  if (status === 429) return 'throttled';
+  if (code !== undefined && ACCOUNT_CODES.has(code)) return 'account';
+  if (code === 'WA500' || status >= 500) return 'retryable';
+  // 408: the server gave up waiting for the request, so it never processed it.
+  if (status === 408) return 'retryable';
+  if (status >= 400) return 'message';
+  if (code !== undefined && Object.hasOwn(CLIENT_CODE_KINDS, code)) return CLIENT_CODE_KINDS[code as KaleyraClientCode];
+  return status === 0 ? 'ambiguous' : 'message';
+}
+
+export interface KaleyraErrorOptions {
+  /** Overrides `classify(status, code)`. */
+  kind?: KaleyraErrorKind;
+  /** From a Retry-After header (seconds or HTTP date), in milliseconds. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of this package. Match on `code` and `kind` (and `name` across process
+ * boundaries), never on the message. `message` is the server's message when it sent one.
+ * Never carries the api-key.
+ */
+export class KaleyraError extends Error {
+  declare readonly name: 'KaleyraError';
+  readonly code: KaleyraCode;
+  /** HTTP status of Kaleyra's answer, 0 when there was none. */
+  readonly status: number;
+  readonly kind: KaleyraErrorKind;
+  /** Set only when a Retry-After header was given. */
+  declare readonly retryAfterMs?: number;
+
+  constructor(code: KaleyraCode, status: number, message: string, options: KaleyraErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = status;
+    this.kind = options.kind ?? classify(status, code);
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+
+  /** A plain, loggable view (no cause: it may be a foreign object). */
+  toJSON(): Record<string, unknown> {
+    const { name, code, status, kind, message, retryAfterMs } = this;
+    return retryAfterMs === undefined
+      ? { name, code, status, kind, message }
+      : { name, code, status, kind, message, retryAfterMs };
+  }
+}
+
+// On the prototype (not a class field) so the stack trace header reads "KaleyraError: …" too.
+Object.defineProperty(KaleyraError.prototype, 'name', {
+  value: 'KaleyraError', writable: true, enumerable: false, configurable: true,
+});

@@ -1,0 +1,92 @@
+import { THROTTLE_CODES } from './kaleyra-error.js';
+
+/** What could be read from a Kaleyra answer body. Every field is optional: bodies vary. */
+export interface ParsedResponseBody {
+  /** Top-level `code`, e.g. WA202, RBC001 (numbers are turned into strings). */
+  code?: string;
+  /** Top-level `message`. */
+  message?: string;
+  /** `data.message_id` (or `data[0].message_id`, or a top-level `message_id`). */
+  messageId?: string;
+  /** Meta's throttling code (130429 or 131056) when it appears as any `code` in the body. */
+  throttleCode?: string;
+  /** Whether the body was valid JSON (false for the reference's own sample 202). */
+  json: boolean;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const asText = (value: Json | undefined): string | undefined =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+
+const isRecord = (value: Json | undefined): value is { [key: string]: Json } =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function findThrottleCode(value: Json | undefined, depth = 0): string | undefined {
+  if (depth > 6 || typeof value !== 'object' || value === null) return undefined;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  if (isRecord(value)) {
+    const code = asText(value.code);
+    if (code !== undefined && THROTTLE_CODES.has(code)) return code;
+  }
+  for (const child of children) {
+    const found = findThrottleCode(child, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function fromJson(root: Json): ParsedResponseBody {
+  const parsed: ParsedResponseBody = { json: true };
+  if (!isRecord(root)) return parsed;
+  const code = asText(root.code);
+  const message = asText(root.message);
+  const data = Array.isArray(root.data) ? root.data[0] : root.data;
+  const messageId = asText(isRecord(data) ? data.message_id : undefined) ?? asText(root.message_id);
+  const throttleCode = findThrottleCode(root);
+  if (code !== undefined) parsed.code = code;
+  if (message !== undefined) parsed.message = message;
+  if (messageId !== undefined && messageId !== '') parsed.messageId = messageId;
+  if (throttleCode !== undefined) parsed.throttleCode = throttleCode;
+  return parsed;
+}
+
+/** The first `"key": "value"` string in a body that is not valid JSON, unescaped. */
+function extractString(text: string, key: string): string | undefined {
+  const match = new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(text);
+  if (match?.[1] === undefined) return undefined;
+  try {
+    return JSON.parse(`"${match[1]}"`) as string;
+  } catch {
+    return match[1];
+  }
+}
+
+function fromText(text: string): ParsedResponseBody {
+  const parsed: ParsedResponseBody = { json: false };
+  const code = extractString(text, 'code');
+  const message = extractString(text, 'message');
+  const messageId = extractString(text, 'message_id');
+  const throttleCode = /"code"\s*:\s*"?(130429|131056)(?!\d)/.exec(text)?.[1];
+  if (code !== undefined) parsed.code = code;
+  if (message !== undefined) parsed.message = message;
+  if (messageId !== undefined && messageId !== '') parsed.messageId = messageId;
+  if (throttleCode !== undefined) parsed.throttleCode = throttleCode;
+  return parsed;
+}
+
+/**
+ * Read a Kaleyra answer tolerantly: JSON.parse first; when that fails (the reference's sample 202
+ * is missing commas), pull `"code"`, `"message"` and `"message_id"` out with regular expressions.
+ * Never throws.
+ */
+export function parseResponseBody(text: string): ParsedResponseBody {
+  if (text.trim() === '') return { json: false };
+  let root: Json;
+  try {
+    root = JSON.parse(text) as Json;
+  } catch {
+    return fromText(text);
+  }
+  return fromJson(root);
+}
