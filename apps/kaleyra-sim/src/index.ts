@@ -1,1 +1,16 @@
-export {};
+export { startSimulator } from './simulator.js';
+export type { Simulator, SimulatorOptions } from './simulator.js';
+export type { SimFaults } from './faults.js';
+export { applyFaults, defaultFaults, parseFaults, parseBalanceBody } from './faults.js';
+export { RateWindow } from './rate-window.js';
+export type { SimStats } from './sim-state.js';
+export type { SimMessage } from './message-store.js';
+export type { CallbackPayload, CallbackStatus } from './callbacks.js';
+export { callbackPayload } from './callbacks.js';
+export { SEED_RESPONSES, acceptedBody, seedLayoutAcceptedBody } from './responses.js';
+export type { SeedCode, CannedResponse } from './responses.js';
+export { createMessageIdGenerator, MESSAGE_ID_PATTERN } from './message-id.js';
+export type { SendRequest, SendValidation } from './validate-send.js';
+export { validateSendPayload, isJsonContentType, normalisePhone, codePointLength, truncateRef, MAX_BODY_CODE_POINTS, MAX_REF_LENGTH } from './validate-send.js';
+export { parseCliArgs, CLI_USAGE, DEFAULT_SID, DEFAULT_API_KEY, DEFAULT_SENDER } from './cli-options.js';
+export type { CliParse } from './cli-options.js';
