@@ -45,7 +45,14 @@ export async function pauseAccount(
   const paused = await redis.eval(PAUSE, 1, accountKeys(base, account).state, reason, options.message ?? '', String(now), String(options.requestStartedAt ?? now));
   if (paused !== 1) return false;
   await redis.sadd(indexKeys(base).accounts, account);
-  await queues.get(account).pause();
+  const queue = queues.get(account);
+  await queue.pause();
+  // A resume may have landed between the decision above and queue.pause(): it cleared the state
+  // first, so a cleared state means our pause is stale and must not stick.
+  if ((await redis.hget(accountKeys(base, account).state, 'paused')) !== '1') {
+    await queue.resume();
+    return false;
+  }
   return true;
 }
 
