@@ -13,6 +13,9 @@ export interface StartWorkerOptions {
   concurrency: number;
   ratePerSecond: number;
   retryDelaysMs: readonly number[];
+  /** BullMQ lockDuration / stalledInterval (default 30 s each): how soon a dead worker's jobs are re-run. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
   logger: Logger;
   metrics: Metrics;
   /** Injected send client per account (benchmarks, tests); default: a KaleyraClient. */
@@ -57,6 +60,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       // A job whose worker died is re-run (the ledger stops a second send once a message_id is
       // recorded); only a job that keeps killing workers is given up, and recorded as failed.
       maxStalledCount: 5,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
       removeOnComplete: { age: 3600, count: 10_000 },
       autorun: false,
     });

@@ -48,6 +48,10 @@ export const workerEnvSchema = baseEnvSchema.extend({
   WABULK_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(80),
   WABULK_RETRY_DELAYS_MS: durationList.default([300_000, 600_000, 900_000]),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** How long a worker's lock on a job lasts; a crashed worker's jobs are re-run after it expires. */
+  WABULK_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often workers look for jobs whose worker died (stalled jobs). */
+  WABULK_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
