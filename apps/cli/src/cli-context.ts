@@ -1,0 +1,45 @@
+import { baseEnvSchema, parseEnv, type BaseEnv } from '@wabulk/config';
+import { createQueueContext, createRedis, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
+import type { CountryCode } from '@wabulk/queue';
+import { CliError } from './cli-error.js';
+
+export interface CliContext {
+  env: BaseEnv;
+  ctx: QueueContext;
+  producer: Producer;
+  close(): Promise<void>;
+}
+
+/** Opens Redis (failing fast with a clear message when it is not there) and the queue layout. */
+export async function openContext(env: Record<string, string | undefined> = process.env): Promise<CliContext> {
+  const config = parseEnv(baseEnvSchema, env);
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  try {
+    await waitForReady(redis, 5000);
+  } catch {
+    redis.disconnect();
+    const u = new URL(config.REDIS_URL);
+    throw new CliError(`cannot reach Redis at ${u.hostname}:${u.port || 6379} (REDIS_URL). Start one (redis-server) or point REDIS_URL at it.`, 1);
+  }
+  const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX });
+  const producer = new Producer({ ...ctx, defaultAccount: config.WABULK_ACCOUNT, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
+  return {
+    env: config,
+    ctx,
+    producer,
+    async close() {
+      await ctx.queues.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** Runs `fn` with a context and always closes it. */
+export async function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise<T> {
+  const c = await openContext();
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { readCsvRecipients, readNdjsonRecipients, SourceError, ValidationError, type CampaignImportResult, type EnqueueResult, type Rejected } from '@wabulk/queue';
+import { withContext, type CliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+import { watchCampaign } from '../live-summary.js';
+
+export interface SendOptions {
+  campaign?: string;
+  to?: string;
+  csv?: string;
+  column: string;
+  format?: 'csv' | 'ndjson';
+  body?: string;
+  bodyFile?: string;
+  previewUrl?: boolean;
+  ref?: string;
+  ref1?: string;
+  ref2?: string;
+  account?: string;
+  wait?: boolean;
+  json?: boolean;
+  rejectedOut?: string;
+}
+
+function readBody(o: SendOptions): string {
+  if ((o.body === undefined) === (o.bodyFile === undefined)) throw new CliError('give the message as exactly one of --body TEXT or --body-file FILE', 2);
+  if (o.body !== undefined) return o.body;
+  try {
+    return readFileSync(o.bodyFile!, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new CliError(`--body-file: cannot read ${o.bodyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+  }
+}
+
+export async function sendCommand(o: SendOptions): Promise<number> {
+  if ((o.to === undefined) === (o.csv === undefined)) throw new CliError('give the recipients as exactly one of --to "a,b,c" or --csv FILE', 2);
+  if (o.csv !== undefined && o.campaign === undefined) throw new CliError('--campaign ID is required with --csv (the id makes a re-run add nothing twice)', 2);
+  const body = readBody(o);
+  const fields = { campaignId: o.campaign, body, previewUrl: o.previewUrl || undefined, ref: o.ref, ref1: o.ref1, ref2: o.ref2, account: o.account };
+
+  return withContext<number>(async (c) => {
+    let result: EnqueueResult | CampaignImportResult;
+    try {
+      result = o.to !== undefined ? await c.producer.enqueueText({ ...fields, to: o.to }) : await importFile(c, o, { ...fields, campaignId: o.campaign! });
+    } catch (err) {
+      if (err instanceof ValidationError || err instanceof SourceError || (err as Error).name === 'CampaignConflictError' || (err as Error).name === 'InvalidIdError') {
+        throw new CliError(err instanceof SourceError && o.csv ? `${o.csv}: ${err.message}` : (err as Error).message, 2);
+      }
+      throw err;
+    }
+    const rejectedTotal = (result as Partial<CampaignImportResult>).rejectedTotal ?? result.rejected.length;
+    if (o.json && !o.wait) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (!o.json) printReport(result, rejectedTotal);
+    if (result.accepted === 0 && result.duplicates === 0) {
+      if (!o.json) process.stderr.write('nothing to send: every recipient was rejected\n');
+      return 2;
+    }
+    if (o.wait) {
+      const final = await watchCampaign(c.ctx, result.campaignId, { out: process.stderr });
+      if (o.json) process.stdout.write(`${JSON.stringify({ ...result, status: final })}\n`);
+    }
+    return 0;
+  });
+}
+
+async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: string; body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; account?: string }): Promise<CampaignImportResult> {
+  const path = o.csv!;
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (err) {
+    throw new CliError(`--csv: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+  }
+  const format = o.format ?? (/\.(nd)?jsonl?$/i.test(path) ? 'ndjson' : 'csv');
+  const stream = createReadStream(path);
+  const bar = !o.json && process.stderr.isTTY
+    ? new SingleBar({ format: 'importing |{bar}| {percentage}% | read {read} | accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr, etaBuffer: 50 })
+    : undefined;
+  let bytes = 0;
+  const counts = { read: 0, accepted: 0, duplicates: 0, rejected: 0 };
+  bar?.start(Math.max(size, 1), 0, counts);
+  stream.on('data', (chunk) => {
+    bytes += chunk.length;
+  });
+  const rejectsFile = o.rejectedOut ? createWriteStream(o.rejectedOut) : undefined;
+  rejectsFile?.write('line,input,reason\n');
+  const onRejected = (r: Rejected) => rejectsFile?.write(`${r.line ?? ''},${csvField(r.input)},${csvField(r.reason)}\n`);
+  try {
+    return await c.producer.enqueueCampaign({
+      ...fields,
+      recipients: format === 'ndjson' ? readNdjsonRecipients(stream, { column: o.column }) : readCsvRecipients(stream, { column: o.column }),
+      onRejected,
+      onProgress: (p) => {
+        Object.assign(counts, p);
+        bar?.update(bytes, counts);
+      },
+    });
+  } finally {
+    bar?.update(bytes, counts);
+    bar?.stop();
+    stream.destroy();
+    await new Promise<void>((r) => (rejectsFile ? rejectsFile.end(() => r()) : r()));
+  }
+}
+
+const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+function printReport(r: EnqueueResult | CampaignImportResult, rejectedTotal: number) {
+  const out = process.stdout;
+  out.write(`campaign ${r.campaignId}: accepted ${r.accepted}, duplicates ${r.duplicates}, rejected ${rejectedTotal}\n`);
+  for (const x of r.rejected) out.write(`  rejected${x.line !== undefined ? ` line ${x.line}` : ''}: ${JSON.stringify(x.input)} — ${x.reason}\n`);
+  if (rejectedTotal > r.rejected.length) out.write(`  … and ${rejectedTotal - r.rejected.length} more rejected (use --rejected-out FILE for all of them)\n`);
+}

@@ -1,0 +1,39 @@
+import { getCampaignStatus, type CampaignStatus, type QueueContext } from '@wabulk/queue';
+
+export function formatStatusLine(s: CampaignStatus): string {
+  const done = s.sent + s.failed;
+  const pct = s.total === 0 ? 100 : Math.floor((done / s.total) * 100);
+  const codes = Object.entries(s.byCode).map(([c, n]) => `${c}×${n}`).join(' ');
+  const paused = s.paused ? `  PAUSED (${s.pauseReason}${s.pauseReason === 'E110' ? ': low balance — top up, then `wabulk resume`' : ''})` : '';
+  return `${s.campaignId}: ${done}/${s.total} (${pct}%)  sent ${s.sent}  failed ${s.failed}${codes ? ` [${codes}]` : ''}  pending ${s.pending}${paused}`;
+}
+
+/**
+ * Shows the campaign until no recipient is pending. On a terminal one line is redrawn in place;
+ * otherwise a line is printed whenever the figures change (at most every `intervalMs`).
+ */
+export async function watchCampaign(
+  ctx: QueueContext,
+  campaignId: string,
+  options: { intervalMs?: number; out?: NodeJS.WriteStream; onTick?: (s: CampaignStatus) => Promise<void> | void; signal?: AbortSignal } = {},
+): Promise<CampaignStatus> {
+  const out = options.out ?? process.stderr;
+  const tty = out.isTTY === true;
+  let last = '';
+  for (;;) {
+    const s = await getCampaignStatus(ctx, campaignId);
+    if (!s) throw new Error(`no campaign ${campaignId}`);
+    const line = formatStatusLine(s);
+    if (line !== last) {
+      if (tty) out.write(`\r\x1b[2K${line}`);
+      else out.write(`${line}\n`);
+      last = line;
+    }
+    await options.onTick?.(s);
+    if (s.done || options.signal?.aborted) {
+      if (tty) out.write('\n');
+      return s;
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+  }
+}

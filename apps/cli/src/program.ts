@@ -1,0 +1,98 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runWorker } from '@wabulk/worker';
+import { accountCommand } from './commands/account.js';
+import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
+import { retryFailedCommand } from './commands/retry-failed.js';
+import { sendCommand } from './commands/send.js';
+import { statusCommand } from './commands/status.js';
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+  return n;
+};
+const share = (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be a number from 0 to 1');
+  return n;
+};
+
+/** The commands run `exit(code)` with what their action returns. */
+export function buildProgram(exit: (code: number) => void): Command {
+  const program = new Command('wabulk')
+    .description('Bulk WhatsApp text messages through Kaleyra, queued on Redis.\nSettings come from the environment: REDIS_URL, WABULK_ACCOUNT, WABULK_KEY_PREFIX, WABULK_DEFAULT_COUNTRY (and KALEYRA_* for the worker).')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+  const done = (p: Promise<number>) => p.then(exit);
+
+  program
+    .command('worker')
+    .description('run the sending process (env: KALEYRA_*, WORKER_CONCURRENCY, WABULK_RATE_PER_SECOND, WABULK_RETRY_DELAYS_MS, METRICS_PORT)')
+    .action(() => runWorker(process.env));
+
+  program
+    .command('send')
+    .description('queue one message for a list of numbers or a CSV/NDJSON file of any size')
+    .option('--campaign <id>', 'campaign id (required with --csv: re-running the same import adds nothing twice)')
+    .option('--to <numbers>', 'recipients, comma-separated ("+9198…,+9198…")')
+    .option('--csv <file>', 'CSV with a header naming the recipient column (and optional ref, ref1, ref2), or NDJSON (.ndjson/.jsonl)')
+    .option('--column <name>', 'the recipient column of the file', 'to')
+    .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'ndjson']))
+    .option('--body <text>', 'the message text (1..4096 characters)')
+    .option('--body-file <file>', 'read the message text from a file')
+    .option('--preview-url', 'ask WhatsApp to render a preview of the first URL')
+    .option('--ref <text>', 'ref passed to Kaleyra (reports and callbacks), max 255')
+    .option('--ref1 <text>', 'ref1, max 255')
+    .option('--ref2 <text>', 'ref2, max 255')
+    .option('--account <id>', 'Kaleyra account (default: WABULK_ACCOUNT)')
+    .option('--rejected-out <file>', 'write every rejected row (line, input, reason) to this CSV')
+    .option('--wait', 'show a live summary until the campaign is done')
+    .option('--json', 'print one JSON object instead of text')
+    .action((o) => done(sendCommand(o)));
+
+  program
+    .command('status')
+    .description('campaign progress: total, pending, sent, failed (by code), paused')
+    .requiredOption('--campaign <id>', 'campaign id')
+    .option('--json', 'print one JSON object and exit')
+    .option('--once', 'print one line and exit instead of following the campaign')
+    .action((o) => done(statusCommand(o)));
+
+  for (const action of ['pause', 'resume'] as const) {
+    program
+      .command(action)
+      .description(action === 'pause' ? 'stop every worker on every host from sending for an account' : 'restart sending for a paused account (after an E110 top-up, a key fix, …)')
+      .option('--account <id>', 'Kaleyra account (default: WABULK_ACCOUNT)')
+      .option('--json', 'print the account state as JSON')
+      .action((o) => done(accountCommand(action, o)));
+  }
+
+  program
+    .command('export')
+    .description('one row per recipient: to, status, messageId, code, attempts, reason, updatedAt')
+    .requiredOption('--campaign <id>', 'campaign id')
+    .option('--format <format>', 'csv or ndjson', 'csv')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action((o) => done(exportCommand(o)));
+
+  program
+    .command('retry-failed')
+    .description('queue the failed recipients of a campaign again')
+    .requiredOption('--campaign <id>', 'campaign id')
+    .option('--codes <codes>', 'only recipients that failed with these codes, e.g. WA500,HTTP_503')
+    .option('--json', 'print one JSON object')
+    .action((o) => done(retryFailedCommand(o)));
+
+  program
+    .command('demo')
+    .description('Redis + the Kaleyra simulator + workers + a campaign with faults and an E110 pause, ending in a summary')
+    .option('--recipients <n>', 'campaign size', int('--recipients', 1), 3000)
+    .option('--balance <n>', 'simulator balance before the top-up (messages)', int('--balance', 0), 1200)
+    .option('--fail-rate <share>', 'share of requests the simulator answers WA500', share, 0.03)
+    .option('--workers <n>', 'worker processes', int('--workers', 1), 2)
+    .option('--json', 'print the summary as JSON')
+    .action((o) => done(demoCommand(o)));
+
+  return program;
+}
