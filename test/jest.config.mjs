@@ -23,6 +23,7 @@ const shared = {
 export default {
   rootDir,
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   projects: [
     {
       ...shared,

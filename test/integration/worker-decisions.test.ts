@@ -133,3 +133,23 @@ test('timeout after the request was written: retried and counted as a possible d
   const dup = await stack.metrics.possibleDuplicates.get();
   expect(dup.values.find((v) => v.labels.reason === 'ambiguous-timeout')?.value).toBe(1);
 });
+
+test('worker logs carry no api-key and no full phone number', async () => {
+  const { Writable } = await import('node:stream');
+  const { createLogger } = await import('@wabulk/telemetry');
+  const lines: string[] = [];
+  const destination = new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } });
+  stack = await startStack();
+  stack.sim.setFaults({ failNext: 2, failCode: 'WA400' });
+  await stack.startWorker({ logger: createLogger({ level: 'debug', destination }) });
+  const to = numbers(5);
+  await stack.producer.enqueueText({ campaignId: 'logs', to, body: 'x' });
+  await stack.waitDone('logs');
+  stack.sim.setFaults({ e110AfterAccepted: 0 });
+  await stack.producer.enqueueText({ campaignId: 'logs2', to: numbers(2, 100), body: 'x' });
+  await waitFor(async () => (await stack.status('logs2')).paused);
+  const text = lines.join('');
+  expect(text).toContain('account paused');
+  expect(text).not.toContain(stack.account.apiKey);
+  for (const n of [...to, ...numbers(2, 100)]) expect(text).not.toContain(n.slice(1));
+});

@@ -1,3 +1,3 @@
 export { createLogger, type Logger, type LoggerSettings } from './logger.js';
-export { maskPhone } from './mask.js';
+export { maskDigits, maskPhone } from './mask.js';
 export { createMetrics, type Metrics } from './metrics.js';

@@ -26,3 +26,10 @@ test('api keys are redacted and phone numbers masked, at the top level and neste
   expect(out).toContain('0100');
   expect(JSON.parse(lines[0]!).msg).toBe('sending');
 });
+
+test('job ids keep the campaign but mask the recipient digits', () => {
+  const { lines, logger } = capture();
+  logger.child({ jobId: 'diwali-2026-919876543210' }).info('x');
+  const line = JSON.parse(lines[0]!);
+  expect(line.jobId).toBe('diwali-2026-********3210');
+});

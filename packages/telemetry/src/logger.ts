@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { maskPhone } from './mask.js';
+import { maskDigits, maskPhone } from './mask.js';
 
 export type { Logger } from 'pino';
 
@@ -7,7 +7,9 @@ export type { Logger } from 'pino';
 const SECRET_PATHS = ['apiKey', '*.apiKey', '*.*.apiKey', 'api-key', '*["api-key"]', '*.headers["api-key"]', 'password', '*.password', 'token', '*.token', 'authorization', '*.authorization'];
 /** Fields that hold phone numbers: masked to the last 4 digits. */
 const PHONE_FIELDS = new Set(['to', 'phone', 'mobile', 'recipient', 'input']);
-const PHONE_PATHS = [...PHONE_FIELDS].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
+/** Identifiers that embed a phone number (job ids are <campaign>-<number>): digit runs masked. */
+const ID_FIELDS = new Set(['jobId']);
+const PHONE_PATHS = [...PHONE_FIELDS, ...ID_FIELDS].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
 
 export interface LoggerSettings {
   level?: string;
@@ -28,7 +30,12 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     base: settings.name ? { name: settings.name } : {},
     redact: {
       paths: [...SECRET_PATHS, ...PHONE_PATHS],
-      censor: (value, path) => (PHONE_FIELDS.has(String(path[path.length - 1])) ? maskPhone(value) : '[redacted]'),
+      censor: (value, path) => {
+        const field = String(path[path.length - 1]);
+        if (PHONE_FIELDS.has(field)) return maskPhone(value);
+        if (ID_FIELDS.has(field)) return maskDigits(value);
+        return '[redacted]';
+      },
     },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

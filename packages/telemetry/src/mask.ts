@@ -5,3 +5,8 @@ export function maskPhone(value: unknown): string {
   if (digits.length <= 4) return '*'.repeat(digits.length);
   return '*'.repeat(digits.length - 4) + digits.slice(-4);
 }
+
+/** Masks every run of 5+ digits inside an identifier to its last 4: job ids embed the recipient. */
+export function maskDigits(value: unknown): string {
+  return String(value ?? '').replace(/\d{5,}/g, (d) => '*'.repeat(d.length - 4) + d.slice(-4));
+}
