@@ -105,7 +105,10 @@ export class Producer {
     parseOrThrow(bodySchema, input.body);
     const account = assertAccountId(fields.account ?? this.options.defaultAccount ?? 'default');
     const campaignId = assertCampaignId(input.campaignId);
-    await ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields));
+    // The campaign is created with its first recipients, not before: a file refused as unreadable
+    // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
+    let created: Promise<unknown> | undefined;
+    const ensure = () => (created ??= ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields)));
 
     const chunkSize = input.chunkSize ?? 1000;
     const keep = input.keepRejected ?? 10_000;
@@ -123,6 +126,7 @@ export class Producer {
     const flush = (rows: Row[]) => {
       const p = limit(async () => {
         if (failure !== undefined) return;
+        await ensure();
         const added = await this.#add(account, campaignId, rows);
         result.accepted += added.accepted;
         result.duplicates += added.duplicates;

@@ -77,12 +77,8 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
   const bar = !o.json && process.stderr.isTTY
     ? new SingleBar({ format: 'importing |{bar}| {percentage}% | read {read} | accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr, etaBuffer: 50 })
     : undefined;
-  let bytes = 0;
   const counts = { read: 0, accepted: 0, duplicates: 0, rejected: 0 };
   bar?.start(Math.max(size, 1), 0, counts);
-  stream.on('data', (chunk) => {
-    bytes += chunk.length;
-  });
   const rejectsFile = o.rejectedOut ? createWriteStream(o.rejectedOut) : undefined;
   rejectsFile?.write('line,input,reason\n');
   const onRejected = (r: Rejected) => rejectsFile?.write(`${r.line ?? ''},${csvField(r.input)},${csvField(r.reason)}\n`);
@@ -93,11 +89,11 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
       onRejected,
       onProgress: (p) => {
         Object.assign(counts, p);
-        bar?.update(bytes, counts);
+        bar?.update(stream.bytesRead, counts);
       },
     });
   } finally {
-    bar?.update(bytes, counts);
+    bar?.update(stream.bytesRead, counts);
     bar?.stop();
     stream.destroy();
     await new Promise<void>((r) => (rejectsFile ? rejectsFile.end(() => r()) : r()));
