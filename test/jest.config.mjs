@@ -16,8 +16,8 @@ const shared = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
-  // p-limit and its dependency ship ESM only: transform them like our own source.
-  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(p-limit|yocto-queue)[@/])'],
+  // p-limit and its dependency, and cookie (light-my-request, behind fastify's inject), ship ESM only: transform them like our own source.
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(p-limit|yocto-queue|cookie)[@/])'],
 };
 
 export default {

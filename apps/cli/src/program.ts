@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runWorker } from '@wabulk/worker';
 import { accountCommand } from './commands/account.js';
+import { apiCommand } from './commands/api.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { retryFailedCommand } from './commands/retry-failed.js';
@@ -21,7 +22,7 @@ const share = (v: string) => {
 /** The commands run `exit(code)` with what their action returns. */
 export function buildProgram(exit: (code: number) => void): Command {
   const program = new Command('wabulk')
-    .description('Bulk WhatsApp text messages through Kaleyra, queued on Redis.\nSettings come from the environment: REDIS_URL, WABULK_ACCOUNT, WABULK_KEY_PREFIX, WABULK_DEFAULT_COUNTRY (and KALEYRA_* for the worker).')
+    .description('Bulk WhatsApp text messages through Kaleyra, queued on Redis.\nSettings come from the environment: REDIS_URL, WABULK_ACCOUNT, WABULK_KEY_PREFIX, WABULK_DEFAULT_COUNTRY (KALEYRA_* for the worker, WABULK_API_TOKENS for the api).')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   const done = (p: Promise<number>) => p.then(exit);
@@ -30,6 +31,11 @@ export function buildProgram(exit: (code: number) => void): Command {
     .command('worker')
     .description('run the sending process (env: KALEYRA_*, WORKER_CONCURRENCY, WABULK_RATE_PER_SECOND, WABULK_RETRY_DELAYS_MS, METRICS_PORT)')
     .action(() => runWorker(process.env));
+
+  program
+    .command('api')
+    .description('serve the HTTP API (env: API_PORT (8080), WABULK_API_TOKENS, API_BODY_LIMIT_BYTES, API_UPLOAD_LIMIT_BYTES, WABULK_CALLBACK_SECRET / WABULK_CALLBACK_BASIC_AUTH)')
+    .action(() => apiCommand(process.env));
 
   program
     .command('send')

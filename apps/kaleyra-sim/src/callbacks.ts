@@ -2,7 +2,9 @@
 // sent → failed), each one callbackDelayMs after the previous one was answered, so a receiver always
 // sees a message's statuses in order. One FIFO queue and one timer for all messages (the delay is the
 // same for every entry, so due times are in push order); at most MAX_IN_FLIGHT POSTs at a time.
-// Best effort: errors are counted, never thrown.
+// Best effort: errors are counted, never thrown. Credentials in the callback URL
+// (http://user:pass@host/…) are sent as basic auth, as a Kaleyra callback profile with basic auth does.
+
 
 export type CallbackStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -33,6 +35,8 @@ export interface CallbackSettings {
   readonly url: string | null;
   readonly delayMs: number;
   readonly failedShare: number;
+  /** Share 0..1 of delivered messages that are then read (default 1). */
+  readonly readShare?: number;
 }
 
 export interface CallbackCounters {
@@ -46,6 +50,26 @@ interface Entry {
   readonly status: CallbackStatus;
   /** Drawn when the message is accepted: `failed` follows `sent`. */
   readonly fails: boolean;
+  /** Drawn when the message is accepted: `read` follows `delivered`. */
+  readonly reads: boolean;
+}
+
+/** fetch refuses URLs with credentials: they move to an Authorization header (cached per URL). */
+let lastTarget: { url: string; target: { href: string; headers: Record<string, string> } } | undefined;
+export function callbackTarget(url: string): { href: string; headers: Record<string, string> } {
+  if (lastTarget?.url === url) return lastTarget.target;
+  const u = new URL(url);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (u.username !== '' || u.password !== '') {
+    const user = decodeURIComponent(u.username);
+    const pass = decodeURIComponent(u.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+  }
+  const target = { href: u.href, headers };
+  lastTarget = { url, target };
+  return target;
 }
 
 const MAX_IN_FLIGHT = 32;
@@ -80,9 +104,12 @@ export class CallbackDispatcher {
 
   /** Starts the callbacks of newly accepted messages (no-op without a callback URL). */
   accepted(messages: readonly CallbackMessage[]): void {
-    const { url, failedShare } = this.settings();
+    const { url, failedShare, readShare = 1 } = this.settings();
     if (this.#closed || url === null) return;
-    for (const message of messages) this.#push(message, 'sent', failedShare > 0 && this.random() < failedShare);
+    for (const message of messages) {
+      const fails = failedShare > 0 && this.random() < failedShare;
+      this.#push(message, 'sent', fails, readShare >= 1 || (readShare > 0 && this.random() < readShare));
+    }
     this.#pump();
   }
 
@@ -106,8 +133,8 @@ export class CallbackDispatcher {
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  #push(message: CallbackMessage, status: CallbackStatus, fails: boolean): void {
-    this.#queue.push({ due: Date.now() + this.settings().delayMs, message, status, fails });
+  #push(message: CallbackMessage, status: CallbackStatus, fails: boolean, reads: boolean): void {
+    this.#queue.push({ due: Date.now() + this.settings().delayMs, message, status, fails, reads });
   }
 
   #clearTimer(): void {
@@ -150,9 +177,10 @@ export class CallbackDispatcher {
     if (url === null) return;
     const signal = this.#abort.signal;
     const body = JSON.stringify(callbackPayload(entry.message, entry.status, Date.now()));
-    const p = fetch(url, {
+    const target = callbackTarget(url);
+    const p = fetch(target.href, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: target.headers,
       body,
       signal: AbortSignal.any([signal, AbortSignal.timeout(POST_TIMEOUT_MS)]),
     }).then(
@@ -178,9 +206,9 @@ export class CallbackDispatcher {
   #next(entry: Entry): void {
     if (this.#closed) return;
     if (entry.status === 'sent') {
-      this.#push(entry.message, entry.fails ? 'failed' : 'delivered', entry.fails);
-    } else if (entry.status === 'delivered') {
-      this.#push(entry.message, 'read', false);
+      this.#push(entry.message, entry.fails ? 'failed' : 'delivered', entry.fails, entry.reads);
+    } else if (entry.status === 'delivered' && entry.reads) {
+      this.#push(entry.message, 'read', false, true);
     }
   }
 }

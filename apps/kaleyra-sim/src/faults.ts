@@ -24,19 +24,21 @@ export interface SimFaults {
   dropNext: number;
   /** Answer 202 with the seed's body layout, missing commas included (not valid JSON). */
   invalidJson202: boolean;
-  /** Where delivery callbacks go. null = no callbacks. */
+  /** Where delivery callbacks go (credentials in the URL are sent as basic auth). null = no callbacks. */
   callbackUrl: string | null;
   /** Delay before each callback of a message (sent, then delivered/failed, then read). */
   callbackDelayMs: number;
   /** Share 0..1 of messages (drawn when each is accepted) that get `failed` after `sent`. */
   callbackFailedShare: number;
+  /** Share 0..1 of delivered messages (drawn when each is accepted) that then get `read`. */
+  callbackReadShare: number;
 }
 
 export function defaultFaults(): SimFaults {
   return {
     failRate: 0, failNext: 0, failCode: null, failStatus: null, e110AfterAccepted: null,
     latencyMs: 0, latencyJitterMs: 0, rateLimitPerSecond: null, hangNext: 0, dropNext: 0,
-    invalidJson202: false, callbackUrl: null, callbackDelayMs: 200, callbackFailedShare: 0,
+    invalidJson202: false, callbackUrl: null, callbackDelayMs: 200, callbackFailedShare: 0, callbackReadShare: 1,
   };
 }
 
@@ -59,6 +61,7 @@ const faultsSchema = z.strictObject({
   callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).nullable(),
   callbackDelayMs: ms,
   callbackFailedShare: share,
+  callbackReadShare: share,
 }).partial();
 
 const balanceSchema = z.strictObject({

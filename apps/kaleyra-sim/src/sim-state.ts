@@ -65,7 +65,7 @@ export class SimState {
     Object.assign(this.faults, init.faults);
     const f = this.faults;
     this.callbacks = new CallbackDispatcher(
-      () => ({ url: f.callbackUrl, delayMs: f.callbackDelayMs, failedShare: f.callbackFailedShare }),
+      () => ({ url: f.callbackUrl, delayMs: f.callbackDelayMs, failedShare: f.callbackFailedShare, readShare: f.callbackReadShare }),
       this.random,
     );
   }

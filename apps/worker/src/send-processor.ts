@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { pauseAccount, sendJobSchema, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { pauseAccount, recordMessageId, sendJobSchema, type QueueContext, type SendJobData } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 
@@ -20,7 +20,7 @@ export type SendOutcome = { messageId: string; code: string; skipped?: 'already-
 
 /**
  * The worker's decision table (DESIGN.md), one Kaleyra answer at a time:
- *   202                       → ledger sent + message_id, then the job completes
+ *   202                       → ledger sent + message_id, message_id index, then the job completes
  *   retryable (WA500, 5xx, refused) → retried on the schedule, then ledger failed with the last code
  *   ambiguous (timeout after write) → the same, counted as a possible duplicate
  *   throttled (429, 130429)   → whole queue held for Retry-After, job back without using an attempt
@@ -42,6 +42,8 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     if (job.attemptsStarted > 1 || job.attemptsMade > 0) {
       const entry = await ctx.ledger.get(campaignId, to);
       if (entry?.messageId) {
+        // The index may be what the crash interrupted: writing it again is harmless.
+        await recordMessageId(ctx, entry.messageId, { campaignId, to });
         metrics.skippedAlreadySent.inc({ account });
         log.info({ messageId: entry.messageId }, 'message_id already recorded: completing without sending');
         return { messageId: entry.messageId, code: entry.code ?? 'WA202', skipped: 'already-sent' };
@@ -67,6 +69,10 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       // Recorded before the job completes: a crash from here on re-runs the job, which then finds it.
       const kept = await ctx.ledger.record(campaignId, to, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() });
       metrics.sent.inc({ account, code: res.code });
+      // message_id → recipient for delivery callbacks; applies any that came before this point. A
+      // failure here fails the attempt: the re-run finds the message_id recorded and writes the index.
+      const early = await recordMessageId(ctx, res.messageId, { campaignId, to });
+      if (early > 0) log.debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
       return { messageId: kept.messageId ?? res.messageId, code: res.code };
     } catch (err) {
       if (!(err instanceof KaleyraError)) {

@@ -1,4 +1,4 @@
-import { ConfigError, loadAccounts, parseEnv, workerEnvSchema } from './index.js';
+import { apiEnvSchema, ConfigError, loadAccounts, parseEnv, workerEnvSchema } from './index.js';
 
 describe('workerEnvSchema', () => {
   test('defaults follow the operator contract', () => {
@@ -55,5 +55,29 @@ describe('loadAccounts', () => {
     expect(accounts.map((a) => a.id)).toEqual(['a', 'b']);
     expect(() => loadAccounts({ ...base, WABULK_ACCOUNTS_FILE: 'x' }, () => '[{"id":"a"}]')).toThrow(/accounts\.0\.sid/);
     expect(() => loadAccounts({ ...base, WABULK_ACCOUNTS_FILE: 'x' }, () => 'not json')).toThrow(/cannot read a JSON array/);
+  });
+});
+
+describe('apiEnvSchema', () => {
+  const tokens = 'first-token-0123456789, second-token-0123456789';
+
+  test('defaults: port 8080, 1 MiB JSON, 1 GiB uploads, callbacks off; tokens split and trimmed', () => {
+    const env = parseEnv(apiEnvSchema, { WABULK_API_TOKENS: tokens });
+    expect(env).toMatchObject({ API_PORT: 8080, API_BODY_LIMIT_BYTES: 1_048_576, API_UPLOAD_LIMIT_BYTES: 1_073_741_824, WABULK_IDEMPOTENCY_TTL_S: 86_400, WABULK_CALLBACK_PENDING_TTL_S: 86_400 });
+    expect(env.WABULK_API_TOKENS).toEqual(['first-token-0123456789', 'second-token-0123456789']);
+    expect(env.WABULK_CALLBACK_SECRET).toBeUndefined();
+  });
+
+  test('tokens are required and strong enough; bad values are named, never echoed', () => {
+    expect(() => parseEnv(apiEnvSchema, {})).toThrow(/WABULK_API_TOKENS: must list at least one bearer token/);
+    expect(() => parseEnv(apiEnvSchema, { WABULK_API_TOKENS: ' , ' })).toThrow(/WABULK_API_TOKENS: must list at least one/);
+    let error: unknown;
+    try {
+      parseEnv(apiEnvSchema, { WABULK_API_TOKENS: 'short-secret', WABULK_CALLBACK_BASIC_AUTH: 'no-colon-here', WABULK_CALLBACK_SECRET: 'tiny', API_PORT: '70000' });
+    } catch (err) {
+      error = err;
+    }
+    expect(String(error)).toMatch(/API_PORT: .*WABULK_API_TOKENS: each token must be at least 16.*WABULK_CALLBACK_SECRET: must be at least 16.*WABULK_CALLBACK_BASIC_AUTH: must be user:password/s);
+    for (const secret of ['short-secret', 'no-colon-here', 'tiny']) expect(String(error)).not.toContain(secret);
   });
 });

@@ -55,6 +55,35 @@ export const workerEnvSchema = baseEnvSchema.extend({
   WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+const tokenList = z
+  .string({ message: 'must list at least one bearer token (comma-separated)' })
+  .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t !== ''))
+  .refine((list) => list.length > 0, 'must list at least one bearer token (comma-separated)')
+  .refine((list) => list.every((t) => t.length >= 16 && /^[\x21-\x7e]+$/.test(t)), 'each token must be at least 16 printable characters without spaces');
+
+const bytes = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+/** `wabulk api`: the HTTP API (apps/api). */
+export const apiEnvSchema = baseEnvSchema.extend({
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  API_HOST: z.string().default('0.0.0.0'),
+  /** Bearer tokens accepted on every route but health and callbacks. */
+  WABULK_API_TOKENS: tokenList,
+  /** Largest JSON body (POST /v1/messages and the rest); larger is 413. */
+  API_BODY_LIMIT_BYTES: bytes(1024 * 1024).refine((n) => n >= 1024, 'must be at least 1024'),
+  /** Largest campaign upload (streamed, never buffered); 0 = no limit. */
+  API_UPLOAD_LIMIT_BYTES: bytes(1024 * 1024 * 1024),
+  /** Delivery callbacks: a shared secret (header X-Wabulk-Callback-Secret or ?secret=), and/or basic auth "user:password". */
+  WABULK_CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WABULK_CALLBACK_BASIC_AUTH: z.string().regex(/^[^:]+:.{8,}$/, 'must be user:password (password at least 8 characters)').optional(),
+  /** How long a callback for an unknown message_id waits for its send to be recorded. */
+  WABULK_CALLBACK_PENDING_TTL_S: z.coerce.number().int().min(60).default(86_400),
+  /** How long an Idempotency-Key's answer is kept. */
+  WABULK_IDEMPOTENCY_TTL_S: z.coerce.number().int().min(60).default(86_400),
+  WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+});
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 
 /** Thrown for a bad setting: the message names every bad variable and its rule, never a value. */

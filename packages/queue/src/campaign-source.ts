@@ -20,7 +20,10 @@ const looksLikeNumber = (s: string) => /^\+?[\d\s().-]{6,}$/.test(s.trim());
  */
 export async function* readCsvRecipients(input: Readable, options: { column?: string } = {}): AsyncGenerator<SourceRow> {
   const column = options.column ?? 'to';
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true }));
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true });
+  // pipe() does not pass a source's error on: without this a failing input (an aborted upload) would leave the parser waiting.
+  input.on('error', (err) => parser.destroy(err));
+  input.pipe(parser);
   let header: string[] | undefined;
   let toIndex = -1;
   try {
@@ -55,6 +58,7 @@ export async function* readCsvRecipients(input: Readable, options: { column?: st
   } catch (err) {
     if (err instanceof SourceError) throw err;
     const e = err as Error & { lines?: number; code?: string };
+    if (!e.code?.startsWith('CSV_')) throw err; // the input's own failure, not the file's
     throw new SourceError(`not valid CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`, e.lines);
   }
   if (header === undefined) throw new SourceError('the file is empty');

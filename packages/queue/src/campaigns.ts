@@ -29,7 +29,10 @@ return false
  */
 export async function ensureCampaign(redis: RedisClient, base: string, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
   const keys = campaignKeys(base, campaignId);
-  const existing = (await redis.eval(CREATE, 1, keys.meta, JSON.stringify(meta))) as string | null;
+  const r = redis as RedisClient & { wabulkCreateCampaign?: (key: string, meta: string) => Promise<string | null> };
+  // EVALSHA after the first call: every API request without a campaign id creates one.
+  if (typeof r.wabulkCreateCampaign !== 'function') redis.defineCommand('wabulkCreateCampaign', { numberOfKeys: 1, lua: CREATE });
+  const existing = await r.wabulkCreateCampaign!(keys.meta, JSON.stringify(meta));
   if (existing === null) {
     const index = indexKeys(base);
     await Promise.all([redis.zadd(index.campaigns, 'NX', meta.createdAt, campaignId), redis.sadd(index.accounts, meta.account)]);

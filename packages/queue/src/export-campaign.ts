@@ -1,4 +1,4 @@
-import type { Ledger, LedgerRow } from './ledger.js';
+import type { Ledger, LedgerRow, RecipientStatus } from './ledger.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 export const EXPORT_COLUMNS = ['to', 'status', 'messageId', 'code', 'attempts', 'reason', 'updatedAt'] as const;
@@ -9,7 +9,8 @@ const csvField = (v: unknown): string => {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-function toRecord(row: LedgerRow) {
+/** The export's shape of one recipient (also the API's recipient listing). */
+export function exportRecord(row: LedgerRow) {
   return {
     to: row.to,
     status: row.status,
@@ -21,11 +22,12 @@ function toRecord(row: LedgerRow) {
   };
 }
 
-/** One line per recipient (CSV with a header, or NDJSON), streamed from the ledger. */
-export async function* exportCampaign(ledger: Ledger, campaignId: string, format: ExportFormat): AsyncGenerator<string> {
+/** One line per recipient (CSV with a header, or NDJSON), streamed from the ledger; optionally only one status. */
+export async function* exportCampaign(ledger: Ledger, campaignId: string, format: ExportFormat, options: { status?: RecipientStatus } = {}): AsyncGenerator<string> {
   if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`;
   for await (const row of ledger.rows(campaignId)) {
-    const rec = toRecord(row);
+    if (options.status !== undefined && row.status !== options.status) continue;
+    const rec = exportRecord(row);
     yield format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(rec[c])).join(',')}\n` : `${JSON.stringify(rec)}\n`;
   }
 }

@@ -7,6 +7,11 @@
  *   account state                {<base>-<account>}:account
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
  *   indexes                      <base>:index:{accounts} | <base>:index:{campaigns}
+ *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL)
+ *   callbacks before their send  <base>:msgcb:{<messageId>}            (list of callback JSON, TTL)
+ *   idempotent API answers       <base>:idem:{<sha256(token id, key)>} (string, TTL)
+ * The message-id keys of one message share its hash tag, so one script can write the index and
+ * take the callbacks that arrived before it atomically; different messages spread over the cluster.
  * BullMQ 6 refuses ':' in queue names and job ids; ours are built from ids without ':'.
  */
 export const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,32}$/;
@@ -43,6 +48,16 @@ export function campaignKeys(base: string, campaignId: string) {
   const p = `${base}:campaign:{${assertCampaignId(campaignId)}}`;
   return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts` };
 }
+
+/** Kaleyra's callback id may be `<message_id>:<n>` (the n-th recipient of a request): the index keys drop the suffix. */
+export const canonicalMessageId = (id: string) => id.trim().replace(/:\d+$/, '');
+
+export function messageKeys(base: string, messageId: string) {
+  const tag = `{${canonicalMessageId(messageId)}}`;
+  return { index: `${base}:msgid:${tag}`, pending: `${base}:msgcb:${tag}` };
+}
+
+export const idempotencyKey = (base: string, digest: string) => `${base}:idem:{${digest}}`;
 
 export const indexKeys = (base: string) => ({ accounts: `${base}:index:{accounts}`, campaigns: `${base}:index:{campaigns}` });
 

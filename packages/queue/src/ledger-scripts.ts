@@ -27,16 +27,16 @@ return out
 
 /**
  * ARGV[1] = to, ARGV[2] = entry JSON (with s). Final states are never left for an earlier one:
- * sent (and later delivery states) is never overwritten by pending or failed, and a second 'sent'
- * keeps the first message_id. Returns the status the entry ends with and its message id.
+ * sent (and the delivery states after it) is never overwritten by pending or failed, and a second
+ * 'sent' keeps the first message_id. Returns the status the entry ends with and its message id.
  */
 export const RECORD = `
-local rank = {pending = 0, failed = 1, sent = 2, delivered = 3, read = 4}
+local rank = {pending = 0, failed = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
 local new = cjson.decode(ARGV[2])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local old = nil
 if raw then old = cjson.decode(raw) end
-if old and (old.s == 'sent' or old.s == 'delivered' or old.s == 'read') and rank[new.s] <= rank[old.s] then
+if old and (rank[old.s] or 0) >= 2 and rank[new.s] <= rank[old.s] then
   return {old.s, old.m or ''}
 end
 if old and old.s == new.s and new.s ~= 'pending' then
@@ -78,4 +78,37 @@ for i = 3, #ARGV do
   end
 end
 return moved
+`;
+
+/**
+ * A delivery callback for a recipient whose send is recorded. ARGV[1] = to, ARGV[2] = new status
+ * (delivered | read | failed-after-send), ARGV[3] = error code, ARGV[4] = error text, ARGV[5] = time (ms).
+ * Moves only forward: sent < delivered = failed-after-send < read (the first of delivered and
+ * failed wins; read is proof of delivery and beats both). An entry without a message_id (never
+ * accepted by Kaleyra) is not touched. The delivery failure is kept in dc/dr beside the send's own
+ * code, and its counter 'fas:<code>' moves with it. Returns {status after, 1 if changed}.
+ */
+export const DELIVER = `
+local rank = {pending = 0, failed = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return {'missing', 0} end
+local e = cjson.decode(raw)
+local new = ARGV[2]
+if not e.m or rank[new] <= (rank[e.s] or 0) then return {e.s, 0} end
+local old = e.s
+redis.call('HINCRBY', KEYS[2], old, -1)
+redis.call('HINCRBY', KEYS[2], new, 1)
+if old == 'failed-after-send' and e.dc then redis.call('HINCRBY', KEYS[2], 'fas:' .. e.dc, -1) end
+e.s = new
+e.t = tonumber(ARGV[5])
+if new == 'failed-after-send' then
+  e.dc = ARGV[3] ~= '' and ARGV[3] or 'FAILED'
+  e.dr = ARGV[4] ~= '' and ARGV[4] or nil
+  redis.call('HINCRBY', KEYS[2], 'fas:' .. e.dc, 1)
+else
+  e.dc = nil
+  e.dr = nil
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
+return {new, 1}
 `;

@@ -1,9 +1,25 @@
 import type { Cluster, Redis } from 'ioredis';
 import { campaignKeys } from './keys.js';
-import { RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
+import { DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
 
 export type RedisClient = Redis | Cluster;
-export type RecipientStatus = 'pending' | 'sent' | 'failed' | 'delivered' | 'read';
+/**
+ * pending → sent (Kaleyra accepted it: message_id) → delivered → read, from delivery callbacks; or
+ * sent → failed-after-send (Kaleyra's callback said failed / not-sent). `failed` = never accepted.
+ */
+export type RecipientStatus = 'pending' | 'sent' | 'failed' | 'delivered' | 'read' | 'failed-after-send';
+export const RECIPIENT_STATUSES = ['pending', 'sent', 'failed', 'delivered', 'read', 'failed-after-send'] as const satisfies readonly RecipientStatus[];
+
+/** What a delivery callback can move a sent recipient to. */
+export type DeliveryStatus = 'delivered' | 'read' | 'failed-after-send';
+
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  /** For failed-after-send: Kaleyra's / Meta's error code and text. */
+  code?: string;
+  reason?: string;
+  at: number;
+}
 
 /** One recipient of a campaign, as the ledger records it. */
 export interface LedgerEntry {
@@ -26,24 +42,30 @@ export interface CampaignCounts {
   failed: number;
   delivered: number;
   read: number;
+  failedAfterSend: number;
   /** Failed recipients by Kaleyra code. */
   byCode: Record<string, number>;
+  /** Recipients that failed after Kaleyra accepted them, by the callback's error code. */
+  failedAfterSendByCode: Record<string, number>;
 }
 
-interface Packed { s: RecipientStatus; m?: string; c?: string; r?: string; a?: number; t: number }
+/** dc/dr: the delivery failure of a failed-after-send entry (c/r keep the send's own code). */
+interface Packed { s: RecipientStatus; m?: string; c?: string; r?: string; a?: number; t: number; dc?: string; dr?: string }
 
 const pack = (e: LedgerEntry): string =>
   JSON.stringify({ s: e.status, m: e.messageId, c: e.code, r: e.reason?.slice(0, 500), a: e.attempts, t: e.updatedAt } satisfies Packed);
 
 function unpack(to: string, raw: string): LedgerRow {
   const p = JSON.parse(raw) as Packed;
-  return { to, status: p.s, messageId: p.m, code: p.c, reason: p.r, attempts: p.a, updatedAt: p.t };
+  const failedLater = p.s === 'failed-after-send';
+  return { to, status: p.s, messageId: p.m, code: failedLater ? (p.dc ?? p.c) : p.c, reason: failedLater ? (p.dr ?? p.r) : p.r, attempts: p.a, updatedAt: p.t };
 }
 
 type Scripted = RedisClient & {
   wabulkRegister(k1: string, k2: string, ...argv: string[]): Promise<string[]>;
   wabulkRecord(k1: string, k2: string, to: string, entry: string): Promise<[string, string]>;
   wabulkResetFailed(k1: string, k2: string, ...argv: string[]): Promise<string[]>;
+  wabulkDeliver(k1: string, k2: string, to: string, status: string, code: string, reason: string, at: string): Promise<[string, number]>;
 };
 
 function withScripts(redis: RedisClient): Scripted {
@@ -52,6 +74,7 @@ function withScripts(redis: RedisClient): Scripted {
     redis.defineCommand('wabulkRegister', { numberOfKeys: 2, lua: REGISTER });
     redis.defineCommand('wabulkRecord', { numberOfKeys: 2, lua: RECORD });
     redis.defineCommand('wabulkResetFailed', { numberOfKeys: 2, lua: RESET_FAILED });
+    redis.defineCommand('wabulkDeliver', { numberOfKeys: 2, lua: DELIVER });
   }
   return r;
 }
@@ -86,6 +109,17 @@ export class Ledger {
     return { status: status as RecipientStatus, messageId: messageId || undefined };
   }
 
+  /**
+   * Applies a delivery callback to a sent recipient: only forward (sent < delivered = failed-after-send
+   * < read), never to a recipient without a message_id. `status` is the entry's status afterwards
+   * ('missing' when the campaign has no such recipient).
+   */
+  async deliver(campaignId: string, to: string, update: DeliveryUpdate): Promise<{ status: RecipientStatus | 'missing'; changed: boolean }> {
+    const k = campaignKeys(this.#base, campaignId);
+    const [status, changed] = await this.#redis.wabulkDeliver(k.recipients, k.counts, to, update.status, update.code ?? '', update.reason?.slice(0, 500) ?? '', String(update.at));
+    return { status: status as RecipientStatus | 'missing', changed: changed === 1 };
+  }
+
   async get(campaignId: string, to: string): Promise<LedgerRow | undefined> {
     const raw = await this.#redis.hget(campaignKeys(this.#base, campaignId).recipients, to);
     return raw === null ? undefined : unpack(to, raw);
@@ -103,10 +137,46 @@ export class Ledger {
     const raw = await this.#redis.hgetall(campaignKeys(this.#base, campaignId).counts);
     const n = (f: string) => Math.max(0, Number(raw[f] ?? 0));
     const byCode: Record<string, number> = {};
+    const failedAfterSendByCode: Record<string, number> = {};
     for (const [field, value] of Object.entries(raw)) {
       if (field.startsWith('code:') && Number(value) > 0) byCode[field.slice(5)] = Number(value);
+      else if (field.startsWith('fas:') && Number(value) > 0) failedAfterSendByCode[field.slice(4)] = Number(value);
     }
-    return { total: n('total'), pending: n('pending'), sent: n('sent'), failed: n('failed'), delivered: n('delivered'), read: n('read'), byCode };
+    return {
+      total: n('total'),
+      pending: n('pending'),
+      sent: n('sent'),
+      failed: n('failed'),
+      delivered: n('delivered'),
+      read: n('read'),
+      failedAfterSend: n('failed-after-send'),
+      byCode,
+      failedAfterSendByCode,
+    };
+  }
+
+  /**
+   * One page of entries for an API: HSCAN from `cursor` ('0' = start) until about `limit` rows
+   * match `status` (or `maxScans` HSCAN calls were made, so a rare status cannot make one page scan
+   * the whole campaign). `cursor` '0' in the answer = no more pages. A page may hold a few more
+   * than `limit` rows (HSCAN returns whole batches), and during a rehash an entry may appear twice.
+   */
+  async page(campaignId: string, options: { cursor?: string; limit?: number; status?: RecipientStatus; maxScans?: number } = {}): Promise<{ cursor: string; rows: LedgerRow[] }> {
+    const key = campaignKeys(this.#base, campaignId).recipients;
+    const limit = options.limit ?? 100;
+    const rows: LedgerRow[] = [];
+    let cursor = options.cursor ?? '0';
+    let scans = 0;
+    do {
+      const [next, flat] = await this.#redis.hscan(key, cursor, 'COUNT', limit);
+      cursor = next;
+      scans++;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const row = unpack(flat[i]!, flat[i + 1]!);
+        if (options.status === undefined || row.status === options.status) rows.push(row);
+      }
+    } while (cursor !== '0' && rows.length < limit && scans < (options.maxScans ?? 20));
+    return { cursor, rows };
   }
 
   /** Every entry of a campaign, streamed with HSCAN (order is Redis's, each entry once or more rarely twice during rehash: callers that need exactness dedupe). */

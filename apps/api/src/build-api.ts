@@ -1,0 +1,136 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import { createIdempotencyStore, createQueueContext, Producer, type CountryCode, type IdempotencyStore, type QueueContext, type RedisClient } from '@wabulk/queue';
+import { createMetrics, type Logger, type Metrics } from '@wabulk/telemetry';
+import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
+import { createBearerAuth, createCallbackAuth, type CallbackAuthSettings } from './auth.js';
+import { installErrorHandlers } from './error-handler.js';
+import { accountRoutes } from './routes/accounts.js';
+import { callbackRoutes } from './routes/callbacks.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { campaignUploadRoutes } from './routes/campaign-upload.js';
+import { healthRoutes } from './routes/health.js';
+import { messageRoutes } from './routes/messages.js';
+
+export interface ApiOptions {
+  redis: RedisClient;
+  /** Key prefix (WABULK_KEY_PREFIX). */
+  base?: string;
+  /** WABULK_API_TOKENS. */
+  tokens: readonly string[];
+  logger: Logger;
+  registry: Registry;
+  /** The shared metrics on `registry` (default: created on it). */
+  metrics?: Metrics;
+  defaultAccount?: string;
+  defaultCountry?: CountryCode;
+  /** Largest JSON body (default 1 MiB). */
+  bodyLimit?: number;
+  /** Largest campaign upload in bytes; 0 = no limit (default 1 GiB). */
+  uploadLimit?: number;
+  callbackAuth?: CallbackAuthSettings;
+  idempotencyTtlSeconds?: number;
+  pendingCallbackTtlSeconds?: number;
+}
+
+/** What every route module gets. */
+export interface ApiContext {
+  ctx: QueueContext;
+  producer: Producer;
+  idempotency: IdempotencyStore;
+  metrics: Metrics;
+  apiMetrics: ApiMetrics;
+  registry: Registry;
+  callbackAuth: ReturnType<typeof createCallbackAuth>;
+  options: ApiOptions;
+}
+
+export type Api = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** How a route is protected: bearer token (default), nothing (health, docs), or the callback profile's credentials. */
+export type RouteAuth = 'bearer' | 'none' | 'callback';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    /** `tok_…` of the bearer token that authenticated the request ('' otherwise). */
+    tokenId: string;
+  }
+}
+
+/**
+ * The HTTP API as a fastify instance (not listening: `app.listen()` in runApi, `app.inject()` in tests).
+ * Closing the app closes the queues it opened; the Redis connection stays the caller's.
+ */
+export async function buildApi(options: ApiOptions): Promise<Api> {
+  const ctx = createQueueContext({ redis: options.redis, base: options.base });
+  const metrics = options.metrics ?? createMetrics(options.registry);
+  const api: ApiContext = {
+    ctx,
+    producer: new Producer({ ...ctx, defaultAccount: options.defaultAccount, defaultCountry: options.defaultCountry, metrics }),
+    idempotency: createIdempotencyStore({ redis: options.redis, base: ctx.base, ttlSeconds: options.idempotencyTtlSeconds }),
+    metrics,
+    apiMetrics: createApiMetrics(options.registry),
+    registry: options.registry,
+    callbackAuth: createCallbackAuth(options.callbackAuth ?? {}),
+    options,
+  };
+
+  const app = Fastify({
+    loggerInstance: options.logger as unknown as FastifyBaseLogger,
+    // Fastify's own request lines would log URLs, whose query strings may hold a callback secret or phone numbers.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // A campaign's message text may travel in the query string (up to 4096 characters, percent-encoded).
+    http: { maxHeaderSize: 64 * 1024 },
+    requestTimeout: 0,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('tokenId', '');
+  installErrorHandlers(app);
+
+  const bearer = createBearerAuth(options.tokens);
+  app.addHook('onRequest', async (request, reply) => {
+    const auth = request.routeOptions.config?.auth ?? 'bearer';
+    if (auth !== 'bearer') return;
+    const tokenId = bearer(request.headers.authorization);
+    if (tokenId === undefined) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'a valid bearer token is required (Authorization: Bearer <token>)' });
+    }
+    request.tokenId = tokenId;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    api.apiMetrics.requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const line = { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, caller: request.tokenId || undefined };
+    if (reply.statusCode >= 500) request.log.error(line, 'request');
+    else if (reply.statusCode >= 400) request.log.info(line, 'request');
+    else request.log.debug(line, 'request');
+  });
+  app.addHook('onClose', async () => ctx.queues.close());
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'wabulk API', version: '1.0.0', description: 'Bulk WhatsApp text messages through Kaleyra, queued on Redis. See apps/api/README.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+
+  healthRoutes(app, api);
+  messageRoutes(app, api);
+  campaignRoutes(app, api);
+  await app.register(async (scope) => campaignUploadRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
+  accountRoutes(app, api);
+  await app.register(async (scope) => callbackRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
+  return app;
+}

@@ -1,0 +1,129 @@
+import { Transform, type Readable } from 'node:stream';
+import { z } from 'zod';
+import { ACCOUNT_ID, CAMPAIGN_ID, getCampaignMeta, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
+import type { Api, ApiContext } from '../build-api.js';
+import { ApiError, invalid } from '../error-handler.js';
+import { errorSchema, importResultSchema } from '../schemas.js';
+
+/** Content types of an upload, and how each is read. */
+const FORMATS: Record<string, 'csv' | 'ndjson'> = {
+  'text/csv': 'csv',
+  'application/csv': 'csv',
+  'text/plain': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+  'application/x-jsonlines': 'ndjson',
+};
+
+const uploadQuery = z.object({
+  campaignId: z.string({ message: 'is required' }).regex(CAMPAIGN_ID, 'must be 1-64 letters, digits, _ . or -'),
+  body: z.string().optional().describe('the message text (1..4096 characters, percent-encoded); required when the campaign does not exist yet, omitted = the existing campaign\'s'),
+  previewUrl: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+  ref: z.string().optional(),
+  ref1: z.string().optional(),
+  ref2: z.string().optional(),
+  account: z.string().regex(ACCOUNT_ID, 'must be 1-32 letters, digits, _ or -').optional(),
+  column: z.string().min(1).max(64).default('to').describe('the recipient column of a CSV header, or the field of each NDJSON object'),
+});
+
+const KEEP_REJECTED = 1000;
+
+class UploadTooLargeError extends Error {
+  override readonly name = 'UploadTooLargeError';
+}
+
+/** Passes bytes through and fails the stream once more than `limit` went by. */
+function limitBytes(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new UploadTooLargeError(`the upload is larger than ${limit} bytes`));
+      else done(null, chunk);
+    },
+  });
+}
+
+/**
+ * POST /v1/campaigns: a campaign from a CSV or NDJSON body of any size. The body is read as a stream
+ * (this scope's content-type parsers hand fastify's raw request through), in chunks with a few in
+ * flight, so memory stays flat. Campaign fields come in the query string. Re-sending the same upload
+ * adds nothing twice (job ids are campaign + recipient), and a later upload may omit `body` to add
+ * recipients to an existing campaign.
+ */
+export function campaignUploadRoutes(app: Api, api: ApiContext): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
+  app.addContentTypeParser('*', (_request, _payload, done) =>
+    done(new ApiError(415, { error: 'unsupported media type', message: 'send the recipients as text/csv or application/x-ndjson' }), undefined),
+  );
+  const uploadLimit = api.options.uploadLimit ?? 1024 * 1024 * 1024;
+
+  app.post(
+    '/v1/campaigns',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'a campaign from a streamed CSV or NDJSON upload',
+        description: `Body: CSV (text/csv) with a header naming the recipient column (default "to") and optional ref, ref1, ref2 columns, or bare numbers one per line; or NDJSON (application/x-ndjson): one {"to", "ref"?, …} object per line. Campaign fields in the query string. Answers 202 with the counts and the first ${KEEP_REJECTED} rejected rows with their line numbers.`,
+        querystring: uploadQuery,
+        response: { 202: importResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const format = FORMATS[contentType];
+      if (format === undefined) throw new ApiError(415, { error: 'unsupported media type', message: 'send the recipients as text/csv or application/x-ndjson' });
+      // Whatever happens, the rest of an unread upload is not worth reading: close the connection after answering.
+      const closeAfter = () => reply.header('connection', 'close');
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (uploadLimit > 0 && declared > uploadLimit) {
+        closeAfter();
+        throw new ApiError(413, { error: 'payload too large', message: `the upload is larger than ${uploadLimit} bytes` });
+      }
+      let fields: { body: string; previewUrl?: boolean; account?: string } = { body: q.body ?? '', previewUrl: q.previewUrl === undefined ? undefined : q.previewUrl === 'true', account: q.account };
+      if (q.body === undefined) {
+        const meta = await getCampaignMeta(api.ctx.redis, api.ctx.base, q.campaignId);
+        if (!meta) {
+          closeAfter();
+          throw invalid('body', 'is required: campaign ' + q.campaignId + ' does not exist yet');
+        }
+        fields = { body: meta.body, previewUrl: meta.previewUrl, account: q.account ?? meta.account };
+      }
+
+      const raw = request.body as Readable;
+      let input: Readable = raw;
+      if (uploadLimit > 0) {
+        const limiter = limitBytes(uploadLimit);
+        // Over the limit: stop feeding the limiter (the rest is never read; the connection closes after the answer).
+        limiter.on('error', () => raw.unpipe(limiter));
+        raw.on('error', (err) => limiter.destroy(err));
+        input = raw.pipe(limiter);
+      }
+      const recipients = format === 'csv' ? readCsvRecipients(input, { column: q.column }) : readNdjsonRecipients(input, { column: q.column });
+      try {
+        const result = await api.producer.enqueueCampaign({
+          campaignId: q.campaignId,
+          ...fields,
+          ref: q.ref,
+          ref1: q.ref1,
+          ref2: q.ref2,
+          recipients,
+          keepRejected: KEEP_REJECTED,
+        });
+        request.log.info({ campaignId: result.campaignId, read: result.read, accepted: result.accepted, rejected: result.rejectedTotal, caller: request.tokenId }, 'campaign upload');
+        return reply.code(202).send(result);
+      } catch (err) {
+        closeAfter();
+        if (err instanceof UploadTooLargeError || (err as Error).cause instanceof UploadTooLargeError) throw new ApiError(413, { error: 'payload too large', message: (err as Error).message });
+        if (err instanceof SourceError) {
+          const body = { error: 'unusable upload', issues: [{ field: 'recipients', message: err.message, ...(err.line === undefined ? {} : { line: err.line }) }] };
+          throw new ApiError(400, body);
+        }
+        throw err;
+      }
+    },
+  );
+}

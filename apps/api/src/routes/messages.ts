@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { enqueueTextSchema, fingerprint } from '@wabulk/queue';
+import type { Api, ApiContext } from '../build-api.js';
+import { ApiError, toErrorAnswer } from '../error-handler.js';
+import { enqueueResultSchema, errorSchema } from '../schemas.js';
+
+const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1, 'must not be empty')
+    .max(255, 'must be at most 255 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional()
+    .describe('a retried request with the same key (and the same body) gets the first answer instead of enqueuing again; kept 24 h'),
+});
+
+/** How long a concurrent duplicate waits for the first request's answer before it is told to retry. */
+const WAIT_FOR_FIRST_MS = 5000;
+
+/** POST /v1/messages: one message to one or many recipients, exactly as Producer.enqueueText. */
+export function messageRoutes(app: Api, api: ApiContext): void {
+  app.post(
+    '/v1/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'queue one message for one or many recipients',
+        description: '`to` is one number, "a,b,c", or an array (at most 10000). Answers 202 with what was queued, duplicates, and every rejected input with its reason.',
+        headers: idempotencyHeaders,
+        body: enqueueTextSchema,
+        response: { 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (key === undefined) return reply.code(202).send(await api.producer.enqueueText(request.body));
+
+      const hash = fingerprint(JSON.stringify(request.body));
+      const deadline = Date.now() + WAIT_FOR_FIRST_MS;
+      for (;;) {
+        const begin = await api.idempotency.begin(request.tokenId, key, hash);
+        if (begin.kind === 'replay') return reply.code(begin.statusCode as 202).header('idempotent-replayed', 'true').send(begin.body as never);
+        if (begin.kind === 'mismatch') {
+          throw new ApiError(422, { error: 'idempotency key reused', message: 'this Idempotency-Key was used with a different request body; use a new key' });
+        }
+        if (begin.kind === 'owner') {
+          try {
+            const result = await api.producer.enqueueText(request.body);
+            await api.idempotency.finish(request.tokenId, key, hash, begin.token, 202, result);
+            return reply.code(202).send(result);
+          } catch (err) {
+            const answer = toErrorAnswer(err as Error);
+            // Input errors are answers too (the same request would get them again); anything else may succeed on a retry.
+            if (answer.statusCode >= 400 && answer.statusCode < 500) await api.idempotency.finish(request.tokenId, key, hash, begin.token, answer.statusCode, answer.body);
+            else await api.idempotency.abandon(request.tokenId, key, begin.token).catch(() => {});
+            throw err;
+          }
+        }
+        // in progress: a concurrent duplicate waits for the first answer.
+        if (Date.now() > deadline) {
+          throw new ApiError(409, { error: 'request in progress', message: 'a request with this Idempotency-Key is still being processed; retry shortly' });
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  );
+}

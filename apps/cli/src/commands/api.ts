@@ -1,0 +1,6 @@
+import { runApi } from '@wabulk/api';
+
+/** `wabulk api`: serves the HTTP API until SIGTERM/SIGINT (env: API_PORT, WABULK_API_TOKENS, WABULK_CALLBACK_*). */
+export function apiCommand(env: Record<string, string | undefined> = process.env): Promise<void> {
+  return runApi(env);
+}

@@ -1,0 +1,111 @@
+import { messageKeys } from './keys.js';
+import type { DeliveryUpdate, RecipientStatus, RedisClient } from './ledger.js';
+import type { QueueContext } from './context.js';
+
+/**
+ * message_id → (campaign, recipient), so delivery callbacks (which carry only Kaleyra's id) find
+ * their ledger entry. One key per message, `<base>:msgid:{<id>}`, with a TTL; callbacks that arrive
+ * before the send is recorded wait in `<base>:msgcb:{<id>}` (same hash tag: one slot, so writing the
+ * index and taking those callbacks is one atomic script and no callback falls between the two).
+ */
+
+/** How long a message_id stays joinable: WhatsApp drops messages it could not deliver in 30 days. */
+export const MESSAGE_INDEX_TTL_SECONDS = 30 * 24 * 3600;
+/** How long a callback for an unknown message_id is kept waiting for its send to be recorded. */
+export const PENDING_CALLBACK_TTL_SECONDS = 24 * 3600;
+/** Callbacks kept per unknown message_id (the newest). */
+const PENDING_CALLBACKS_MAX = 16;
+
+/** KEYS: index, pending. ARGV: "<campaign>\n<to>", ttl. Writes the index; returns the waiting callbacks. */
+const WRITE_INDEX = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return redis.call('LRANGE', KEYS[2], 0, -1)
+`;
+
+/** KEYS: index, pending. ARGV: callback JSON, ttl, max kept. The index value, or (unknown id) keeps the callback and returns false. */
+const LOOKUP_OR_KEEP = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return false
+`;
+
+type Scripted = RedisClient & {
+  wabulkWriteMsgIndex(k1: string, k2: string, value: string, ttl: string): Promise<string[]>;
+  wabulkLookupMsg(k1: string, k2: string, callback: string, ttl: string, max: string): Promise<string | null>;
+};
+
+function withScripts(redis: RedisClient): Scripted {
+  const r = redis as Scripted;
+  if (typeof r.wabulkWriteMsgIndex !== 'function') {
+    redis.defineCommand('wabulkWriteMsgIndex', { numberOfKeys: 2, lua: WRITE_INDEX });
+    redis.defineCommand('wabulkLookupMsg', { numberOfKeys: 2, lua: LOOKUP_OR_KEEP });
+  }
+  return r;
+}
+
+export interface MessageRef {
+  campaignId: string;
+  to: string;
+}
+
+export type CallbackOutcome =
+  /** The ledger moved forward. */
+  | 'applied'
+  /** The ledger already held this state or a later one (duplicates, out of order). */
+  | 'unchanged'
+  /** No send recorded with this id (yet): kept, applied when the worker records it. */
+  | 'unknown';
+
+const parseRef = (value: string): MessageRef => {
+  const i = value.indexOf('\n');
+  return { campaignId: value.slice(0, i), to: value.slice(i + 1) };
+};
+
+/**
+ * The worker's step right after the ledger records `sent`: indexes the message_id and applies the
+ * callbacks that arrived before it. Idempotent (a re-run job calls it again to repair a crash
+ * between the two writes). Returns how many early callbacks moved the ledger.
+ */
+export async function recordMessageId(ctx: QueueContext, messageId: string, ref: MessageRef, options: { ttlSeconds?: number } = {}): Promise<number> {
+  const redis = withScripts(ctx.redis);
+  const keys = messageKeys(ctx.base, messageId);
+  const waiting = await redis.wabulkWriteMsgIndex(keys.index, keys.pending, `${ref.campaignId}\n${ref.to}`, String(options.ttlSeconds ?? MESSAGE_INDEX_TTL_SECONDS));
+  if (waiting.length === 0) return 0;
+  let applied = 0;
+  for (const raw of waiting) {
+    const update = JSON.parse(raw) as DeliveryUpdate;
+    if ((await ctx.ledger.deliver(ref.campaignId, ref.to, update)).changed) applied++;
+  }
+  // Deleted only once applied: a crash before this leaves them for the re-run (applying twice changes nothing).
+  await ctx.redis.del(keys.pending);
+  return applied;
+}
+
+/**
+ * A delivery callback by message_id (`<id>` or `<id>:<n>`): applied to the ledger when the send is
+ * recorded, otherwise kept for `pendingTtlSeconds` and applied when it is.
+ */
+export async function applyDeliveryCallback(
+  ctx: QueueContext,
+  messageId: string,
+  update: DeliveryUpdate,
+  options: { pendingTtlSeconds?: number } = {},
+): Promise<{ outcome: CallbackOutcome; status?: RecipientStatus | 'missing' }> {
+  const redis = withScripts(ctx.redis);
+  const keys = messageKeys(ctx.base, messageId);
+  const found = await redis.wabulkLookupMsg(keys.index, keys.pending, JSON.stringify(update), String(options.pendingTtlSeconds ?? PENDING_CALLBACK_TTL_SECONDS), String(PENDING_CALLBACKS_MAX));
+  if (found === null) return { outcome: 'unknown' };
+  const ref = parseRef(found);
+  const r = await ctx.ledger.deliver(ref.campaignId, ref.to, update);
+  return { outcome: r.changed ? 'applied' : 'unchanged', status: r.status };
+}
+
+/** The recipient a message_id was sent to, if the index still holds it. */
+export async function lookupMessageId(ctx: QueueContext, messageId: string): Promise<MessageRef | undefined> {
+  const value = await ctx.redis.get(messageKeys(ctx.base, messageId).index);
+  return value === null ? undefined : parseRef(value);
+}
+
