@@ -94,6 +94,24 @@ async function ensureRedis() {
   return () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); };
 }
 
+/**
+ * The monitoring tests run Debian's prometheus and promtool. Where they are missing and we may use
+ * apt (root), install them; otherwise stop and say how to get them.
+ */
+function ensurePrometheus() {
+  const have = (b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0;
+  if (have(process.env.PROMETHEUS_BIN || 'prometheus') && have(process.env.PROMTOOL_BIN || 'promtool')) return;
+  const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (canApt) {
+    say('prometheus/promtool missing (monitoring tests): installing Debian\'s prometheus package with apt');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (run('apt-get', ['update', '-qq'], { env }) === 0 && run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { env }) === 0) return;
+  }
+  say('the monitoring tests need prometheus and promtool on PATH (or PROMETHEUS_BIN / PROMTOOL_BIN):');
+  say('  Debian/Ubuntu: sudo apt-get install -y prometheus    macOS: brew install prometheus');
+  process.exit(1);
+}
+
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 // Run TypeScript from source: tsx strips types, the export condition picks each package's src/.
 const tsNode = (entry, argv) => [process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', join(root, entry), ...argv]];
@@ -117,6 +135,7 @@ async function main() {
   if (command === 'setup') return 0;
   if (command === 'sim') return spawnForward(...tsNode('apps/kaleyra-sim/src/main.ts', args));
   if (command === 'wabulk') return spawnForward(...tsNode('apps/cli/src/main.ts', args));
+  if (command === 'test') ensurePrometheus();
   const stopRedis = await ensureRedis();
   try {
     if (command === 'test') {

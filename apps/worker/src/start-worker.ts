@@ -1,8 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import type { AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
-import { createQueueContext, createRedis, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
-import type { Logger, Metrics } from '@wabulk/telemetry';
+import { createQueueContext, createRedis, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { initAccountMetrics, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, retryBackoff, type SendOutcome } from './send-processor.js';
 
 export interface StartWorkerOptions {
@@ -67,14 +67,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     });
     worker.on('error', (err) => log.error({ err: { message: err.message, name: err.name } }, 'worker error'));
     worker.on('failed', (job, err) => void recordFailedOutsideProcessor(ctx, job, err, log));
-    metrics.rateLimit.set({ account: account.id }, rate);
-    metrics.concurrency.set({ account: account.id }, options.concurrency);
+    initAccountMetrics(metrics, account.id, { ratePerSecond: rate, concurrency: options.concurrency });
     workers.set(account.id, worker);
     void worker.run().catch((err: Error) => log.error({ err: { message: err.message } }, 'worker stopped'));
     log.info({ queue: queueName(account.id), concurrency: options.concurrency, ratePerSecond: rate }, 'worker started');
   }
 
   let closed = false;
+  // Queue depth, pause state (whoever paused it) and liveness of each account, read at scrape time.
+  const stopObserving = metrics.observeAccounts({
+    accounts: options.accounts.map((a) => a.id),
+    readState: (account) => getAccountState(redis, ctx.base, ctx.queues, account),
+    isRunning: (account) => !closed && (workers.get(account)?.isRunning() ?? false),
+  });
   return {
     ctx,
     workers,
@@ -82,6 +87,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     async close() {
       if (closed) return;
       closed = true;
+      stopObserving();
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(clients.map((c) => c.close()));
       await ctx.queues.close();

@@ -1,13 +1,32 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createAccountCollector, type AccountGauges } from './account-collector.js';
+import { registerDefaultMetrics } from './default-metrics.js';
+
+/** Buckets of the send-call histogram: Kaleyra answers in 100–500 ms; the alert looks at p95 > 2 s. */
+export const SEND_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * Every wabulk metric, registered on the registry given (no module-level metric objects, so each
- * test and each process builds its own). Labels are bounded: account and Kaleyra code, never a
- * phone number, a message text or a campaign id.
+ * test and each process builds its own), plus Node's process metrics unless `defaultMetrics: false`.
+ * Labels are bounded: account, Kaleyra code, outcome, reason, state; never a phone number, a
+ * message text or a campaign id (campaign progress lives in the ledger).
+ *
+ * Queue depth, the paused state and worker liveness are read at scrape time: call
+ * `observeAccounts(...)` once the process knows its accounts (see account-collector.ts).
  */
 export function createMetrics(registry: Registry, options: { defaultMetrics?: boolean } = {}) {
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'wabulk_' });
+  if (options.defaultMetrics !== false) registerDefaultMetrics(registry);
   const registers = [registry];
+  const collector = createAccountCollector(() => gauges);
+  const collect = () => collector.collect();
+
+  const gauges: AccountGauges = {
+    queueJobs: new Gauge({ name: 'wabulk_queue_jobs', help: 'Jobs in the account queue by state (waiting, prioritized, active, delayed, paused, failed), read from Redis at scrape time', labelNames: ['account', 'state'] as const, registers, collect }),
+    accountPaused: new Gauge({ name: 'wabulk_account_paused', help: '1 while the account is paused for this reason (E110, RBC001, WA401, WA-401, WAV2101, manual), else 0; read from Redis at scrape time', labelNames: ['account', 'reason'] as const, registers, collect }),
+    workerRunning: new Gauge({ name: 'wabulk_worker_running', help: '1 while this process runs a BullMQ worker for the account', labelNames: ['account'] as const, registers, collect }),
+    stateErrors: new Counter({ name: 'wabulk_account_state_errors_total', help: 'Scrape-time reads of account state that failed or timed out (queue depth and paused gauges left out)', registers }),
+  };
+
   return {
     registry,
     sent: new Counter({ name: 'wabulk_messages_sent_total', help: 'Messages Kaleyra accepted (202), by account and code', labelNames: ['account', 'code'] as const, registers }),
@@ -16,12 +35,14 @@ export function createMetrics(registry: Registry, options: { defaultMetrics?: bo
     requeued: new Counter({ name: 'wabulk_messages_requeued_total', help: 'Jobs put back without using an attempt (account pause, 429), by account and code', labelNames: ['account', 'code'] as const, registers }),
     skippedAlreadySent: new Counter({ name: 'wabulk_messages_skipped_already_sent_total', help: 'Jobs that found a message_id already recorded and completed without sending', labelNames: ['account'] as const, registers }),
     possibleDuplicates: new Counter({ name: 'wabulk_possible_duplicates_total', help: 'Sends that may have reached Kaleyra twice: ambiguous timeouts and re-runs of stalled jobs', labelNames: ['account', 'reason'] as const, registers }),
-    sendDuration: new Histogram({ name: 'wabulk_send_duration_seconds', help: 'Duration of the Kaleyra send call, by account and outcome', labelNames: ['account', 'outcome'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
+    sendDuration: new Histogram({ name: 'wabulk_send_duration_seconds', help: 'Duration of the Kaleyra send call, by account and outcome', labelNames: ['account', 'outcome'] as const, buckets: SEND_DURATION_BUCKETS, registers }),
     enqueued: new Counter({ name: 'wabulk_recipients_enqueued_total', help: 'Recipients accepted and queued, by account', labelNames: ['account'] as const, registers }),
     rejected: new Counter({ name: 'wabulk_recipients_rejected_total', help: 'Recipients rejected at intake, by account and reason', labelNames: ['account', 'reason'] as const, registers }),
-    accountPaused: new Gauge({ name: 'wabulk_account_paused', help: '1 while an account is paused, labelled with the reason (E110, RBC001, manual, …)', labelNames: ['account', 'reason'] as const, registers }),
-    rateLimit: new Gauge({ name: 'wabulk_rate_limit_per_second', help: 'Configured send rate limit per account', labelNames: ['account'] as const, registers }),
+    rateLimit: new Gauge({ name: 'wabulk_rate_limit_per_second', help: 'Configured send rate limit per account (global across workers)', labelNames: ['account'] as const, registers }),
     concurrency: new Gauge({ name: 'wabulk_worker_concurrency', help: 'Configured worker concurrency per account queue in this process', labelNames: ['account'] as const, registers }),
+    ...gauges,
+    /** Reports these accounts' queue depth, pause state and worker liveness at every scrape; returns a stop function. */
+    observeAccounts: collector.observe,
   };
 }
 
