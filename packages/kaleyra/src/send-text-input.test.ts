@@ -26,7 +26,7 @@ describe('validateSendText: to', () => {
   });
 
   test.each([
-    ['1234567', 'got 7 digits'],
+    ['123456', 'got 6 digits'],
     ['+1234567890123456', 'got 16 digits'],
     ['+0919876543210', 'got a leading 0'],
     ['+91 98765 43210', 'got characters other than digits'],
@@ -38,7 +38,7 @@ describe('validateSendText: to', () => {
     const error = rejection({ ...valid, to });
     expect(error).toMatchObject({ code: 'INVALID_REQUEST', status: 0, kind: 'message' });
     expect(error.message).toBe(
-      `to: must be E.164 (optional '+', then 8..15 digits, first digit not 0), ${detail}`);
+      `to: must be E.164 (optional '+', then 7..15 digits, first digit not 0), ${detail}`);
   });
 
   test('rejects a missing or non-string to', () => {
@@ -100,7 +100,7 @@ describe('validateSendText: other fields', () => {
 
   test('names every invalid field at once', () => {
     expect(rejection({ to: '0', body: '', ref2: 1 }).message).toBe(
-      "to: must be E.164 (optional '+', then 8..15 digits, first digit not 0), got a leading 0; "
+      "to: must be E.164 (optional '+', then 7..15 digits, first digit not 0), got a leading 0; "
       + 'body: must be 1..4096 characters, got 0; ref2: must be a string');
   });
 

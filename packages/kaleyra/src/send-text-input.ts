@@ -15,7 +15,7 @@ export const MAX_REF_CHARS = 255;
 
 /** One text message to one recipient, as callers give it. */
 export interface SendTextInput {
-  /** Recipient in E.164: optional `+`, 8..15 digits, first digit not 0. Sent with a leading `+`. */
+  /** Recipient in E.164: optional `+`, 7..15 digits, first digit not 0. Sent with a leading `+`. */
   to: string;
   /** 1..4096 Unicode code points (an emoji outside the BMP counts once, not twice). */
   body: string;
@@ -68,14 +68,14 @@ export function toWaSource(value: string | undefined): WaSource {
   return (WA_SOURCES as readonly string[]).includes(lower ?? '') ? (lower as WaSource) : 'api';
 }
 
-const E164_RULE = "must be E.164 (optional '+', then 8..15 digits, first digit not 0)";
+const E164_RULE = "must be E.164 (optional '+', then 7..15 digits, first digit not 0)";
 
 /** Describes what is wrong with a recipient without echoing the number (it is personal data). */
 function recipientProblem(value: string): string | undefined {
   const digits = value.startsWith('+') ? value.slice(1) : value;
   if (!/^\d+$/.test(digits)) return `${E164_RULE}, got ${digits.length === 0 ? 'no digits' : 'characters other than digits'}`;
   if (digits.startsWith('0')) return `${E164_RULE}, got a leading 0`;
-  if (digits.length < 8 || digits.length > 15) return `${E164_RULE}, got ${digits.length} digits`;
+  if (digits.length < 7 || digits.length > 15) return `${E164_RULE}, got ${digits.length} digits`;
   return undefined;
 }
 
