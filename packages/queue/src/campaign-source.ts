@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import type { SourceRow } from './producer.js';
 
 /** Input that cannot be read at all (exit code 2 in the CLI, 400 in the API); says where and why. */
@@ -20,7 +20,9 @@ const looksLikeNumber = (s: string) => /^\+?[\d\s().-]{6,}$/.test(s.trim());
  */
 export async function* readCsvRecipients(input: Readable, options: { column?: string } = {}): AsyncGenerator<SourceRow> {
   const column = options.column ?? 'to';
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true });
+  // Every line end is a record end: csv-parse would otherwise keep only the first kind it meets, and a
+  // file with mixed line ends (pieces from Windows and Unix) would merge recipients into one field.
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] });
   // pipe() does not pass a source's error on: without this a failing input (an aborted upload) would leave the parser waiting.
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
@@ -57,8 +59,9 @@ export async function* readCsvRecipients(input: Readable, options: { column?: st
     }
   } catch (err) {
     if (err instanceof SourceError) throw err;
-    const e = err as Error & { lines?: number; code?: string };
-    if (!e.code?.startsWith('CSV_')) throw err; // the input's own failure, not the file's
+    // csv-parse's errors are the file's (not all their codes start with CSV_: INVALID_OPENING_QUOTE); anything else is the input's own failure.
+    if (!(err instanceof CsvError)) throw err;
+    const e = err as CsvError & { lines?: number };
     throw new SourceError(`not valid CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`, e.lines);
   }
   if (header === undefined) throw new SourceError('the file is empty');
@@ -69,8 +72,9 @@ export async function* readNdjsonRecipients(input: Readable, options: { column?:
   const column = options.column ?? 'to';
   const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
+  for await (const raw of lines) {
     line++;
+    const text = line === 1 ? raw.replace(/^\ufeff/, '') : raw; // a byte-order mark is no part of the first object
     if (text.trim() === '') continue;
     let value: unknown;
     try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_ID, CAMPAIGN_ID } from './keys.js';
+import { splitRecipients } from './normalise-recipients.js';
 
 /** Thrown for input a caller can fix: the message names the field and the rule. */
 export class ValidationError extends Error {
@@ -33,10 +34,15 @@ export const messageFieldsSchema = z.object({
   ref2: ref,
 });
 
+const TOO_MANY_RECIPIENTS = 'at most 10000 recipients per call; use a campaign import for more';
+
 export const enqueueTextSchema = messageFieldsSchema.extend({
-  to: z.union([z.string({ message: 'must be a string or an array of strings' }), z.array(z.string({ message: 'must be strings' })).max(10_000, 'at most 10000 recipients per call; use a campaign import for more')], {
-    message: 'must be a string or an array of strings',
-  }),
+  to: z
+    .union([z.string({ message: 'must be a string or an array of strings' }), z.array(z.string({ message: 'must be strings' })).max(10_000, TOO_MANY_RECIPIENTS)], {
+      message: 'must be a string or an array of strings',
+    })
+    // The limit counts recipients, not array items: "a,b,c" in one string (or in one item) is three.
+    .refine((to) => splitRecipients(to).length <= 10_000, TOO_MANY_RECIPIENTS),
 });
 
 export type EnqueueTextInput = z.input<typeof enqueueTextSchema>;
