@@ -78,7 +78,8 @@ test('upload → worker → simulator → callbacks → API: the export shows de
 
   const metrics = await (await fetch(`${origin}/metrics`, { headers: auth })).text();
   expect(metrics).toMatch(/wabulk_callbacks_total\{status="read",outcome="applied"\} [1-9]/);
-  expect(metrics).toMatch(/wabulk_callbacks_total\{status="delivered",outcome="unknown"\} 1/);
+  // At least our own unknown id; a simulator callback can also beat the worker's index write (and is applied later).
+  expect(metrics).toMatch(/wabulk_callbacks_total\{status="delivered",outcome="unknown"\} [1-9]/);
 
   expect(await api.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   expect(api.messages()).toEqual(expect.arrayContaining(['shutting down: finishing in-flight requests', 'stopped']));

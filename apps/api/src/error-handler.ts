@@ -38,7 +38,8 @@ function fieldOf(context: string | undefined, instancePath: string): string {
 }
 
 function isRedisDown(err: Error): boolean {
-  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|max retries per request|enableOfflineQueue/i.test(err.message);
+  // The last four: a Redis Cluster that lost a primary (ioredis wraps CLUSTERDOWN in "Too many Cluster redirections").
+  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|max retries per request|enableOfflineQueue|CLUSTERDOWN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/i.test(err.message);
 }
 
 export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; body: ApiErrorBody } {

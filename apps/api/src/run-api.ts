@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { apiEnvSchema, parseEnv } from '@wabulk/config';
-import { createRedis, waitForReady, type CountryCode } from '@wabulk/queue';
+import { connectRedis, waitForReady, type CountryCode } from '@wabulk/queue';
 import { createLogger } from '@wabulk/telemetry';
 import { buildApi } from './build-api.js';
 
@@ -14,7 +14,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'wabulk-api' });
   // Not enableAutoPipelining: it doubled the rate of POST /v1/messages in a load test, then broke
   // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931).
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, 'producer');
   try {
     await waitForReady(redis, 5000);
   } catch (err) {

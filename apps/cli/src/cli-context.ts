@@ -1,5 +1,5 @@
 import { baseEnvSchema, parseEnv, type BaseEnv } from '@wabulk/config';
-import { createQueueContext, createRedis, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
+import { connectRedis, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
 import { CliError } from './cli-error.js';
 
@@ -13,13 +13,14 @@ export interface CliContext {
 /** Opens Redis (failing fast with a clear message when it is not there) and the queue layout. */
 export async function openContext(env: Record<string, string | undefined> = process.env): Promise<CliContext> {
   const config = parseEnv(baseEnvSchema, env);
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  const target = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const redis = connectRedis(target, 'producer');
   try {
     await waitForReady(redis, 5000);
   } catch {
     redis.disconnect();
-    const u = new URL(config.REDIS_URL);
-    throw new CliError(`cannot reach Redis at ${u.hostname}:${u.port || 6379} (REDIS_URL). Start one (redis-server) or point REDIS_URL at it.`, 1);
+    const variable = target.clusterNodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
+    throw new CliError(`cannot reach ${describeRedisTarget(target)} (${variable}). Start one (redis-server) or point ${variable} at it.`, 1);
   }
   const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX });
   const producer = new Producer({ ...ctx, defaultAccount: config.WABULK_ACCOUNT, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });

@@ -18,6 +18,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const metrics = createMetrics(registry);
   const running = await startWorker({
     redisUrl: config.REDIS_URL,
+    redisClusterNodes: config.REDIS_CLUSTER_NODES,
     base: config.WABULK_KEY_PREFIX,
     accounts,
     concurrency: config.WORKER_CONCURRENCY,

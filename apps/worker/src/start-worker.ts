@@ -1,12 +1,14 @@
 import { Worker, type Job } from 'bullmq';
 import type { AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
-import { createQueueContext, createRedis, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { connectRedis, createQueueContext, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { initAccountMetrics, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, retryBackoff, type SendOutcome } from './send-processor.js';
 
 export interface StartWorkerOptions {
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: a Redis Cluster instead of redisUrl. */
+  redisClusterNodes?: readonly string[];
   /** Key prefix (tests use a unique one). Default "wabulk". */
   base?: string;
   accounts: AccountConfig[];
@@ -39,7 +41,7 @@ export function limiterFor(ratePerSecond: number) {
 /** One BullMQ Worker per account queue, sharing one Redis connection for commands. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { logger, metrics } = options;
-  const redis = createRedis(options.redisUrl, 'worker');
+  const redis = connectRedis({ url: options.redisUrl, clusterNodes: options.redisClusterNodes }, 'worker');
   const ctx = createQueueContext({ redis, base: options.base });
   const workers = new Map<string, Worker<SendJobData, SendOutcome>>();
   const clients: Array<Pick<KaleyraClient, 'close'>> = [];

@@ -25,8 +25,17 @@ export const accountSchema = z
   });
 export type AccountConfig = z.infer<typeof accountSchema>;
 
+/** host:port, [v6]:port, or redis[s]://[[user]:password@]host:port (credentials and TLS apply to every node). */
+const clusterNode = /^(rediss?:\/\/([^@/\s]*@)?)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}\/?$/;
+const clusterNodes = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== ''))
+  .refine((list) => list.length > 0 && list.every((n) => clusterNode.test(n)), 'must be comma-separated host:port entries (or redis://[user:password@]host:port), e.g. 10.0.0.1:6379,10.0.0.2:6379');
+
 export const baseEnvSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Redis Cluster: some of its primaries (the client discovers the rest). When set, REDIS_URL is not used. */
+  REDIS_CLUSTER_NODES: clusterNodes.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Prefix of every Redis key (several installations, or tests, can share one Redis). */
   WABULK_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').default('wabulk'),

@@ -1,5 +1,6 @@
 export { createQueueContext, type QueueContext } from './context.js';
-export { createRedis, waitForReady } from './redis.js';
+export { connectRedis, createRedis, describeRedisTarget, waitForReady, type RedisTarget } from './redis.js';
+export { createRedisCluster, parseClusterNodes, type ClusterNodes } from './redis-cluster.js';
 export { Producer, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
 export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientStatus, type RedisClient } from './ledger.js';
 export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The Redis layout, in one place (only this package knows key names).
  *
@@ -7,7 +9,8 @@
  *   account state                {<base>-<account>}:account
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
  *   indexes                      <base>:index:{accounts} | <base>:index:{campaigns}
- *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL)
+ *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL;
+ *                                <base>:msgid~:{<sha256>} for an id that is empty or starts with '}')
  *   callbacks before their send  <base>:msgcb:{<messageId>}            (list of callback JSON, TTL)
  *   idempotent API answers       <base>:idem:{<sha256(token id, key)>} (string, TTL)
  * The message-id keys of one message share its hash tag, so one script can write the index and
@@ -53,8 +56,15 @@ export function campaignKeys(base: string, campaignId: string) {
 export const canonicalMessageId = (id: string) => id.trim().replace(/:\d+$/, '');
 
 export function messageKeys(base: string, messageId: string) {
-  const tag = `{${canonicalMessageId(messageId)}}`;
-  return { index: `${base}:msgid:${tag}`, pending: `${base}:msgcb:${tag}` };
+  const id = canonicalMessageId(messageId);
+  // "{}" is no hash tag (Redis Cluster then hashes the whole key): an id that is empty or starts with
+  // '}' would put its two keys in different slots (CROSSSLOT). Such ids get keys of their own,
+  // tagged by a digest (a separate key family, so they never collide with a real id's keys).
+  if (id === '' || id.startsWith('}')) {
+    const tag = `{${createHash('sha256').update(id).digest('hex')}}`;
+    return { index: `${base}:msgid~:${tag}`, pending: `${base}:msgcb~:${tag}` };
+  }
+  return { index: `${base}:msgid:{${id}}`, pending: `${base}:msgcb:{${id}}` };
 }
 
 export const idempotencyKey = (base: string, digest: string) => `${base}:idem:{${digest}}`;

@@ -1,4 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisClient } from './ledger.js';
+import { createRedisCluster, describeClusterNodes } from './redis-cluster.js';
 
 /**
  * ioredis for the two kinds of users. `worker`: commands wait for Redis to come back however long
@@ -16,14 +18,32 @@ export function createRedis(url: string, role: 'worker' | 'producer', extra: Red
   return redis;
 }
 
-/** Resolves once the connection is ready; rejects after `timeoutMs` with a message that names the URL's host (never its password). */
-export async function waitForReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+/** Where the apps' Redis is: REDIS_URL, or REDIS_CLUSTER_NODES (which wins when set). */
+export interface RedisTarget {
+  url: string;
+  clusterNodes?: readonly string[];
+}
+
+/** A standalone Redis or a Redis Cluster, as the configuration says, with the role's options. */
+export function connectRedis(target: RedisTarget, role: 'worker' | 'producer'): RedisClient {
+  return target.clusterNodes?.length ? createRedisCluster(target.clusterNodes, role) : createRedis(target.url, role);
+}
+
+/** "host:port" of a target, for messages (never its password). */
+export function describeRedisTarget(target: RedisTarget): string {
+  if (target.clusterNodes?.length) return `Redis Cluster at ${describeClusterNodes(target.clusterNodes)}`;
+  const u = new URL(target.url);
+  return `Redis at ${u.hostname}:${u.port || 6379}`;
+}
+
+/** Resolves once the connection is ready; rejects after `timeoutMs` with a message that names the host (never a password). */
+export async function waitForReady(redis: RedisClient, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      const { host, port } = redis.options;
-      reject(new Error(`Redis at ${host}:${port} is not reachable (waited ${timeoutMs} ms)`));
+      const where = redis.isCluster ? 'Redis Cluster' : `Redis at ${(redis as Redis).options.host}:${(redis as Redis).options.port}`;
+      reject(new Error(`${where} is not reachable (waited ${timeoutMs} ms)`));
     }, timeoutMs);
     const onReady = () => {
       cleanup();
