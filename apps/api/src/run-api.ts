@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { apiEnvSchema, parseEnv } from '@wabulk/config';
 import { connectRedis, waitForReady, type CountryCode } from '@wabulk/queue';
-import { createLogger } from '@wabulk/telemetry';
+import { createLogger, handleShutdownSignals } from '@wabulk/telemetry';
 import { buildApi } from './build-api.js';
 
 /**
@@ -40,25 +40,13 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   const port = typeof address === 'object' && address ? address.port : config.API_PORT;
   logger.info({ port, host: config.API_HOST, tokens: config.WABULK_API_TOKENS.length, callbacks: Boolean(config.WABULK_CALLBACK_SECRET || config.WABULK_CALLBACK_BASIC_AUTH) }, 'api listening');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.error({ timeoutMs: config.WABULK_SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting');
-      process.exit(1);
-    }, config.WABULK_SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    await app.close();
-    await redis.quit().catch(() => redis.disconnect());
-    logger.info('stopped');
-    logger.flush();
-    process.exitCode = 0;
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  handleShutdownSignals({
+    logger,
+    timeoutMs: config.WABULK_SHUTDOWN_TIMEOUT_MS,
+    what: 'in-flight requests',
+    close: async () => {
+      await app.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  });
 }

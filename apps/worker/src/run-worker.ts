@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { loadAccounts, parseEnv, workerEnvSchema } from '@wabulk/config';
-import { createLogger, createMetrics } from '@wabulk/telemetry';
+import { createLogger, createMetrics, handleShutdownSignals } from '@wabulk/telemetry';
 import { startHealthServer } from './health-server.js';
 import { startWorker } from './start-worker.js';
 
@@ -35,25 +35,13 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     logger.info({ port: config.METRICS_PORT }, 'health and metrics: /healthz /readyz /metrics');
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight sends');
-    const force = setTimeout(() => {
-      logger.error({ timeoutMs: config.WABULK_SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting');
-      process.exit(1);
-    }, config.WABULK_SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    await running.close();
-    await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
-    logger.info('stopped');
-    logger.flush();
-    process.exitCode = 0;
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  handleShutdownSignals({
+    logger,
+    timeoutMs: config.WABULK_SHUTDOWN_TIMEOUT_MS,
+    what: 'in-flight sends',
+    close: async () => {
+      await running.close();
+      await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
+    },
+  });
 }

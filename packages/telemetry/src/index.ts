@@ -4,3 +4,4 @@ export { createMetrics, SEND_DURATION_BUCKETS, type Metrics } from './metrics.js
 export { initAccountMetrics, POSSIBLE_DUPLICATE_REASONS, SEND_OUTCOMES } from './account-metrics.js';
 export { PAUSE_REASONS, QUEUE_STATES, type AccountObservation, type AccountStateReading } from './account-collector.js';
 export { registerDefaultMetrics } from './default-metrics.js';
+export { handleShutdownSignals } from './graceful-shutdown.js';
