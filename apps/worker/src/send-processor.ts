@@ -36,7 +36,9 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     const parsed = sendJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: data does not match the send job schema`);
     const { c: campaignId, to } = parsed.data;
-    const log = deps.logger.child({ account, campaignId, jobId: job.id });
+    // The child logger (and its redaction setup) is built only when a job has something to say.
+    let child: Logger | undefined;
+    const log = () => (child ??= deps.logger.child({ account, campaignId, jobId: job.id }));
 
     // Anything but a first, clean start may follow a send whose outcome we never saw.
     if (job.attemptsStarted > 1 || job.attemptsMade > 0) {
@@ -45,7 +47,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         // The index may be what the crash interrupted: writing it again is harmless.
         await recordMessageId(ctx, entry.messageId, { campaignId, to });
         metrics.skippedAlreadySent.inc({ account });
-        log.info({ messageId: entry.messageId }, 'message_id already recorded: completing without sending');
+        log().info({ messageId: entry.messageId }, 'message_id already recorded: completing without sending');
         return { messageId: entry.messageId, code: entry.code ?? 'WA202', skipped: 'already-sent' };
       }
       if (job.attemptsStarted > job.attemptsMade + 1) metrics.possibleDuplicates.inc({ account, reason: 'stalled-rerun' });
@@ -72,7 +74,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       // message_id → recipient for delivery callbacks; applies any that came before this point. A
       // failure here fails the attempt: the re-run finds the message_id recorded and writes the index.
       const early = await recordMessageId(ctx, res.messageId, { campaignId, to });
-      if (early > 0) log.debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
+      if (early > 0) log().debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
       return { messageId: kept.messageId ?? res.messageId, code: res.code };
     } catch (err) {
       if (!(err instanceof KaleyraError)) {
@@ -84,7 +86,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     }
   };
 
-  async function handleKaleyraError(err: KaleyraError, job: Job<SendJobData>, token: string | undefined, attempt: number, startedAt: number, log: Logger): Promise<never> {
+  async function handleKaleyraError(err: KaleyraError, job: Job<SendJobData>, token: string | undefined, attempt: number, startedAt: number, log: () => Logger): Promise<never> {
     const { c: campaignId, to } = job.data;
     const failWith = async (reason: string) => {
       await ctx.ledger.record(campaignId, to, { status: 'failed', code: err.code, reason, attempts: attempt, updatedAt: Date.now() });
@@ -94,7 +96,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     switch (err.kind) {
       case 'account': {
         const paused = await pauseAccount(ctx.redis, ctx.base, ctx.queues, account, err.code, { message: err.message, requestStartedAt: startedAt });
-        if (paused) log.warn({ code: err.code, reason: err.message }, `account paused: ${err.code}`);
+        if (paused) log().warn({ code: err.code, reason: err.message }, `account paused: ${err.code}`);
         metrics.requeued.inc({ account, code: err.code });
         await job.moveToWait(token);
         throw new WaitingError();
@@ -102,7 +104,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       case 'throttled': {
         const holdMs = Math.max(err.retryAfterMs ?? 1000, 100);
         metrics.requeued.inc({ account, code: err.code });
-        log.warn({ code: err.code, holdMs }, 'throttled: holding the queue');
+        log().warn({ code: err.code, holdMs }, 'throttled: holding the queue');
         await deps.worker().rateLimit(holdMs);
         throw Worker.RateLimitError();
       }
@@ -113,7 +115,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         if (err.kind === 'ambiguous') metrics.possibleDuplicates.inc({ account, reason: 'ambiguous-timeout' });
         if (attempt > retryDelaysMs.length) return failWith(`${err.message} (after ${attempt} attempts)`);
         metrics.retried.inc({ account, code: err.code });
-        log.info({ code: err.code, attempt }, 'send failed: will retry');
+        log().info({ code: err.code, attempt }, 'send failed: will retry');
         throw err;
       }
     }
