@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
-import { connectRedis, createQueueContext, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { connectRedis, createQueueContext, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { initAccountMetrics, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, retryBackoff, type SendOutcome } from './send-processor.js';
 
@@ -72,7 +72,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       maxStalledCount: 5,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
-      removeOnComplete: { age: 3600, count: 10_000 },
+      ...KEEP_FINISHED_JOBS,
       autorun: false,
     });
     worker.on('error', (err) => log.error({ err: { message: err.message, name: err.name } }, 'worker error'));

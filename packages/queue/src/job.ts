@@ -25,6 +25,13 @@ export const JOB_ATTEMPTS_CEILING = 50;
 export const JOB_OPTIONS = {
   attempts: JOB_ATTEMPTS_CEILING,
   backoff: { type: BACKOFF_TYPE },
+} as const;
+
+/**
+ * How long finished jobs stay in BullMQ (the ledger is the record). Set on the Worker, not on each
+ * job: per-job options are stored in every job hash (~110 B per queued recipient).
+ */
+export const KEEP_FINISHED_JOBS = {
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
 } as const;
