@@ -1,0 +1,118 @@
+// The Redis a benchmark run measures against, the run's key prefix, and what INFO tells about it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** A unique key prefix per run: every key of the run is `<base>:*` or `{<base>-*`. */
+export const runBase = () => `wabulk-bench-${randomBytes(4).toString('hex')}`;
+
+/** SCAN + UNLINK every key of the run (BullMQ's keys carry the prefix inside their hash tag). */
+export async function deleteRunKeys(redis: Redis, base: string): Promise<number> {
+  let deleted = 0;
+  for (const pattern of [`${base}:*`, `{${base}-*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+  return deleted;
+}
+
+export async function info(redis: Redis, section: string): Promise<Record<string, string>> {
+  const text = await redis.info(section);
+  const out: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+export const usedMemory = async (redis: Redis) => Number((await info(redis, 'memory')).used_memory);
+
+/** Seconds of CPU the Redis server has used (user + system). */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const cpu = await info(redis, 'cpu');
+  return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
+}
+
+/**
+ * used_memory once it stops moving (UNLINK frees big values in a background thread): polls until
+ * two reads 100 ms apart differ by less than `epsilon` bytes, or `timeoutMs` passes.
+ */
+export async function settledMemory(redis: Redis, epsilon = 4096, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await usedMemory(redis);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await usedMemory(redis);
+    if (Math.abs(now - last) < epsilon || Date.now() > deadline) return now;
+    last = now;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface BenchRedis {
+  url: string;
+  /** A redis-server of this run (nothing else uses it), or the shared one at REDIS_URL. */
+  own: boolean;
+  describe: string;
+  stop(): void;
+}
+
+/**
+ * By default a redis-server of our own on a free port (no persistence, like the bootstrap's
+ * fallback): other engineers' tests on the shared Redis would otherwise move used_memory and
+ * take CPU while we measure. `shared` uses REDIS_URL as `pnpm bench` set it.
+ */
+export async function openBenchRedis(shared: boolean): Promise<BenchRedis> {
+  const sharedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const canSpawn = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
+  if (shared || !canSpawn) {
+    return { url: sharedUrl, own: false, describe: `shared Redis at ${new URL(sharedUrl).host}${canSpawn ? '' : ' (redis-server not on PATH)'}`, stop: () => {} };
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'wabulk-bench-redis-'));
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', dir], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const version = (await info(probe, 'server')).redis_version;
+  probe.disconnect();
+  return {
+    url,
+    own: true,
+    describe: `own redis-server ${version} on 127.0.0.1:${port} (no persistence)`,
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
