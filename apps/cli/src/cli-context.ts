@@ -7,6 +7,8 @@ export interface CliContext {
   env: BaseEnv;
   ctx: QueueContext;
   producer: Producer;
+  /** "Redis at host:port" (or the cluster's nodes), for messages; never a password. */
+  where: string;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function openContext(env: Record<string, string | undefined> = proc
     env: config,
     ctx,
     producer,
+    where: describeRedisTarget(target),
     async close() {
       await ctx.queues.close();
       await redis.quit().catch(() => redis.disconnect());
@@ -35,11 +38,24 @@ export async function openContext(env: Record<string, string | undefined> = proc
   };
 }
 
-/** Runs `fn` with a context and always closes it. */
+/**
+ * Runs `fn` with a context and always closes it. A command that fails because Redis went away
+ * under it (the connection is no longer ready; the producer connection fails fast) says so in an
+ * operator's words instead of the driver's stack trace.
+ */
 export async function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise<T> {
   const c = await openContext();
   try {
     return await fn(c);
+  } catch (err) {
+    if (!(err instanceof CliError) && c.ctx.redis.status !== 'ready') {
+      throw new CliError(
+        `lost ${c.where} during the command (${(err as Error).message}). What was queued before stays queued; ` +
+          'once Redis answers again, run the same command again: a re-run import adds nothing twice.',
+        1,
+      );
+    }
+    throw err;
   } finally {
     await c.close();
   }
