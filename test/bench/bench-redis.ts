@@ -2,27 +2,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { deleteKeys, freePort } from '../support/redis.js';
 
 /** A unique key prefix per run: every key of the run is `<base>:*` or `{<base>-*`. */
 export const runBase = () => `wabulk-bench-${randomBytes(4).toString('hex')}`;
 
 /** SCAN + UNLINK every key of the run (BullMQ's keys carry the prefix inside their hash tag). */
-export async function deleteRunKeys(redis: Redis, base: string): Promise<number> {
-  let deleted = 0;
-  for (const pattern of [`${base}:*`, `{${base}-*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
-  return deleted;
-}
+export const deleteRunKeys = deleteKeys;
 
 export async function info(redis: Redis, section: string): Promise<Record<string, string>> {
   const text = await redis.info(section);
@@ -55,17 +44,6 @@ export async function settledMemory(redis: Redis, epsilon = 4096, timeoutMs = 10
     if (Math.abs(now - last) < epsilon || Date.now() > deadline) return now;
     last = now;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface BenchRedis {

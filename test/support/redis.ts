@@ -12,16 +12,18 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A key prefix no other test uses. */
 export const uniqueBase = (label = 't') => `wbt-${label}-${randomBytes(4).toString('hex')}`;
 
-/** Deletes every key of a test's prefix (BullMQ's keys carry it inside their hash tag). */
-export async function deleteKeys(redis: Redis, base: string): Promise<void> {
+/** Deletes every key of a test's prefix (BullMQ's keys carry it inside their hash tag); returns how many. */
+export async function deleteKeys(redis: Redis, base: string): Promise<number> {
+  let deleted = 0;
   for (const pattern of [`${base}:*`, `{${base}-*`]) {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
       cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
     } while (cursor !== '0');
   }
+  return deleted;
 }
 
 export function freePort(): Promise<number> {
