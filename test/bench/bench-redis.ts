@@ -1,11 +1,8 @@
 // The Redis a benchmark run measures against, the run's key prefix, and what INFO tells about it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { deleteKeys, freePort } from '../support/redis.js';
+import { deleteKeys, OwnRedis } from '../support/redis.js';
 
 /** A unique key prefix per run: every key of the run is `<base>:*` or `{<base>-*`. */
 export const runBase = () => `wabulk-bench-${randomBytes(4).toString('hex')}`;
@@ -51,7 +48,7 @@ export interface BenchRedis {
   /** A redis-server of this run (nothing else uses it), or the shared one at REDIS_URL. */
   own: boolean;
   describe: string;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -63,34 +60,17 @@ export async function openBenchRedis(shared: boolean): Promise<BenchRedis> {
   const sharedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const canSpawn = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
   if (shared || !canSpawn) {
-    return { url: sharedUrl, own: false, describe: `shared Redis at ${new URL(sharedUrl).host}${canSpawn ? '' : ' (redis-server not on PATH)'}`, stop: () => {} };
+    return { url: sharedUrl, own: false, describe: `shared Redis at ${new URL(sharedUrl).host}${canSpawn ? '' : ' (redis-server not on PATH)'}`, stop: async () => {} };
   }
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'wabulk-bench-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', dir], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const own = await OwnRedis.start(['--appendonly', 'no', '--maxmemory-policy', 'noeviction']);
+  const url = own.url;
+  const probe = new Redis(url);
   const version = (await info(probe, 'server')).redis_version;
   probe.disconnect();
   return {
     url,
     own: true,
-    describe: `own redis-server ${version} on 127.0.0.1:${port} (no persistence)`,
-    stop: () => {
-      child.kill('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
+    describe: `own redis-server ${version} on 127.0.0.1:${own.port} (no persistence)`,
+    stop: () => own.stop(),
   };
 }

@@ -60,7 +60,7 @@ const cleanup = () =>
     const deleted = await deleteRunKeys(redis, env.base).catch(() => 0);
     if (deleted > 0) log(`deleted ${deleted} leftover keys of ${env.base}`);
     redis.disconnect();
-    benchRedis.stop();
+    await benchRedis.stop();
     if (!values['cpu-prof']) rmSync(tmpDir, { recursive: true, force: true });
   })());
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

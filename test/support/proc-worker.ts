@@ -16,15 +16,16 @@ export interface Exit {
 /** One pino line of a worker's stdout (anything that is not JSON is kept as `{ raw }`). */
 export type LogLine = Record<string, unknown> & { msg?: string };
 
-/** A worker running as a real process (apps/worker/src/main.ts from source through tsx). */
+/** An app running as a real process from source through tsx: a worker by default. */
 export class WorkerProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;
   #stdout = '';
   #stderr = '';
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', WORKER_MAIN], {
+  /** `entry`: the script and its arguments (default the worker's main; `wabulk api` for the API). */
+  constructor(env: Record<string, string>, entry: string[] = [WORKER_MAIN]) {
+    this.child = spawn(process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', ...entry], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
