@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The one entry point behind the root package.json scripts, so that `npm test`, `npm run demo`
 // (and the same through pnpm) work on a fresh machine with only Node 20 and npm:
-//   1. installs the workspace with the pinned pnpm from the lockfile when node_modules is missing
-//      or older than the lockfile (corepack is not used: it fails signature checks on some mirrors);
+//   1. puts the pinned pnpm first on PATH (installed with npm into .wabulk/tools when missing: turbo
+//      needs a `pnpm` binary), then installs the workspace from the lockfile when node_modules is
+//      missing or older than the lockfile (corepack is not used: it fails signature checks on some mirrors);
 //   2. makes sure a Redis answers at REDIS_URL (default redis://127.0.0.1:6379); if none does, it
 //      starts `redis-server` from PATH on a free port for the length of the command, or says how to
 //      get one;
@@ -10,10 +11,10 @@
 // Plain Node, no dependencies: it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,22 +29,43 @@ function run(cmd, argv, opts = {}) {
   return r.status ?? 1;
 }
 
-function pnpmCommand() {
-  const local = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-  if (local.status === 0 && local.stdout.trim() === PNPM.split('@')[1]) return ['pnpm', []];
-  return ['npx', ['--yes', PNPM]];
+const PNPM_VERSION = PNPM.split('@')[1];
+const toolsDir = join(root, '.wabulk', 'tools');
+const pnpmVersionOf = (cmd) => spawnSync(cmd, ['--version'], { encoding: 'utf8', env: process.env }).stdout?.trim();
+
+/**
+ * Puts the pinned pnpm first on PATH for this process and every child it starts. turbo (typecheck,
+ * lint, build) looks for a `pnpm` binary on PATH because of `packageManager`; a newcomer has none, or
+ * one of another version. The pinned one is installed with npm (no corepack: it fails signature
+ * checks on some mirrors) into .wabulk/tools, once, and reused after that.
+ */
+function ensurePnpmOnPath() {
+  const toolsBin = join(toolsDir, 'node_modules', '.bin');
+  const pnpmBin = join(toolsBin, process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm');
+  if (!existsSync(pnpmBin) || pnpmVersionOf(pnpmBin) !== PNPM_VERSION) {
+    say(`installing ${PNPM} into .wabulk/tools (turbo and the scripts need it on PATH)…`);
+    mkdirSync(toolsDir, { recursive: true });
+    writeFileSync(join(toolsDir, 'package.json'), '{ "private": true }\n');
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const status = run(npm, ['install', '--prefix', toolsDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', PNPM]);
+    if (status !== 0 || pnpmVersionOf(pnpmBin) !== PNPM_VERSION) {
+      say(`could not install ${PNPM} with npm (exit ${status}). Check that the npm registry answers, then run the command again.`);
+      process.exit(status || 1);
+    }
+  }
+  process.env.PATH = `${toolsBin}${delimiter}${process.env.PATH ?? ''}`;
+  return pnpmBin;
 }
 
-function ensureInstalled() {
+function ensureInstalled(pnpm) {
   // After a successful install we stamp node_modules with the lockfile's hash: same hash, nothing to do.
   const stamp = join(root, 'node_modules', '.wabulk-lock-hash');
   const hash = createHash('sha256').update(readFileSync(join(root, 'pnpm-lock.yaml'))).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
-  const [cmd, pre] = pnpmCommand();
   say(`installing dependencies from the lockfile with ${PNPM}…`);
-  const status = run(cmd, [...pre, 'install', '--frozen-lockfile']);
+  const status = run(pnpm, ['install', '--frozen-lockfile']);
   if (status !== 0) {
-    say(`install failed (exit ${status}). Try: npm i -g ${PNPM} && pnpm install --frozen-lockfile`);
+    say(`install failed (exit ${status}). Try: ${pnpm} install --frozen-lockfile`);
     process.exit(status);
   }
   writeFileSync(stamp, hash);
@@ -131,7 +153,7 @@ async function main() {
     console.log('usage: node infra/scripts/bootstrap.mjs setup|test|sim|wabulk|demo|bench [args…]');
     return 0;
   }
-  ensureInstalled();
+  ensureInstalled(ensurePnpmOnPath());
   if (command === 'setup') return 0;
   if (command === 'sim') return spawnForward(...tsNode('apps/kaleyra-sim/src/main.ts', args));
   if (command === 'wabulk') return spawnForward(...tsNode('apps/cli/src/main.ts', args));
