@@ -1,5 +1,5 @@
-import { apiEnvSchema, baseEnvSchema, parseEnv, workerEnvSchema } from '@wabulk/config';
-import { connectRedis, describeRedisTarget, parseClusterNodes } from '@wabulk/queue';
+import { apiEnvSchema, baseEnvSchema, parseClusterNodes, parseEnv, workerEnvSchema } from '@wabulk/config';
+import { connectRedis, describeRedisTarget } from '@wabulk/queue';
 
 // REDIS_CLUSTER_NODES: how an operator points every app at a Redis Cluster (no Redis needed here).
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { ACCOUNT_ID, CAMPAIGN_ID, RECIPIENT_STATUSES } from '@wabulk/queue';
+import { accountIdSchema } from '@wabulk/config';
+import { campaignIdSchema, RECIPIENT_STATUSES } from '@wabulk/queue';
+
+export { campaignStatusSchema } from '@wabulk/queue';
 
 /** Shared zod schemas: request parts and the answers documented in /openapi.json. */
 export const errorSchema = z.object({
@@ -25,24 +28,6 @@ export const importResultSchema = enqueueResultSchema.extend({
 
 const counts = z.record(z.string(), z.number());
 
-export const campaignStatusSchema = z.object({
-  campaignId: z.string(),
-  account: z.string(),
-  total: z.number(),
-  pending: z.number(),
-  sent: z.number().describe('accepted by Kaleyra (with a message_id), whatever delivery state followed'),
-  failed: z.number().describe('never accepted by Kaleyra'),
-  delivered: z.number().describe('of sent: delivered (read included)'),
-  read: z.number(),
-  failedAfterSend: z.number().describe('of sent: the delivery callback said failed / not-sent'),
-  byCode: counts,
-  failedAfterSendByCode: counts,
-  paused: z.boolean(),
-  pauseReason: z.string().nullable(),
-  createdAt: z.number(),
-  done: z.boolean(),
-});
-
 export const recipientSchema = z.object({
   to: z.string(),
   status: z.enum(RECIPIENT_STATUSES),
@@ -53,8 +38,8 @@ export const recipientSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const campaignParams = z.object({ id: z.string().regex(CAMPAIGN_ID, 'must be 1-64 letters, digits, _ . or -') });
-export const accountParams = z.object({ id: z.string().regex(ACCOUNT_ID, 'must be 1-32 letters, digits, _ or -') });
+export const campaignParams = z.object({ id: campaignIdSchema });
+export const accountParams = z.object({ id: accountIdSchema });
 
 export const accountStateSchema = z.object({
   account: z.string(),

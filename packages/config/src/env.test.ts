@@ -43,7 +43,14 @@ describe('loadAccounts', () => {
   });
 
   test('a bad sender names KALEYRA_SENDER', () => {
-    expect(() => loadAccounts({ ...base, KALEYRA_SID: 'S', KALEYRA_API_KEY: 'k', KALEYRA_SENDER: 'abc', KALEYRA_BASE_URL: 'http://127.0.0.1:1' })).toThrow(/KALEYRA_SENDER: must be the business number/);
+    expect(() => loadAccounts({ ...base, KALEYRA_SID: 'S', KALEYRA_API_KEY: 'k', KALEYRA_SENDER: 'abc', KALEYRA_BASE_URL: 'http://127.0.0.1:1' })).toThrow(/KALEYRA_SENDER: must be E\.164 .*, got characters other than digits/);
+  });
+
+  test('the sender follows the one E.164 rule of recipients and the client: 7..15 digits', () => {
+    const withSender = (sender: string) => () => loadAccounts({ ...base, KALEYRA_SID: 'S', KALEYRA_API_KEY: 'k', KALEYRA_SENDER: sender, KALEYRA_BASE_URL: 'http://127.0.0.1:1' });
+    expect(withSender('+6834001')()).toMatchObject([{ sender: '+6834001' }]); // Niue: 7 digits with the country code
+    expect(withSender('+1234567890123456')).toThrow(/KALEYRA_SENDER: must be E\.164 .*, got 16 digits/);
+    expect(withSender('+0919000000000')).toThrow(/KALEYRA_SENDER: .*got a leading 0/);
   });
 
   test('accounts file: several accounts, each validated', () => {

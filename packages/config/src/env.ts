@@ -1,7 +1,10 @@
+import { e164Schema, KALEYRA_POD_NAMES } from '@wabulk/kaleyra';
 import { z } from 'zod';
+import { accountIdSchema, keyPrefixSchema } from './ids.js';
+import { CLUSTER_NODES_RULE, parseClusterNodes, splitClusterNodes } from './redis-nodes.js';
 
 /** Every setting an app reads, with its rule. Parsed once in each app's main (libraries never read process.env). */
-const idRule = /^[A-Za-z0-9_-]{1,32}$/;
+const podSchema = z.enum(KALEYRA_POD_NAMES, { error: `must be one of ${KALEYRA_POD_NAMES.join(', ')}` });
 
 const durationList = z
   .string()
@@ -11,26 +14,32 @@ const durationList = z
 
 export const accountSchema = z
   .object({
-    id: z.string().regex(idRule, 'must be 1-32 letters, digits, _ or -'),
+    id: accountIdSchema,
     sid: z.string().min(1, 'is required'),
     apiKey: z.string().min(1, 'is required'),
-    sender: z.string().regex(/^\+?[1-9]\d{7,14}$/, 'must be the business number in E.164, e.g. +919000000000'),
-    pod: z.enum(['in', 'sg', 'eu', 'na']).optional(),
+    sender: e164Schema(),
+    pod: podSchema.optional(),
     baseUrl: z.url({ message: 'must be a URL such as http://127.0.0.1:8089' }).optional(),
     ratePerSecond: z.coerce.number().positive().optional(),
   })
   .refine((a) => a.pod !== undefined || a.baseUrl !== undefined, {
-    message: 'set pod (in|sg|eu|na) or baseUrl',
+    message: `set pod (${KALEYRA_POD_NAMES.join('|')}) or baseUrl`,
     path: ['pod'],
   });
 export type AccountConfig = z.infer<typeof accountSchema>;
 
 /** host:port, [v6]:port, or redis[s]://[[user]:password@]host:port (credentials and TLS apply to every node). */
-const clusterNode = /^(rediss?:\/\/([^@/\s]*@)?)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}\/?$/;
 const clusterNodes = z
   .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p !== ''))
-  .refine((list) => list.length > 0 && list.every((n) => clusterNode.test(n)), 'must be comma-separated host:port entries (or redis://[user:password@]host:port), e.g. 10.0.0.1:6379,10.0.0.2:6379');
+  .transform(splitClusterNodes)
+  .refine((list) => {
+    try {
+      parseClusterNodes(list);
+      return true;
+    } catch {
+      return false;
+    }
+  }, CLUSTER_NODES_RULE);
 
 export const baseEnvSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -38,8 +47,8 @@ export const baseEnvSchema = z.object({
   REDIS_CLUSTER_NODES: clusterNodes.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Prefix of every Redis key (several installations, or tests, can share one Redis). */
-  WABULK_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').default('wabulk'),
-  WABULK_ACCOUNT: z.string().regex(idRule, 'must be 1-32 letters, digits, _ or -').default('default'),
+  WABULK_KEY_PREFIX: keyPrefixSchema.default('wabulk'),
+  WABULK_ACCOUNT: accountIdSchema.default('default'),
   WABULK_DEFAULT_COUNTRY: z
     .string()
     .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code such as IN')
@@ -47,7 +56,7 @@ export const baseEnvSchema = z.object({
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({
-  KALEYRA_POD: z.enum(['in', 'sg', 'eu', 'na']).optional(),
+  KALEYRA_POD: podSchema.optional(),
   KALEYRA_BASE_URL: z.url({ message: 'must be a URL such as http://127.0.0.1:8089' }).optional(),
   KALEYRA_SID: z.string().optional(),
   KALEYRA_API_KEY: z.string().optional(),

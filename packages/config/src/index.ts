@@ -12,3 +12,5 @@ export {
   type ApiEnv,
 } from './env.js';
 export { loadAccounts } from './accounts.js';
+export { ACCOUNT_ID, ACCOUNT_ID_RULE, accountIdSchema, KEY_PREFIX, KEY_PREFIX_RULE, keyPrefixSchema, requiredString } from './ids.js';
+export { CLUSTER_NODES_RULE, ClusterNodesError, describeClusterNodes, parseClusterNodes, splitClusterNodes, type ClusterNodes } from './redis-nodes.js';

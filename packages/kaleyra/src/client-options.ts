@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { e164Schema } from './e164.js';
 import { KaleyraError } from './kaleyra-error.js';
 import { toWaSource } from './send-text-input.js';
 import type { WaSource } from './send-text-input.js';
@@ -12,6 +13,7 @@ export const KALEYRA_PODS = {
   na: 'https://api.na.kaleyra.ai',
 } as const;
 export type KaleyraPod = keyof typeof KALEYRA_PODS;
+export const KALEYRA_POD_NAMES = Object.keys(KALEYRA_PODS) as [KaleyraPod, ...KaleyraPod[]];
 
 export interface KaleyraClientOptions {
   /** Account SID, e.g. HXAP16XXXXXX97IN. */
@@ -61,9 +63,8 @@ const positiveInt = z.number({ error: 'must be a number' })
 const optionsSchema = z.object({
   sid: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_-]+$/, 'must be a non-empty SID of letters, digits, _ or -'),
   apiKey: z.string({ error: 'must be a string' }).regex(/^[\x21-\x7e]+$/, 'must be non-empty visible ASCII'),
-  sender: z.string({ error: 'must be a string' })
-    .regex(/^\+?[1-9]\d{7,14}$/, "must be E.164 (optional '+', then 8..15 digits, first digit not 0)"),
-  pod: z.enum(['in', 'sg', 'eu', 'na'], { error: 'must be one of in, sg, eu, na' }).optional(),
+  sender: e164Schema(),
+  pod: z.enum(KALEYRA_POD_NAMES, { error: `must be one of ${KALEYRA_POD_NAMES.join(', ')}` }).optional(),
   baseUrl: z.string({ error: 'must be a string' }).optional(),
   dispatcher: z.custom<Dispatcher>((value) => typeof (value as Dispatcher | null)?.dispatch === 'function',
     'must be an undici Dispatcher').optional(),

@@ -63,7 +63,7 @@ describe('the api-key never leaks', () => {
 
 describe('configuration', () => {
   test.each([
-    [{ sender: '12' }, "sender: must be E.164 (optional '+', then 8..15 digits, first digit not 0)"],
+    [{ sender: '12' }, "sender: must be E.164 (optional '+', then 7..15 digits, first digit not 0), got 2 digits"],
     [{ sid: '' }, 'sid: must be a non-empty SID of letters, digits, _ or -'],
     [{ pod: 'us' }, 'pod: must be one of in, sg, eu, na'],
     [{ connections: 0 }, 'connections: must be a positive integer'],

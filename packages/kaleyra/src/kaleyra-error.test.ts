@@ -1,4 +1,5 @@
-import { ACCOUNT_CODES, classify, KaleyraError } from './kaleyra-error.js';
+import { ACCOUNT_CODES } from './kaleyra-codes.js';
+import { classify, KaleyraError } from './kaleyra-error.js';
 
 describe('classify', () => {
   test.each([

@@ -1,13 +1,15 @@
+import { isAccountCode, isThrottleCode, type AccountCode, type ThrottleCode } from './kaleyra-codes.js';
+
 /**
  * What the caller (the worker) should do with a failed send. One value per row of the worker's
- * decision table in DESIGN.md:
+ * decision table (docs/architecture.md):
  *
  * - `retryable`: Kaleyra did not take the message (5xx, WA500, connection refused, connect timeout,
  *   reset before the request was written). Retry with backoff.
- * - `throttled`: HTTP 429 or a Meta throttling code (130429, 131056). Requeue without using an
+ * - `throttled`: HTTP 429 or a Meta throttling code (THROTTLE_CODES). Requeue without using an
  *   attempt; hold the queue for `retryAfterMs` when given.
- * - `account`: E110, RBC001, WA401, WA-401, WAV2101 — every further message on the account fails the
- *   same way. Requeue and pause the account.
+ * - `account`: ACCOUNT_CODES (E110, RBC001, WA401, WA-401, WAV2101) — every further message on the
+ *   account fails the same way. Requeue and pause the account.
  * - `message`: this message is wrong (WA400, other 4xx, INVALID_REQUEST). Fail at once.
  * - `ambiguous`: the request may have reached Kaleyra (headers/body timeout, socket reset after the
  *   request was written, a 2xx whose message_id cannot be read). Retry, counting a possible duplicate.
@@ -15,8 +17,7 @@
 export type KaleyraErrorKind = 'retryable' | 'throttled' | 'account' | 'message' | 'ambiguous';
 
 /** Codes Kaleyra documents for send-message failures. */
-export type KaleyraServerCode =
-  | 'WA400' | 'WA401' | 'WA-401' | 'WA500' | 'RBC001' | 'E110' | 'WAV2101' | '130429' | '131056';
+export type KaleyraServerCode = 'WA400' | 'WA500' | AccountCode | ThrottleCode;
 
 /** Codes this client produces itself (no usable answer from Kaleyra). */
 export type KaleyraClientCode =
@@ -27,12 +28,6 @@ export type KaleyraClientCode =
  * response carries no code, or any other code the server sends (kept verbatim).
  */
 export type KaleyraCode = KaleyraServerCode | KaleyraClientCode | `HTTP_${number}` | (string & {});
-
-/** Codes that stop the whole account: every further message would fail the same way. */
-export const ACCOUNT_CODES: ReadonlySet<string> = new Set(['E110', 'RBC001', 'WA401', 'WA-401', 'WAV2101']);
-
-/** Meta's throttling codes: 130429 (business number over its rate), 131056 (same recipient too often). */
-export const THROTTLE_CODES: ReadonlySet<string> = new Set(['130429', '131056']);
 
 /** Client codes that are never HTTP answers, with the kind they carry when nothing else is known. */
 const CLIENT_CODE_KINDS: Readonly<Record<KaleyraClientCode, KaleyraErrorKind>> = {
@@ -54,9 +49,9 @@ const CLIENT_CODE_KINDS: Readonly<Record<KaleyraClientCode, KaleyraErrorKind>> =
  * and sets `retryable` on the error when it was not.
  */
 export function classify(status: number, code?: string): KaleyraErrorKind {
-  if (code !== undefined && THROTTLE_CODES.has(code)) return 'throttled';
+  if (isThrottleCode(code)) return 'throttled';
   if (status === 429) return 'throttled';
-  if (code !== undefined && ACCOUNT_CODES.has(code)) return 'account';
+  if (isAccountCode(code)) return 'account';
   if (code === 'WA500' || status >= 500) return 'retryable';
   // 408: the server gave up waiting for the request, so it never processed it.
   if (status === 408) return 'retryable';

@@ -1,4 +1,4 @@
-import { THROTTLE_CODES } from './kaleyra-error.js';
+import { isThrottleCode, THROTTLE_CODES } from './kaleyra-codes.js';
 
 /** What could be read from a Kaleyra answer body. Every field is optional: bodies vary. */
 export interface ParsedResponseBody {
@@ -27,7 +27,7 @@ function findThrottleCode(value: Json | undefined, depth = 0): string | undefine
   const children = Array.isArray(value) ? value : Object.values(value);
   if (isRecord(value)) {
     const code = asText(value.code);
-    if (code !== undefined && THROTTLE_CODES.has(code)) return code;
+    if (isThrottleCode(code)) return code;
   }
   for (const child of children) {
     const found = findThrottleCode(child, depth + 1);
@@ -62,12 +62,15 @@ function extractString(text: string, key: string): string | undefined {
   }
 }
 
+/** A throttle code as the value of any "code" key, quoted or not, in a body that is not valid JSON. */
+const THROTTLE_CODE_IN_TEXT = new RegExp(`"code"\\s*:\\s*"?(${THROTTLE_CODES.join('|')})(?!\\d)`);
+
 function fromText(text: string): ParsedResponseBody {
   const parsed: ParsedResponseBody = { json: false };
   const code = extractString(text, 'code');
   const message = extractString(text, 'message');
   const messageId = extractString(text, 'message_id');
-  const throttleCode = /"code"\s*:\s*"?(130429|131056)(?!\d)/.exec(text)?.[1];
+  const throttleCode = THROTTLE_CODE_IN_TEXT.exec(text)?.[1];
   if (code !== undefined) parsed.code = code;
   if (message !== undefined) parsed.message = message;
   if (messageId !== undefined && messageId !== '') parsed.messageId = messageId;

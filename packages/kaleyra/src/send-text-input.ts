@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { e164Schema } from './e164.js';
 import { KaleyraError } from './kaleyra-error.js';
 
 /** The `wa_source` values Kaleyra documents; the server turns any other value into `api`. */
@@ -15,7 +16,7 @@ export const MAX_REF_CHARS = 255;
 
 /** One text message to one recipient, as callers give it. */
 export interface SendTextInput {
-  /** Recipient in E.164: optional `+`, 7..15 digits, first digit not 0. Sent with a leading `+`. */
+  /** Recipient in E.164 (`E164_RULE`: optional `+`, 7..15 digits, first digit not 0). Sent with a leading `+`. */
   to: string;
   /** 1..4096 Unicode code points (an emoji outside the BMP counts once, not twice). */
   body: string;
@@ -68,26 +69,12 @@ export function toWaSource(value: string | undefined): WaSource {
   return (WA_SOURCES as readonly string[]).includes(lower ?? '') ? (lower as WaSource) : 'api';
 }
 
-const E164_RULE = "must be E.164 (optional '+', then 7..15 digits, first digit not 0)";
-
-/** Describes what is wrong with a recipient without echoing the number (it is personal data). */
-function recipientProblem(value: string): string | undefined {
-  const digits = value.startsWith('+') ? value.slice(1) : value;
-  if (!/^\d+$/.test(digits)) return `${E164_RULE}, got ${digits.length === 0 ? 'no digits' : 'characters other than digits'}`;
-  if (digits.startsWith('0')) return `${E164_RULE}, got a leading 0`;
-  if (digits.length < 7 || digits.length > 15) return `${E164_RULE}, got ${digits.length} digits`;
-  return undefined;
-}
-
 const mustBeString = { error: 'must be a string' };
 const refSchema = z.string(mustBeString).optional().transform((ref) =>
   ref === undefined ? undefined : truncateCodePoints(ref, MAX_REF_CHARS));
 
 const inputSchema = z.object({
-  to: z.string(mustBeString).superRefine((to, ctx) => {
-    const problem = recipientProblem(to);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  to: e164Schema(),
   body: z.string(mustBeString).superRefine((body, ctx) => {
     const chars = countCodePoints(body);
     if (chars < 1 || chars > MAX_BODY_CHARS) {

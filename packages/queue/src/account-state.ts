@@ -1,9 +1,10 @@
+import type { AccountCode } from '@wabulk/kaleyra';
 import { accountKeys, indexKeys } from './keys.js';
 import type { RedisClient } from './ledger.js';
 import type { QueueRegistry } from './queue-registry.js';
 
-/** Why an account stopped: Kaleyra's account-level codes, or an operator. */
-export type PauseReason = 'E110' | 'RBC001' | 'WA401' | 'WA-401' | 'WAV2101' | 'manual' | (string & {});
+/** Why an account stopped: Kaleyra's account-level codes (ACCOUNT_CODES), or an operator. */
+export type PauseReason = AccountCode | 'manual' | (string & {});
 
 export interface AccountState {
   account: string;

@@ -1,33 +1,32 @@
+import { z } from 'zod';
 import { getAccountState } from './account-state.js';
 import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 
-/** What `wabulk status --json` and `GET /v1/campaigns/:id` answer. */
-export interface CampaignStatus {
-  campaignId: string;
-  account: string;
-  total: number;
-  pending: number;
-  /** Accepted by Kaleyra (with a message_id), whatever delivery state followed. */
-  sent: number;
-  /** Never accepted by Kaleyra: failed with Kaleyra's code (total = pending + sent + failed). */
-  failed: number;
-  /** Of `sent`: delivered to the phone (read ones included), from delivery callbacks. */
-  delivered: number;
-  /** Of `sent`: read. */
-  read: number;
-  /** Of `sent`: Kaleyra's callback said failed (or not-sent) after accepting the message. */
-  failedAfterSend: number;
-  /** Failed recipients by Kaleyra code. */
-  byCode: Record<string, number>;
-  /** failedAfterSend by the callback's error code (e.g. Meta's 131047). */
-  failedAfterSendByCode: Record<string, number>;
-  paused: boolean;
-  pauseReason: string | null;
-  createdAt: number;
-  /** No recipient is pending any more. */
-  done: boolean;
-}
+const counts = z.record(z.string(), z.number());
+
+/**
+ * What `wabulk status --json` and `GET /v1/campaigns/:id` answer: the one declaration of a
+ * campaign's counters for the CLI, the API (and its OpenAPI document) and scripts.
+ */
+export const campaignStatusSchema = z.object({
+  campaignId: z.string(),
+  account: z.string(),
+  total: z.number(),
+  pending: z.number(),
+  sent: z.number().describe('accepted by Kaleyra (with a message_id), whatever delivery state followed'),
+  failed: z.number().describe('never accepted by Kaleyra: failed with its code (total = pending + sent + failed)'),
+  delivered: z.number().describe('of sent: delivered to the phone (read included), from delivery callbacks'),
+  read: z.number().describe('of sent: read'),
+  failedAfterSend: z.number().describe('of sent: the delivery callback said failed / not-sent'),
+  byCode: counts.describe('failed recipients by Kaleyra code'),
+  failedAfterSendByCode: counts.describe("failedAfterSend by the callback's error code (e.g. Meta's 131047)"),
+  paused: z.boolean(),
+  pauseReason: z.string().nullable(),
+  createdAt: z.number(),
+  done: z.boolean().describe('no recipient is pending any more'),
+});
+export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
 
 export async function getCampaignStatus(ctx: QueueContext, campaignId: string): Promise<CampaignStatus | undefined> {
   const meta = await getCampaignMeta(ctx.redis, ctx.base, campaignId);

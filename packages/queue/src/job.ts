@@ -1,3 +1,4 @@
+import { e164Schema } from '@wabulk/kaleyra';
 import { z } from 'zod';
 
 /**
@@ -6,7 +7,7 @@ import { z } from 'zod';
  */
 export const sendJobSchema = z.object({
   c: z.string().min(1),
-  to: z.string().regex(/^\+[1-9]\d{6,14}$/),
+  to: e164Schema({ requirePlus: true }),
   r: z.string().optional(),
   r1: z.string().optional(),
   r2: z.string().optional(),

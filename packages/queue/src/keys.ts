@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { ACCOUNT_ID, ACCOUNT_ID_RULE, KEY_PREFIX, KEY_PREFIX_RULE, requiredString } from '@wabulk/config';
+import { z } from 'zod';
 
 /**
  * The Redis layout, in one place (only this package knows key names).
@@ -17,8 +19,10 @@ import { createHash } from 'node:crypto';
  * take the callbacks that arrived before it atomically; different messages spread over the cluster.
  * BullMQ 6 refuses ':' in queue names and job ids; ours are built from ids without ':'.
  */
-export const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,32}$/;
+export { ACCOUNT_ID } from '@wabulk/config';
 export const CAMPAIGN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+export const CAMPAIGN_ID_RULE = 'must be 1-64 letters, digits, _ . or -';
+export const campaignIdSchema = z.string({ error: requiredString }).regex(CAMPAIGN_ID, CAMPAIGN_ID_RULE);
 export const DEFAULT_BASE = 'wabulk';
 
 export class InvalidIdError extends Error {
@@ -26,17 +30,17 @@ export class InvalidIdError extends Error {
 }
 
 export function assertAccountId(account: string): string {
-  if (!ACCOUNT_ID.test(account)) throw new InvalidIdError(`account: must be 1-32 letters, digits, _ or -, got ${JSON.stringify(account.slice(0, 40))}`);
+  if (!ACCOUNT_ID.test(account)) throw new InvalidIdError(`account: ${ACCOUNT_ID_RULE}, got ${JSON.stringify(account.slice(0, 40))}`);
   return account;
 }
 
 export function assertCampaignId(campaignId: string): string {
-  if (!CAMPAIGN_ID.test(campaignId)) throw new InvalidIdError(`campaignId: must be 1-64 letters, digits, _ . or -, got ${JSON.stringify(campaignId.slice(0, 70))}`);
+  if (!CAMPAIGN_ID.test(campaignId)) throw new InvalidIdError(`campaignId: ${CAMPAIGN_ID_RULE}, got ${JSON.stringify(campaignId.slice(0, 70))}`);
   return campaignId;
 }
 
 export function assertBase(base: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(base)) throw new InvalidIdError(`key prefix: must be 1-64 letters, digits, _ or -, got ${JSON.stringify(base)}`);
+  if (!KEY_PREFIX.test(base)) throw new InvalidIdError(`key prefix: ${KEY_PREFIX_RULE}, got ${JSON.stringify(base)}`);
   return base;
 }
 

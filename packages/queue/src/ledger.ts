@@ -35,19 +35,26 @@ export interface LedgerRow extends LedgerEntry {
   to: string;
 }
 
-export interface CampaignCounts {
-  total: number;
-  pending: number;
-  sent: number;
-  failed: number;
-  delivered: number;
-  read: number;
-  failedAfterSend: number;
+/**
+ * The counters kept beside a campaign's entries, by the field each is read from in the counts hash
+ * (the ledger's Lua scripts move them with the entries: one per status, and the total).
+ */
+const COUNTER_FIELDS = {
+  total: 'total',
+  pending: 'pending',
+  sent: 'sent',
+  failed: 'failed',
+  delivered: 'delivered',
+  read: 'read',
+  failedAfterSend: 'failed-after-send',
+} as const satisfies Record<string, 'total' | RecipientStatus>;
+
+export type CampaignCounts = { [K in keyof typeof COUNTER_FIELDS]: number } & {
   /** Failed recipients by Kaleyra code. */
   byCode: Record<string, number>;
   /** Recipients that failed after Kaleyra accepted them, by the callback's error code. */
   failedAfterSendByCode: Record<string, number>;
-}
+};
 
 /** dc/dr: the delivery failure of a failed-after-send entry (c/r keep the send's own code). */
 interface Packed { s: RecipientStatus; m?: string; c?: string; r?: string; a?: number; t: number; dc?: string; dr?: string }
@@ -142,17 +149,13 @@ export class Ledger {
       if (field.startsWith('code:') && Number(value) > 0) byCode[field.slice(5)] = Number(value);
       else if (field.startsWith('fas:') && Number(value) > 0) failedAfterSendByCode[field.slice(4)] = Number(value);
     }
-    return {
-      total: n('total'),
-      pending: n('pending'),
-      sent: n('sent'),
-      failed: n('failed'),
-      delivered: n('delivered'),
-      read: n('read'),
-      failedAfterSend: n('failed-after-send'),
-      byCode,
-      failedAfterSendByCode,
-    };
+    const counters = Object.fromEntries(Object.entries(COUNTER_FIELDS).map(([name, field]) => [name, n(field)])) as Record<keyof typeof COUNTER_FIELDS, number>;
+    return { ...counters, byCode, failedAfterSendByCode };
+  }
+
+  /** A new generation number for the campaign's retried jobs (their ids must differ from the first run's). */
+  async nextGeneration(campaignId: string): Promise<number> {
+    return this.#redis.hincrby(campaignKeys(this.#base, campaignId).counts, 'generation', 1);
   }
 
   /**

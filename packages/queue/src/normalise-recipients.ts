@@ -1,3 +1,4 @@
+import { isE164 } from '@wabulk/kaleyra';
 import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 
 export interface Rejected {
@@ -26,7 +27,7 @@ export function normaliseRecipient(input: string, defaultCountry?: CountryCode):
   const trimmed = input.trim();
   if (trimmed === '') return { ok: false, reason: 'empty' };
   if (trimmed.length > 40) return { ok: false, reason: 'too long for a phone number' };
-  const text = defaultCountry === undefined && /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
+  const text = defaultCountry === undefined && /^\d+$/.test(trimmed) && isE164(trimmed) ? `+${trimmed}` : trimmed;
   try {
     const phone = parsePhoneNumberWithError(text, defaultCountry);
     if (!phone.isValid()) return { ok: false, reason: `not a valid number for ${phone.country ?? `+${phone.countryCallingCode}`}` };

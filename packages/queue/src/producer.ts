@@ -171,8 +171,8 @@ export class Producer {
   async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number }> {
     const meta = await getCampaignMeta(this.options.redis, this.options.base, assertCampaignId(campaignId));
     if (!meta) throw new Error(`campaignId: no campaign ${campaignId}`);
-    const { ledger, queues, redis, base } = this.options;
-    const generation = await redis.hincrby(`${base}:campaign:{${campaignId}}:counts`, 'generation', 1);
+    const { ledger, queues } = this.options;
+    const generation = await ledger.nextGeneration(campaignId);
     const queue = queues.get(meta.account);
     let requeued = 0;
     let batch: string[] = [];

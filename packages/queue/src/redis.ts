@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisClient } from './ledger.js';
-import { createRedisCluster, describeClusterNodes } from './redis-cluster.js';
+import { describeClusterNodes } from '@wabulk/config';
+import { createRedisCluster } from './redis-cluster.js';
 
 /**
  * ioredis for the two kinds of users. `worker`: commands wait for Redis to come back however long

@@ -1,5 +1,7 @@
+import { accountIdSchema } from '@wabulk/config';
+import { countCodePoints, MAX_BODY_CHARS, MAX_REF_CHARS, truncateCodePoints } from '@wabulk/kaleyra';
 import { z } from 'zod';
-import { ACCOUNT_ID, CAMPAIGN_ID } from './keys.js';
+import { campaignIdSchema } from './keys.js';
 import { splitRecipients } from './normalise-recipients.js';
 
 /** Thrown for input a caller can fix: the message names the field and the rule. */
@@ -10,23 +12,19 @@ export class ValidationError extends Error {
   }
 }
 
-export const codePoints = (s: string) => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
+/** Kaleyra truncates refs at MAX_REF_CHARS code points; so do we, before they are stored. */
+export const truncateRef = (s: string | undefined) => (s === undefined ? undefined : truncateCodePoints(s, MAX_REF_CHARS));
 
-/** Kaleyra truncates refs at 255 characters; so do we, before they are stored. */
-const ref = z.string().transform((s) => Array.from(s).slice(0, 255).join('')).optional();
+const ref = z.string().transform((s) => truncateCodePoints(s, MAX_REF_CHARS)).optional();
 
 export const bodySchema = z
   .string({ message: 'must be a string' })
   .refine((s) => s.trim() !== '', 'must not be empty')
-  .refine((s) => codePoints(s) <= 4096, { message: 'must be at most 4096 characters (Kaleyra limit)' });
+  .refine((s) => countCodePoints(s) <= MAX_BODY_CHARS, { message: `must be at most ${MAX_BODY_CHARS} characters (Kaleyra limit)` });
 
 export const messageFieldsSchema = z.object({
-  account: z.string().regex(ACCOUNT_ID, 'must be 1-32 letters, digits, _ or -').optional(),
-  campaignId: z.string().regex(CAMPAIGN_ID, 'must be 1-64 letters, digits, _ . or -').optional(),
+  account: accountIdSchema.optional(),
+  campaignId: campaignIdSchema.optional(),
   body: bodySchema,
   previewUrl: z.boolean({ message: 'must be true or false' }).optional(),
   ref,
@@ -54,4 +52,3 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
   throw new ValidationError(r.error.issues.map((i) => ({ field: i.path.join('.') || '(input)', message: i.message })));
 }
 
-export const truncateRef = (s: string | undefined) => (s === undefined ? undefined : Array.from(s).slice(0, 255).join(''));

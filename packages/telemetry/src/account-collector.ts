@@ -1,11 +1,13 @@
+import { ACCOUNT_CODES } from '@wabulk/kaleyra';
 import type { Counter, Gauge } from 'prom-client';
 
 /**
- * Why an account can be paused (the queue package's PauseReason). The paused gauge reports every
- * one of them for every account, 1 for the current reason and 0 for the others (a Prometheus
- * "state set"), so each series exists before it is needed and an alert on any reason has data.
+ * Why an account can be paused (the queue package's PauseReason): Kaleyra's account-level codes or
+ * an operator. The paused gauge reports every one of them for every account, 1 for the current
+ * reason and 0 for the others (a Prometheus "state set"), so each series exists before it is needed
+ * and an alert on any reason has data.
  */
-export const PAUSE_REASONS = ['E110', 'RBC001', 'WA401', 'WA-401', 'WAV2101', 'manual'] as const;
+export const PAUSE_REASONS = [...ACCOUNT_CODES, 'manual'] as const;
 
 /**
  * The states of `wabulk_queue_jobs`. BullMQ 6 keeps a paused queue's jobs in its wait list; they

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { createAccountCollector, type AccountGauges } from './account-collector.js';
+import { createAccountCollector, PAUSE_REASONS, type AccountGauges } from './account-collector.js';
 import { registerDefaultMetrics } from './default-metrics.js';
 
 /** Buckets of the send-call histogram: Kaleyra answers in 100–500 ms; the alert looks at p95 > 2 s. */
@@ -22,7 +22,7 @@ export function createMetrics(registry: Registry, options: { defaultMetrics?: bo
 
   const gauges: AccountGauges = {
     queueJobs: new Gauge({ name: 'wabulk_queue_jobs', help: 'Jobs in the account queue by state (waiting, prioritized, active, delayed, paused, failed), read from Redis at scrape time', labelNames: ['account', 'state'] as const, registers, collect }),
-    accountPaused: new Gauge({ name: 'wabulk_account_paused', help: '1 while the account is paused for this reason (E110, RBC001, WA401, WA-401, WAV2101, manual), else 0; read from Redis at scrape time', labelNames: ['account', 'reason'] as const, registers, collect }),
+    accountPaused: new Gauge({ name: 'wabulk_account_paused', help: `1 while the account is paused for this reason (${PAUSE_REASONS.join(', ')}), else 0; read from Redis at scrape time`, labelNames: ['account', 'reason'] as const, registers, collect }),
     workerRunning: new Gauge({ name: 'wabulk_worker_running', help: '1 while this process runs a BullMQ worker for the account', labelNames: ['account'] as const, registers, collect }),
     stateErrors: new Counter({ name: 'wabulk_account_state_errors_total', help: 'Scrape-time reads of account state that failed or timed out (queue depth and paused gauges left out)', registers }),
   };

@@ -1,6 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
-import { ACCOUNT_ID, CAMPAIGN_ID, getCampaignMeta, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
+import { accountIdSchema } from '@wabulk/config';
+import { campaignIdSchema, getCampaignMeta, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
 import type { Api, ApiContext } from '../build-api.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
@@ -17,13 +18,13 @@ const FORMATS: Record<string, 'csv' | 'ndjson'> = {
 };
 
 const uploadQuery = z.object({
-  campaignId: z.string({ message: 'is required' }).regex(CAMPAIGN_ID, 'must be 1-64 letters, digits, _ . or -'),
+  campaignId: campaignIdSchema,
   body: z.string().optional().describe('the message text (1..4096 characters, percent-encoded); required when the campaign does not exist yet, omitted = the existing campaign\'s'),
   previewUrl: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
   ref: z.string().optional(),
   ref1: z.string().optional(),
   ref2: z.string().optional(),
-  account: z.string().regex(ACCOUNT_ID, 'must be 1-32 letters, digits, _ or -').optional(),
+  account: accountIdSchema.optional(),
   column: z.string().min(1).max(64).default('to').describe('the recipient column of a CSV header, or the field of each NDJSON object'),
 });
 
