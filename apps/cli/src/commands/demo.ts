@@ -88,7 +88,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     });
     const seconds = (Date.now() - started) / 1000;
     printSummary(final, sim.stats() as unknown as SimStatsView, countDuplicates(sim.messages()), seconds, o.json);
-    say(`▸ export it: REDIS_URL=${redis.url} pnpm wabulk export --campaign ${campaignId}`);
+    say(`▸ export it: REDIS_URL=${redis.url} npm run wabulk -- export --campaign ${campaignId}`);
     return 0;
   } finally {
     await Promise.all(workers.map(stopProcess));
