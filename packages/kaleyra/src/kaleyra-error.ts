@@ -1,6 +1,6 @@
 /**
  * What the caller (the worker) should do with a failed send. One value per row of the worker's
- * decision table in DESIGN.md:
+ * decision table (docs/architecture.md, "The worker's decision table"):
  *
  * - `retryable`: Kaleyra did not take the message (5xx, WA500, connection refused, connect timeout,
  *   reset before the request was written). Retry with backoff.
