@@ -5,25 +5,26 @@ import type { Redis } from 'ioredis';
 import { createQueueContext, createRedis, getCampaignMeta, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
 import { cliEnv, describeRun, killAllClis, onlyJson, runCli, type CliResult } from '../support/proc-cli.js';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
-import { startSlowRedisProxy, type SlowRedisProxy } from './slow-redis-proxy.js';
+import { startSlowRedisProxy } from './slow-redis-proxy.js';
 
 // `wabulk send|status|--help` as an operator runs them: a real process per command, files on disk,
-// the shared Redis under a key prefix of this file's own. Each run costs about a second, so the
-// runs that do not depend on each other are started together and the tests read their results.
+// the shared Redis under a key prefix of this file's own. Every test stands alone (it passes in any
+// order, and alone with -t): it writes its own files, uses campaign ids no other test uses, and
+// runs its own commands. Only the Redis connection and the temporary directory are shared.
 
 const base = uniqueBase('cli-input');
 const env = cliEnv(base);
 const dir = mkdtempSync(join(tmpdir(), 'wabulk-cli-input-'));
+/** Writes `name` into a directory of its own, so two tests never share (or overwrite) a file. */
 const file = (name: string, text: string) => {
-  const path = join(dir, name);
+  const path = join(mkdtempSync(join(dir, 'f-')), name);
   writeFileSync(path, text);
   return path;
 };
-const cli = (args: string[], timeoutMs = 30_000) => runCli(args, { env, timeoutMs });
+const cli = (args: string[], timeoutMs = 45_000) => runCli(args, { env, timeoutMs });
 
 let redis: Redis;
 let ctx: QueueContext;
-let proxy: SlowRedisProxy | undefined;
 
 beforeAll(async () => {
   redis = createRedis(REDIS_URL, 'producer');
@@ -33,7 +34,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllClis();
-  await proxy?.close();
   await ctx.queues.close();
   await deleteKeys(redis, base);
   redis.disconnect();
@@ -51,32 +51,40 @@ const CONTACTS = [
   'Meena,+919812345003,order-6', // 7
 ].join('\n');
 
-describe('send --csv', () => {
-  const contacts = file('contacts.csv', `${CONTACTS}\n`);
+/** The recipients of the campaign's jobs waiting in account acme's queue (other tests' jobs share it). */
+async function waiting(campaignId: string): Promise<string[]> {
+  const jobs = await ctx.queues.get('acme').getJobs(['wait']);
+  return jobs.filter((j) => j.data.c === campaignId).map((j) => j.data.to).sort();
+}
 
+describe('send --csv', () => {
   test('valid, duplicate, invalid and empty rows: exit 0, the counts, and every rejected row with its line and reason', async () => {
-    const r = await cli(['send', '--campaign', 'c1', '--csv', contacts, '--body', 'hi']);
+    const contacts = file('contacts.csv', `${CONTACTS}\n`);
+    const r = await cli(['send', '--campaign', 'c-rows', '--csv', contacts, '--body', 'hi']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(r.stdout).toContain('campaign c1: accepted 3, duplicates 1, rejected 2');
+    expect(r.stdout).toContain('campaign c-rows: accepted 3, duplicates 1, rejected 2');
     expect(r.stdout).toMatch(/rejected line 5: "not-a-phone" — not a phone number/);
     expect(r.stdout).toMatch(/rejected line 6: "Empty,,order-5" — empty "to"/);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
 
     // What was queued: the three distinct valid numbers, one job each, in E.164.
-    expect(await ctx.ledger.counts('c1')).toMatchObject({ total: 3, pending: 3 });
-    const jobs = await ctx.queues.get('acme').getJobs(['wait']);
-    expect(jobs.map((j) => j.data.to).sort()).toEqual(['+919812345001', '+919812345002', '+919812345003']);
+    expect(await ctx.ledger.counts('c-rows')).toMatchObject({ total: 3, pending: 3 });
+    expect(await waiting('c-rows')).toEqual(['+919812345001', '+919812345002', '+919812345003']);
   });
 
   test('re-running the same import (--json --rejected-out): one JSON object, accepted 0, every recipient a duplicate, every rejected row in the file', async () => {
-    const rejectedOut = join(dir, 'rejected.csv');
-    const r = await cli(['send', '--campaign', 'c1', '--csv', contacts, '--body', 'hi', '--json', '--rejected-out', rejectedOut]);
+    const contacts = file('contacts.csv', `${CONTACTS}\n`);
+    const first = await cli(['send', '--campaign', 'c-rerun', '--csv', contacts, '--body', 'hi', '--json']);
+    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(onlyJson(first)).toMatchObject({ campaignId: 'c-rerun', accepted: 3, duplicates: 1 });
+
+    const rejectedOut = join(mkdtempSync(join(dir, 'out-')), 'rejected.csv');
+    const r = await cli(['send', '--campaign', 'c-rerun', '--csv', contacts, '--body', 'hi', '--json', '--rejected-out', rejectedOut]);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    const out = onlyJson(r);
-    expect(out).toMatchObject({
-      campaignId: 'c1',
+    expect(onlyJson(r)).toMatchObject({
+      campaignId: 'c-rerun',
       accepted: 0,
-      duplicates: 4, // the three queued before + line 4's repeat
+      duplicates: 4, // the three queued by the first run + line 4's repeat
       rejected: [
         { input: 'not-a-phone', reason: 'not a phone number', line: 5 },
         { input: 'Empty,,order-5', reason: 'empty "to"', line: 6 },
@@ -85,15 +93,16 @@ describe('send --csv', () => {
     expect(readFileSync(rejectedOut, 'utf8')).toBe(['line,input,reason', '5,not-a-phone,not a phone number', '6,"Empty,,order-5","empty ""to"""', ''].join('\n'));
 
     // Nothing was added twice: still three recipients and three jobs.
-    expect(await ctx.ledger.counts('c1')).toMatchObject({ total: 3, pending: 3 });
-    expect((await ctx.queues.get('acme').getJobCounts('wait')).wait).toBe(3);
-  });
+    expect(await ctx.ledger.counts('c-rerun')).toMatchObject({ total: 3, pending: 3 });
+    expect(await waiting('c-rerun')).toEqual(['+919812345001', '+919812345002', '+919812345003']);
+  }, 120_000);
 
   test('--column phone reads a file whose recipient column is "phone"', async () => {
     const path = file('phones.csv', 'name,phone\nA,+919812345101\nB,+919812345102\n');
     const r = await cli(['send', '--campaign', 'c-col', '--csv', path, '--column', 'phone', '--body', 'hi', '--json']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(onlyJson(r)).toMatchObject({ accepted: 2, duplicates: 0, rejected: [] });
+    expect(await waiting('c-col')).toEqual(['+919812345101', '+919812345102']);
   });
 
   test('an NDJSON file (.ndjson): objects with "to"; lines that are not usable are rejected with their line', async () => {
@@ -111,162 +120,129 @@ describe('send --csv', () => {
         { line: 4, reason: '"to" must be a string' },
       ],
     });
+    expect(await waiting('c-nd')).toEqual(['+919812345201', '+919812345202']);
   });
 
-  // With Redis a few milliseconds away (another zone, a managed service) the import reads nothing:
-  // apps/cli/src/commands/send.ts attaches a 'data' listener (for the progress bar's byte count) to
-  // the file stream, which starts it flowing at once, while the CSV/NDJSON reader only pipes it after
-  // the producer's first Redis round trip (ensureCampaign). Every chunk read in between is dropped.
-  // On a local Redis the same race loses the file in about half of the runs of the tests above.
+  // With Redis a few milliseconds away (another zone, a managed service) the import used to read
+  // nothing: apps/cli/src/commands/send.ts attached a 'data' listener (for the progress bar's byte
+  // count) to the file stream, which started it flowing at once, while the CSV/NDJSON reader only
+  // piped it after the producer's first Redis round trip. Every chunk read in between was dropped.
   test('a Redis 150 ms away: the import still reads every row of the file', async () => {
-    proxy = await startSlowRedisProxy(REDIS_URL, 150);
-    const path = file('far.csv', 'to\n+919812345301\n+919812345302\n+919812345303\n');
-    const r = await runCli(['send', '--campaign', 'c-far', '--csv', path, '--body', 'hi', '--json'], { env: cliEnv(base, { REDIS_URL: proxy.url }), timeoutMs: 30_000 });
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(onlyJson(r)).toMatchObject({ accepted: 3, duplicates: 0, rejected: [] });
+    const proxy = await startSlowRedisProxy(REDIS_URL, 150);
+    try {
+      const path = file('far.csv', 'to\n+919812345301\n+919812345302\n+919812345303\n');
+      const r = await runCli(['send', '--campaign', 'c-far', '--csv', path, '--body', 'hi', '--json'], { env: cliEnv(base, { REDIS_URL: proxy.url }), timeoutMs: 45_000 });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(onlyJson(r)).toMatchObject({ accepted: 3, duplicates: 0, rejected: [] });
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
 describe('unusable input: exit 2 and a message naming the problem', () => {
-  const results = new Map<string, CliResult>();
-  const longBody = 'x'.repeat(4097);
-
-  beforeAll(async () => {
-    const noToColumn = file('no-to.csv', 'name,phone\nA,+919812345401\n');
-    const malformed = file('malformed.csv', 'to,ref\n+919812345411,a\n"+919812345412,b\n+919812345413,c\n');
-    const good = file('good.csv', 'to\n+919812345421\n');
-    const cases: Record<string, string[]> = {
-      'no "to" column': ['send', '--campaign', 'e-col', '--csv', noToColumn, '--body', 'hi'],
-      'malformed CSV': ['send', '--campaign', 'e-bad', '--csv', malformed, '--body', 'hi'],
-      'missing file': ['send', '--campaign', 'e-miss', '--csv', join(dir, 'missing.csv'), '--body', 'hi'],
-      'both --to and --csv': ['send', '--campaign', 'e-both', '--to', '+919812345431', '--csv', good, '--body', 'hi'],
-      'no body': ['send', '--campaign', 'e-nobody', '--to', '+919812345432'],
-      '--csv without --campaign': ['send', '--csv', good, '--body', 'hi'],
-      'body over 4096 characters': ['send', '--campaign', 'e-long', '--to', '+919812345433', '--body', longBody],
-      'unknown command': ['frobnicate', '--campaign', 'x'],
-      'every recipient rejected': ['send', '--to', 'x,y', '--body', 'hi'],
-    };
-    const runs = await Promise.all(Object.entries(cases).map(async ([name, args]) => [name, await cli(args)] as const));
-    for (const [name, r] of runs) results.set(name, r);
-  }, 60_000);
-
-  const run = (name: string) => {
-    const r = results.get(name);
-    if (!r) throw new Error(`no run for ${name}`);
-    return r;
-  };
-  const expectUsage = (name: string, message: RegExp) => {
-    const r = run(name);
+  const expectUsage = (r: CliResult, message: RegExp) => {
     expect({ code: r.code, stderr: r.stderr, run: describeRun(r) }).toEqual({ code: 2, stderr: expect.stringMatching(message), run: expect.any(String) });
   };
+  /** A refused command must leave nothing in Redis under its campaign id. */
+  const expectNoCampaign = async (campaignId: string) => {
+    expect([campaignId, await getCampaignMeta(redis, base, campaignId)]).toEqual([campaignId, undefined]);
+  };
 
-  test('a CSV without a "to" column: names line 1 and suggests --column', () => {
-    expectUsage('no "to" column', /no-to\.csv: line 1: no "to" column in the header \(name, phone\); name the column with --column/);
+  // A file refused with exit 2 must not leave its campaign (id, account, body) behind: the operator
+  // who fixes the file and rewords the text would be told the id "already exists with a different
+  // message". Producer.enqueueCampaign (packages/queue/src/producer.ts) creates the campaign only
+  // once the first row has been read.
+  test('a CSV without a "to" column: names line 1 and suggests --column; no campaign is left behind', async () => {
+    const path = file('no-to.csv', 'name,phone\nA,+919812345401\n');
+    expectUsage(await cli(['send', '--campaign', 'e-col', '--csv', path, '--body', 'hi']), /no-to\.csv: line 1: no "to" column in the header \(name, phone\); name the column with --column/);
+    await expectNoCampaign('e-col');
   });
 
-  test('a malformed CSV (unterminated quote): names the file and a line', () => {
-    expectUsage('malformed CSV', /malformed\.csv: line \d+: not valid CSV: .*quote/i);
+  test('a malformed CSV (unterminated quote): names the file and a line; no campaign is left behind', async () => {
+    const path = file('malformed.csv', 'to,ref\n+919812345411,a\n"+919812345412,b\n+919812345413,c\n');
+    expectUsage(await cli(['send', '--campaign', 'e-bad', '--csv', path, '--body', 'hi']), /malformed\.csv: line \d+: not valid CSV: .*quote/i);
+    await expectNoCampaign('e-bad');
   });
 
-  test('a file that does not exist', () => {
-    expectUsage('missing file', /--csv: cannot read .*missing\.csv: ENOENT/);
+  test('a file that does not exist: refused before anything is stored', async () => {
+    expectUsage(await cli(['send', '--campaign', 'e-miss', '--csv', join(dir, 'missing.csv'), '--body', 'hi']), /--csv: cannot read .*missing\.csv: ENOENT/);
+    await expectNoCampaign('e-miss');
   });
 
-  test('both --to and --csv', () => {
-    expectUsage('both --to and --csv', /exactly one of --to .* or --csv/);
+  test('both --to and --csv: refused before anything is stored', async () => {
+    const good = file('good.csv', 'to\n+919812345421\n');
+    expectUsage(await cli(['send', '--campaign', 'e-both', '--to', '+919812345431', '--csv', good, '--body', 'hi']), /exactly one of --to .* or --csv/);
+    await expectNoCampaign('e-both');
   });
 
-  test('neither --body nor --body-file', () => {
-    expectUsage('no body', /exactly one of --body TEXT or --body-file FILE/);
+  test('neither --body nor --body-file: refused before anything is stored', async () => {
+    expectUsage(await cli(['send', '--campaign', 'e-nobody', '--to', '+919812345432']), /exactly one of --body TEXT or --body-file FILE/);
+    await expectNoCampaign('e-nobody');
   });
 
-  test('--csv without --campaign', () => {
-    expectUsage('--csv without --campaign', /--campaign ID is required with --csv/);
+  test('--csv without --campaign', async () => {
+    const good = file('good.csv', 'to\n+919812345421\n');
+    expectUsage(await cli(['send', '--csv', good, '--body', 'hi']), /--campaign ID is required with --csv/);
   });
 
   test('a body over 4096 characters: rejected before anything is stored', async () => {
-    expectUsage('body over 4096 characters', /body: must be at most 4096 characters/);
-    expect(await getCampaignMeta(redis, base, 'e-long')).toBeUndefined();
+    expectUsage(await cli(['send', '--campaign', 'e-long', '--to', '+919812345433', '--body', 'x'.repeat(4097)]), /body: must be at most 4096 characters/);
+    await expectNoCampaign('e-long');
   });
 
-  test('an unknown command', () => {
-    expectUsage('unknown command', /unknown command 'frobnicate'/);
+  test('an unknown command', async () => {
+    expectUsage(await cli(['frobnicate', '--campaign', 'x']), /unknown command 'frobnicate'/);
   });
 
-  test('--to "x,y" with every recipient rejected: exit 2, each rejected input with its reason', () => {
-    const r = run('every recipient rejected');
+  test('--to "x,y" with every recipient rejected: exit 2, each rejected input with its reason', async () => {
+    const r = await cli(['send', '--to', 'x,y', '--body', 'hi']);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/accepted 0, duplicates 0, rejected 2/);
     expect(r.stdout).toMatch(/rejected: "x" — not a phone number/);
     expect(r.stdout).toMatch(/rejected: "y" — not a phone number/);
     expect(r.stderr).toMatch(/nothing to send: every recipient was rejected/);
   });
-
-  test('refusals before any file is read store nothing', async () => {
-    for (const id of ['e-miss', 'e-both', 'e-nobody', 'e-long']) expect([id, await getCampaignMeta(redis, base, id)]).toEqual([id, undefined]);
-  });
-
-  // Producer.enqueueCampaign (packages/queue/src/producer.ts) calls ensureCampaign before it reads
-  // the first row, so a file refused with exit 2 still leaves the campaign (id, account, body)
-  // behind: the operator who fixes the file and rewords the text is told the id "already exists
-  // with a different message".
-  test('an import refused for its file (no "to" column, malformed CSV) leaves no campaign behind', async () => {
-    const left: string[] = [];
-    for (const id of ['e-col', 'e-bad']) if (await getCampaignMeta(redis, base, id)) left.push(id);
-    expect(left).toEqual([]);
-  });
 });
 
 describe('status', () => {
-  const results = new Map<string, CliResult>();
+  const enqueue = (campaignId: string) =>
+    new Producer({ ...ctx, defaultAccount: 'acme' }).enqueueText({ campaignId, to: ['+919812345501', '+919812345502'], body: 'hi' });
 
-  beforeAll(async () => {
-    await new Producer({ ...ctx, defaultAccount: 'acme' }).enqueueText({ campaignId: 's1', to: ['+919812345501', '+919812345502'], body: 'hi' });
-    const [json, once, unknown] = await Promise.all([
-      cli(['status', '--campaign', 's1', '--json']),
-      cli(['status', '--campaign', 's1', '--once']),
-      cli(['status', '--campaign', 'no-such-campaign', '--json']),
-    ]);
-    results.set('json', json).set('once', once).set('unknown', unknown);
-  }, 60_000);
-
-  test('--json: one JSON object with the contract fields', () => {
-    const r = results.get('json')!;
+  test('--json: one JSON object with the contract fields', async () => {
+    await enqueue('s-json');
+    const r = await cli(['status', '--campaign', 's-json', '--json']);
     expect(r.code).toBe(0);
     const s = onlyJson(r);
     for (const field of ['total', 'pending', 'sent', 'failed', 'paused', 'pauseReason']) expect(s).toHaveProperty(field);
-    expect(s).toMatchObject({ campaignId: 's1', total: 2, pending: 2, sent: 0, failed: 0, paused: false, pauseReason: null });
+    expect(s).toMatchObject({ campaignId: 's-json', total: 2, pending: 2, sent: 0, failed: 0, paused: false, pauseReason: null });
   });
 
-  test('--once: one line and exit (nothing is sending, so it would otherwise follow forever)', () => {
-    const r = results.get('once')!;
+  test('--once: one line and exit (nothing is sending, so it would otherwise follow forever)', async () => {
+    await enqueue('s-once');
+    const r = await cli(['status', '--campaign', 's-once', '--once']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^s1: 0\/2 \(0%\) +sent 0 +failed 0 +pending 2\n$/);
+    expect(r.stdout).toMatch(/^s-once: 0\/2 \(0%\) +sent 0 +failed 0 +pending 2\n$/);
   });
 
-  test('an unknown campaign: exit 3 and says so', () => {
-    const r = results.get('unknown')!;
+  test('an unknown campaign: exit 3 and says so', async () => {
+    const r = await cli(['status', '--campaign', 'no-such-campaign', '--json']);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 3, stdout: '' });
     expect(r.stderr).toMatch(/no campaign no-such-campaign/);
   });
 });
 
 describe('--help', () => {
-  let top: CliResult;
-  let send: CliResult;
-
-  beforeAll(async () => {
-    [top, send] = await Promise.all([cli(['--help']), cli(['send', '--help'])]);
-  }, 60_000);
-
-  test('top level: exit 0 and every operator command of the contract', () => {
+  test('top level: exit 0 and every operator command of the contract', async () => {
+    const top = await cli(['--help']);
     expect(top.code).toBe(0);
     for (const command of ['worker', 'api', 'send', 'status', 'pause', 'resume', 'export', 'retry-failed', 'demo']) {
       expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
   });
 
-  test('send: exit 0 and every flag of the contract', () => {
+  test('send: exit 0 and every flag of the contract', async () => {
+    const send = await cli(['send', '--help']);
     expect(send.code).toBe(0);
     const flags = ['--campaign', '--to', '--csv', '--column', '--body', '--body-file', '--preview-url', '--ref', '--ref1', '--ref2', '--wait', '--json', '--rejected-out'];
     for (const flag of flags) expect(send.stdout).toMatch(new RegExp(`(^|[\\s,])${flag}(?![\\w-])`, 'm'));

@@ -11,9 +11,12 @@ import { waitFor } from '../support/wait.js';
 const CONCURRENCY = 10;
 const RECIPIENTS = 600;
 
-// BullMQ re-runs a dead worker's active jobs once their lock has expired (lockDuration, default
-// 30 s) and a stalled check has seen them twice (stalledInterval, default 30 s): up to a minute.
-// The worker takes neither from its environment yet; these are the settings this test asks for.
+// BullMQ re-runs a dead worker's active jobs once their lock has expired (lockDuration) and a
+// stalled check (run every stalledInterval) has found them: with the defaults (30 s each) that is
+// up to a minute, longer than this test waits. The worker reads both from its environment
+// (WABULK_LOCK_DURATION_MS, WABULK_STALLED_INTERVAL_MS in packages/config/src/env.ts, passed to
+// BullMQ's Worker by apps/worker/src/start-worker.ts); this test sets them to 2 s and 1 s so the
+// victim's jobs are re-run within a few seconds, well inside RECOVERY_DEADLINE_MS.
 const STALL_ENV = { WABULK_LOCK_DURATION_MS: '2000', WABULK_STALLED_INTERVAL_MS: '1000' };
 const RECOVERY_DEADLINE_MS = 15_000;
 
@@ -44,8 +47,8 @@ test('SIGKILL of one of two workers at ~30%: every recipient sent, duplicates on
     const active = await activeJobs(s.ctx);
     throw new Error(
       `${err.message}\n${active} job(s) still active: the SIGKILLed worker's jobs were not re-run within ${RECOVERY_DEADLINE_MS} ms. ` +
-        'BullMQ re-runs them only after lockDuration + stalledInterval (30 s each by default); the worker must take both ' +
-        `from its environment (${Object.keys(STALL_ENV).join(', ')}).`,
+        'BullMQ re-runs them only after lockDuration + stalledInterval (30 s each by default); check that the worker still ' +
+        `passes ${Object.keys(STALL_ENV).join(', ')} from its environment to BullMQ (apps/worker/src/start-worker.ts).`,
     );
   });
   expect(survivor.running).toBe(true);

@@ -3,7 +3,8 @@ import { getAccountState, resumeAccount } from '@wabulk/queue';
 import { numbers, startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
-// Every row of DESIGN.md's decision table, end to end: producer → Redis → worker → simulator → ledger.
+// Every row of the decision table (docs/architecture.md, "The worker's decision table"), end to
+// end: producer → Redis → worker → simulator → ledger.
 let stack: Stack;
 afterEach(async () => stack?.close());
 

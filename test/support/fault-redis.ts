@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { OwnRedis } from './redis.js';
 
-// Redis as production runs it (AOF, fsync every second: DESIGN.md and the README's guarantees), on a
-// port of the test's own so it can be SIGKILLed and restarted on the same port and directory, where
-// it reloads its append-only file. And an importer input that arrives while the test decides.
+// Redis as production runs it (AOF, fsync every second: docs/architecture.md "Guarantees" and the
+// README's), on a port of the test's own so it can be SIGKILLed and restarted on the same port and
+// directory, where it reloads its append-only file. And an importer input that arrives while the
+// test decides.
 
 export const AOF_ARGS = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'];
 

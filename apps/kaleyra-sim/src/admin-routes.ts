@@ -1,4 +1,4 @@
-// The /__sim inspection and control routes (fixed names, see DESIGN.md "The operator contract").
+// The /__sim inspection and control routes (fixed names, see docs/architecture.md "The operator contract").
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyFaults, parseBalanceBody, parseFaults } from './faults.js';
 import { readJson, writeFieldError, writeJson } from './http-io.js';

@@ -19,7 +19,8 @@ export interface SendProcessorDeps {
 export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' };
 
 /**
- * The worker's decision table (DESIGN.md), one Kaleyra answer at a time:
+ * The worker's decision table (docs/architecture.md, "The worker's decision table"), one Kaleyra
+ * answer at a time:
  *   202                       → ledger sent + message_id, message_id index, then the job completes
  *   retryable (WA500, 5xx, refused) → retried on the schedule, then ledger failed with the last code
  *   ambiguous (timeout after write) → the same, counted as a possible duplicate

@@ -2,7 +2,7 @@ import { isAccountCode, isThrottleCode, type AccountCode, type ThrottleCode } fr
 
 /**
  * What the caller (the worker) should do with a failed send. One value per row of the worker's
- * decision table (docs/architecture.md):
+ * decision table (docs/architecture.md, "The worker's decision table"):
  *
  * - `retryable`: Kaleyra did not take the message (5xx, WA500, connection refused, connect timeout,
  *   reset before the request was written). Retry with backoff.

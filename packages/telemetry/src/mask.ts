@@ -1,4 +1,4 @@
-/** Masks a phone number to its last 4 digits: "+919876543210" → "*********3210". */
+/** Masks a phone number to its last 4 digits: "+919876543210" → "********3210". */
 export function maskPhone(value: unknown): string {
   const s = String(value ?? '');
   const digits = s.replace(/\D/g, '');
