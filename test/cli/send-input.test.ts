@@ -65,7 +65,7 @@ describe('send --csv', () => {
     // What was queued: the three distinct valid numbers, one job each, in E.164.
     expect(await ctx.ledger.counts('c1')).toMatchObject({ total: 3, pending: 3 });
     const jobs = await ctx.queues.get('acme').getJobs(['wait']);
-    expect(jobs.map((j) => j.data.to).sort()).toEqual(['+919812345001', '+919812345002', '+919812345003']);
+    expect(jobs.map((j) => String(j.data.to)).sort()).toEqual(['+919812345001', '+919812345002', '+919812345003']);
   });
 
   test('re-running the same import (--json --rejected-out): one JSON object, accepted 0, every recipient a duplicate, every rejected row in the file', async () => {
