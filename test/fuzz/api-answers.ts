@@ -6,7 +6,7 @@ export interface InjectResponse {
   statusCode: number;
   headers: Record<string, unknown>;
   body: string;
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json(): any;
 }
 
 /**
