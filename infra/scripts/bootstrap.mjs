@@ -7,7 +7,7 @@
 //   2. makes sure a Redis answers at REDIS_URL (default redis://127.0.0.1:6379); if none does, it
 //      starts `redis-server` from PATH on a free port for the length of the command, or says how to
 //      get one;
-//   3. runs the command: test | sim | wabulk | demo | bench | setup.
+//   3. runs the command: test (typecheck, lint, jest) | sim | wabulk | demo | bench | setup.
 // Plain Node, no dependencies: it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -163,6 +163,9 @@ async function main() {
     if (command === 'test') {
       const tc = run(bin('turbo'), ['run', 'typecheck', '--output-logs=errors-only']);
       if (tc !== 0) return tc;
+      // Type-aware lint (oxlint + tsgolint, .oxlintrc.json): what tsc does not catch.
+      const lint = run(bin('oxlint'), []);
+      if (lint !== 0) return lint;
       return await spawnForward(bin('jest'), ['-c', 'test/jest.config.mjs', '--runInBand', ...args]);
     }
     if (command === 'demo') return await spawnForward(...tsNode('apps/cli/src/main.ts', ['demo', ...args]));

@@ -29,7 +29,7 @@ function start(entry: string, args: string[], env: Record<string, string>, ready
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start: ${out.slice(-500)}`)), 30_000);
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = ready.exec(out);
       if (m) {

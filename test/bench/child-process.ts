@@ -93,7 +93,7 @@ export async function startSimChild(options: { latencyMs?: number } = {}): Promi
   const call = async (path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-    return res.json() as Promise<unknown>;
+    return res.json();
   };
   return {
     url,

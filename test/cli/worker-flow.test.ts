@@ -42,7 +42,7 @@ test('send --wait --json returns when the campaign is done; export (csv, ndjson)
   const lines = csv.stdout.trimEnd().split('\n');
   expect(lines[0]).toBe(EXPORT_HEADER);
   const rows = lines.slice(1).map((l) => Object.fromEntries(EXPORT_HEADER.split(',').map((k, i) => [k, l.split(',')[i]])));
-  expect(rows.map((r) => r.to).sort()).toEqual([...to].sort());
+  expect(rows.map((r) => String(r.to)).sort()).toEqual([...to].sort());
   for (const r of rows) {
     expect(r).toMatchObject({ status: 'sent', attempts: '1' });
     expect([r.to, [r.messageId]]).toEqual([r.to, simIds.get(r.to!)]);
@@ -51,7 +51,7 @@ test('send --wait --json returns when the campaign is done; export (csv, ndjson)
 
   expect(ndjson.code).toBe(0);
   const records = ndjson.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  expect(records.map((r) => r.to).sort()).toEqual([...to].sort());
+  expect(records.map((r) => String(r.to)).sort()).toEqual([...to].sort());
   for (const r of records) {
     expect(r).toMatchObject({ status: 'sent', attempts: 1 });
     expect(Object.keys(r)).toEqual(EXPORT_HEADER.split(','));

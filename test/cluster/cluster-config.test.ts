@@ -5,7 +5,7 @@ import { connectRedis, describeRedisTarget } from '@wabulk/queue';
 
 test('REDIS_CLUSTER_NODES is parsed by every app; a bad entry names the variable and the rule, never the value', () => {
   for (const schema of [baseEnvSchema, workerEnvSchema, apiEnvSchema]) {
-    const env = parseEnv(schema as typeof baseEnvSchema, { REDIS_CLUSTER_NODES: ' 10.0.0.1:6379, redis-2.internal:7000 ,[::1]:7001,', WABULK_API_TOKENS: 'token-0123456789abcdef' });
+    const env = parseEnv(schema, { REDIS_CLUSTER_NODES: ' 10.0.0.1:6379, redis-2.internal:7000 ,[::1]:7001,', WABULK_API_TOKENS: 'token-0123456789abcdef' });
     expect(env.REDIS_CLUSTER_NODES).toEqual(['10.0.0.1:6379', 'redis-2.internal:7000', '[::1]:7001']);
   }
   expect(parseEnv(baseEnvSchema, {}).REDIS_CLUSTER_NODES).toBeUndefined();

@@ -6,7 +6,7 @@ export interface InjectResponse {
   statusCode: number;
   headers: Record<string, unknown>;
   body: string;
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json(): any;
 }
 
 /**
@@ -23,7 +23,7 @@ export function answerProblems(label: string, res: InjectResponse, options: { re
   const allowed = new Set(options.allowed ?? [...DOCUMENTED, ...(options.redisDown ? [503] : [])]);
   if (!allowed.has(res.statusCode)) fail(`status ${res.statusCode} is not one of ${[...allowed].join(', ')}`);
   if (res.statusCode >= 500 && !(options.redisDown && res.statusCode === 503)) fail('a 5xx while Redis answers');
-  const type = String(res.headers['content-type'] ?? '');
+  const type = typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : '';
   if (res.statusCode !== 200 && !type.startsWith('application/json')) fail(`answered ${type || 'no content type'}, not JSON`);
   if (res.statusCode >= 400) {
     let body: { error?: unknown; message?: unknown; issues?: Array<{ field?: unknown; message?: unknown }> } = {};

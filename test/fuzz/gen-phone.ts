@@ -32,7 +32,7 @@ const COUNTRIES = [
 type Country = (typeof COUNTRIES)[number];
 
 function nationalNumber(rng: Rng, c: Country): string {
-  const rest = 'firstRest' in c ? `${rng.pick([...c.firstRest])}${rng.digits(c.rest - 1)}` : rng.digits(c.rest);
+  const rest = 'firstRest' in c ? `${rng.pick(c.firstRest.split(''))}${rng.digits(c.rest - 1)}` : rng.digits(c.rest);
   return `${c.prefix}${rest}`;
 }
 
@@ -88,9 +88,9 @@ export function validNumber(rng: Rng, defaultCountry: string | undefined, pool: 
       if (c.cc !== '91') return { text: `0${grouped(nsn, c.groups, sep, false)}`, expect: 'either', kind: format };
       return { text: rng.pick([`0${nsn}`, nsn, `0${grouped(nsn, c.groups, sep, false)}`]), expect: defaultCountry === 'IN' ? 'accept' : 'either', e164, kind: format };
     case 'arabic-indic':
-      return { text: `+${[...`${c.cc}${nsn}`].map((d) => String.fromCharCode(0x660 + Number(d))).join('')}`, expect: 'either', kind: format };
+      return { text: `+${`${c.cc}${nsn}`.split('').map((d) => String.fromCharCode(0x660 + Number(d))).join('')}`, expect: 'either', kind: format };
     case 'fullwidth':
-      return { text: `＋${[...`${c.cc}${nsn}`].map((d) => String.fromCharCode(0xff10 + Number(d))).join('')}`, expect: 'either', kind: format };
+      return { text: `＋${`${c.cc}${nsn}`.split('').map((d) => String.fromCharCode(0xff10 + Number(d))).join('')}`, expect: 'either', kind: format };
     case 'trailing-text':
       return { text: `${canon}${rng.pick([' 📱', ' ext. 12', ' (mobile)', ' x9'])}`, expect: 'either', kind: format };
   }

@@ -63,7 +63,7 @@ export class MessageOracle {
     this.tally.rejected += r.rejected.length;
     if (r.accepted + r.duplicates + r.rejected.length !== inputs) fail(`accepted ${r.accepted} + duplicates ${r.duplicates} + rejected ${r.rejected.length} ≠ ${inputs} inputs`);
     if (c.campaignId !== undefined && r.campaignId !== c.campaignId) fail(`answered for campaign ${r.campaignId}`);
-    if (c.campaignId === undefined && !/^msg-/.test(r.campaignId)) fail(`a generated campaign id should start with msg-: ${r.campaignId}`);
+    if (c.campaignId === undefined && !r.campaignId.startsWith('msg-')) fail(`a generated campaign id should start with msg-: ${r.campaignId}`);
     const rejectedInputs = new Set(r.rejected.map((x) => x.input));
     for (const x of r.rejected) if (!RECIPIENT_REASON.test(x.reason)) fail(`rejected ${preview(x.input)} with an unexpected reason ${preview(x.reason)}`);
     for (const p of c.parts) {

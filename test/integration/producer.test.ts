@@ -44,8 +44,8 @@ describe('enqueueText', () => {
     expect(r).toEqual({ campaignId: 'c1', accepted: 2, duplicates: 1, rejected: [{ input: 'bogus', reason: 'not a phone number' }] });
     const queue = ctx.queues.get('acme');
     const jobs = await queue.getJobs(['waiting']);
-    expect(jobs.map((j) => j.id).sort()).toEqual(['c1-14155550100', 'c1-919876543210']);
-    expect(jobs.map((j) => j.data.to).sort()).toEqual(['+14155550100', '+919876543210']);
+    expect(jobs.map((j) => String(j.id)).sort()).toEqual(['c1-14155550100', 'c1-919876543210']);
+    expect(jobs.map((j) => String(j.data.to)).sort()).toEqual(['+14155550100', '+919876543210']);
     const status = await getCampaignStatus(ctx, 'c1');
     expect(status).toMatchObject({ total: 2, pending: 2, sent: 0, failed: 0, paused: false, pauseReason: null, account: 'acme', done: false });
   });
@@ -119,7 +119,7 @@ describe('enqueueCampaign', () => {
     const r = await producer.enqueueCampaign({ campaignId: 'done', body: 'hello', recipients: rows(list(3)) });
     expect(r).toMatchObject({ accepted: 0, duplicates: 3 });
     // The two still pending are re-added (their jobs were lost); the sent one is not.
-    expect((await queue.getJobs(['waiting'])).map((j) => j.data.to).sort()).toEqual(['+919800000001', '+919800000002']);
+    expect((await queue.getJobs(['waiting'])).map((j) => String(j.data.to)).sort()).toEqual(['+919800000001', '+919800000002']);
   });
 
   test('CSV source end to end, with export', async () => {

@@ -76,8 +76,8 @@ export class PrometheusServer {
       '--log.level=warn',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (this.#log += c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.#log += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (this.#log += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (this.#log += c));
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${this.#log}\nconfig:\n${readFileSync(configFile, 'utf8')}`);
       return (await httpGet(`${this.url}/-/ready`).catch(() => ({ status: 0 }))).status === 200;

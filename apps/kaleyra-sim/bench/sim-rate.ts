@@ -42,10 +42,10 @@ function cpuMs(pid: number | undefined): number | undefined {
 
 async function startChild(): Promise<{ url: string; child: ChildProcess }> {
   const main = resolve(dirname(process.argv[1]!), '..', 'src', 'main.ts');
-  const child = spawn(process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', main, '--port', '0', '--latency-ms', values['latency-ms']!], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', main, '--port', '0', '--latency-ms', values['latency-ms']], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((ok, fail) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /(http:\/\/\S+)/.exec(out);
       if (m) ok(m[1]!);

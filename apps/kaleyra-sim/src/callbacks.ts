@@ -130,7 +130,7 @@ export class CallbackDispatcher {
     this.#head = 0;
     this.#clearTimer();
     this.#abort.abort();
-    await Promise.allSettled([...this.#inFlight]);
+    await Promise.allSettled(this.#inFlight);
   }
 
   #push(message: CallbackMessage, status: CallbackStatus, fails: boolean, reads: boolean): void {

@@ -31,7 +31,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   });
   let health: Server | undefined;
   if (config.METRICS_PORT > 0) {
-    health = await startHealthServer({ port: config.METRICS_PORT, ready: running.ready, registry });
+    health = await startHealthServer({ port: config.METRICS_PORT, ready: () => running.ready(), registry });
     logger.info({ port: config.METRICS_PORT }, 'health and metrics: /healthz /readyz /metrics');
   }
 

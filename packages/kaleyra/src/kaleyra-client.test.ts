@@ -41,7 +41,7 @@ describe('the request', () => {
   test('omits undefined refs, sends preview_url as a boolean and maps wa_source', async () => {
     let body = '';
     kaleyra.intercept().reply((opts) => {
-      body = String(opts.body);
+      if (typeof opts.body === 'string') body = opts.body;
       return { statusCode: 202, data: '{"code":"WA202","data":{"message_id":"m-2"}}' };
     });
     await kaleyra.client.sendText({ ...message, previewUrl: true, ref1: 'r'.repeat(300), waSource: 'mailchimp' });

@@ -50,6 +50,7 @@ export function transportError({ error, written, aborted }: TransportFailure): K
     case 'UND_ERR_CLOSED':
     case 'UND_ERR_DESTROYED':
       return new KaleyraError('CLIENT_CLOSED', 0, 'The Kaleyra client is closed', { ...options, kind: unlessWritten });
+    case undefined: // no undici code at all: a plain network error too
     default:
       return new KaleyraError('NETWORK', 0,
         `Network error ${written ? 'after' : 'before'} the request was written`

@@ -3,8 +3,8 @@ import type { Ledger, LedgerRow, RecipientStatus } from './ledger.js';
 export type ExportFormat = 'csv' | 'ndjson';
 export const EXPORT_COLUMNS = ['to', 'status', 'messageId', 'code', 'attempts', 'reason', 'updatedAt'] as const;
 
-const csvField = (v: unknown): string => {
-  if (v === undefined || v === null) return '';
+const csvField = (v: string | number | null): string => {
+  if (v === null) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };

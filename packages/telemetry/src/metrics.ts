@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { createAccountCollector, PAUSE_REASONS, type AccountGauges } from './account-collector.js';
+import { createAccountCollector, PAUSE_REASONS, type AccountGauges, type AccountObservation } from './account-collector.js';
 import { registerDefaultMetrics } from './default-metrics.js';
 
 /** Buckets of the send-call histogram: Kaleyra answers in 100–500 ms; the alert looks at p95 > 2 s. */
@@ -42,7 +42,7 @@ export function createMetrics(registry: Registry, options: { defaultMetrics?: bo
     concurrency: new Gauge({ name: 'wabulk_worker_concurrency', help: 'Configured worker concurrency per account queue in this process', labelNames: ['account'] as const, registers }),
     ...gauges,
     /** Reports these accounts' queue depth, pause state and worker liveness at every scrape; returns a stop function. */
-    observeAccounts: collector.observe,
+    observeAccounts: (next: AccountObservation) => collector.observe(next),
   };
 }
 

@@ -87,7 +87,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       },
     });
     const seconds = (Date.now() - started) / 1000;
-    printSummary(final, sim.stats() as unknown as SimStatsView, countDuplicates(sim.messages()), seconds, o.json);
+    printSummary(final, sim.stats(), countDuplicates(sim.messages()), seconds, o.json);
     say(`▸ export it: REDIS_URL=${redis.url} npm run wabulk -- export --campaign ${campaignId}`);
     return 0;
   } finally {
@@ -124,8 +124,8 @@ async function startWorkerProcess(env: NodeJS.ProcessEnv, simUrl: string, dir: s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(join(dir, `worker-${i + 1}.log`));
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`worker ${i + 1} exited with code ${child.exitCode}: see ${join(dir, `worker-${i + 1}.log`)}`);
