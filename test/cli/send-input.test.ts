@@ -54,7 +54,7 @@ const CONTACTS = [
 /** The recipients of the campaign's jobs waiting in account acme's queue (other tests' jobs share it). */
 async function waiting(campaignId: string): Promise<string[]> {
   const jobs = await ctx.queues.get('acme').getJobs(['wait']);
-  return jobs.filter((j) => j.data.c === campaignId).map((j) => j.data.to).sort();
+  return jobs.filter((j) => j.data.c === campaignId).map((j) => String(j.data.to)).sort();
 }
 
 describe('send --csv', () => {
