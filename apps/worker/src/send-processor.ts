@@ -50,7 +50,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         log().info({ messageId: entry.messageId }, 'message_id already recorded: completing without sending');
         return { messageId: entry.messageId, code: entry.code ?? 'WA202', skipped: 'already-sent' };
       }
-      if (job.attemptsStarted > job.attemptsMade + 1) metrics.possibleDuplicates.inc({ account, reason: 'stalled-rerun' });
+      await countStalls(job);
     }
 
     const meta = await campaignMeta(campaignId);
@@ -85,6 +85,21 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       return handleKaleyraError(err, job, token, attempt, startedAt, log);
     }
   };
+
+  /**
+   * A stalled re-run: the worker that ran this job before died (or lost its lock) with a send in
+   * flight. BullMQ counts stalls in stalledCounter. attemptsStarted cannot tell them apart: it also
+   * grows when a job goes back to the queue without using an attempt (429 hold, account pause).
+   * The stalls already counted are kept in the job (`sc`), so a stalled job that is later held by
+   * a 429 or a pause is not counted again when it restarts.
+   */
+  async function countStalls(job: Job<SendJobData>): Promise<void> {
+    const stalls = job.stalledCounter - (job.data.sc ?? 0);
+    if (stalls <= 0) return;
+    // Written before counting: if the write fails, the attempt fails and its re-run counts instead.
+    await job.updateData({ ...job.data, sc: job.stalledCounter });
+    metrics.possibleDuplicates.inc({ account, reason: 'stalled-rerun' }, stalls);
+  }
 
   async function handleKaleyraError(err: KaleyraError, job: Job<SendJobData>, token: string | undefined, attempt: number, startedAt: number, log: () => Logger): Promise<never> {
     const { c: campaignId, to } = job.data;

@@ -10,6 +10,8 @@ export const sendJobSchema = z.object({
   r: z.string().optional(),
   r1: z.string().optional(),
   r2: z.string().optional(),
+  /** Written by the worker on a stalled re-run: the stalledCounter already counted as a possible duplicate. */
+  sc: z.number().int().min(0).optional(),
 });
 export type SendJobData = z.infer<typeof sendJobSchema>;
 
