@@ -3,6 +3,7 @@ import { KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
 import { pauseAccount, recordMessageId, sendJobSchema, type QueueContext, type SendJobData } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
+import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
 
 export interface SendProcessorDeps {
   account: string;
@@ -14,6 +15,8 @@ export interface SendProcessorDeps {
   metrics: Metrics;
   /** The worker running this processor (for 429: hold the whole queue). */
   worker: () => Worker;
+  /** WABULK_MAX_THROTTLE_HOLD_MS: the longest a 429's Retry-After holds the queue (default 60 s). */
+  maxThrottleHoldMs?: number;
 }
 
 export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' };
@@ -30,6 +33,7 @@ export type SendOutcome = { messageId: string; code: string; skipped?: 'already-
  */
 export function createSendProcessor(deps: SendProcessorDeps) {
   const { account, ctx, client, retryDelaysMs, metrics } = deps;
+  const maxThrottleHoldMs = deps.maxThrottleHoldMs ?? DEFAULT_MAX_THROTTLE_HOLD_MS;
   const campaignMeta = createCampaignCache(ctx);
 
   return async function processSend(job: Job<SendJobData>, token?: string): Promise<SendOutcome> {
@@ -117,9 +121,15 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         throw new WaitingError();
       }
       case 'throttled': {
-        const holdMs = Math.max(err.retryAfterMs ?? 1000, 100);
+        const { holdMs, capped } = throttleHold(err.retryAfterMs, maxThrottleHoldMs);
         metrics.requeued.inc({ account, code: err.code });
-        log().warn({ code: err.code, holdMs }, 'throttled: holding the queue');
+        if (capped) {
+          // A Retry-After of hours would freeze the account without a word: hold for the cap, say so.
+          metrics.throttleHoldCapped.inc({ account });
+          log().warn({ code: err.code, retryAfterMs: err.retryAfterMs, holdMs }, 'throttled: Retry-After above WABULK_MAX_THROTTLE_HOLD_MS, holding the queue for the cap');
+        } else {
+          log().warn({ code: err.code, holdMs }, 'throttled: holding the queue');
+        }
         await deps.worker().rateLimit(holdMs);
         throw Worker.RateLimitError();
       }

@@ -15,6 +15,8 @@ export interface StartWorkerOptions {
   concurrency: number;
   ratePerSecond: number;
   retryDelaysMs: readonly number[];
+  /** The longest a 429 holds an account's queue (default 60 s). */
+  maxThrottleHoldMs?: number;
   /** BullMQ lockDuration / stalledInterval (default 30 s each): how soon a dead worker's jobs are re-run. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -60,7 +62,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     clients.push(client);
     const log = logger.child({ account: account.id });
     let worker: Worker<SendJobData, SendOutcome> | undefined;
-    const processor = createSendProcessor({ account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, logger: log, metrics, worker: () => worker! });
+    const processor = createSendProcessor({ account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, maxThrottleHoldMs: options.maxThrottleHoldMs, logger: log, metrics, worker: () => worker! });
     worker = new Worker<SendJobData, SendOutcome>(queueName(account.id), (job, token) => processor(job, token), {
       connection: redis,
       prefix: queuePrefix(ctx.base, account.id),
