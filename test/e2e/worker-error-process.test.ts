@@ -1,5 +1,5 @@
 import { campaignKeys } from '@wabulk/queue';
-import { httpGet } from '../monitoring/prometheus-server.js';
+import { sample, scrapeMetrics } from '../support/metrics-text.js';
 import { ledgerRows } from '../support/proc-ground-truth.js';
 import { killAllWorkers, spawnWorker, workerEnv } from '../support/proc-worker.js';
 import { freePort } from '../support/redis.js';
@@ -16,11 +16,6 @@ afterEach(async () => {
   await stack?.close();
   stack = undefined;
 });
-
-const sample = (text: string, series: string) => {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-};
 
 test('corrupt campaign meta: 3 attempts each, then failed WORKER_ERROR in the ledger, never sent, counted in /metrics', async () => {
   const s = (stack = await startStack());
@@ -46,8 +41,7 @@ test('corrupt campaign meta: 3 attempts each, then failed WORKER_ERROR in the le
   const failed = await s.ctx.queues.get('acme').getJobs(['failed']);
   expect(failed.map((j) => j.attemptsMade)).toEqual([3, 3, 3]);
 
-  const { status: code, body: metrics } = await httpGet(`http://127.0.0.1:${port}/metrics`);
-  expect(code).toBe(200);
+  const metrics = await scrapeMetrics(port);
   expect(sample(metrics, 'wabulk_messages_failed_total{account="acme",code="WORKER_ERROR"}')).toBe(3);
   expect(sample(metrics, 'wabulk_messages_retried_total{account="acme",code="WORKER_ERROR"}')).toBe(6);
 
