@@ -72,7 +72,11 @@ test('SIGKILL of one of two workers at ~30%: every recipient sent, duplicates on
   }
 
   // The stalled path was exercised: the victim's active jobs were re-run (at most its concurrency).
-  const completed = await s.ctx.queues.get('acme').getJobs(['completed']);
+  // The ledger is written just before each job completes: wait for BullMQ to catch up.
+  const completed = await waitFor(async () => {
+    const jobs = await s.ctx.queues.get('acme').getJobs(['completed']);
+    return jobs.length >= RECIPIENTS ? jobs : undefined;
+  }, { what: 'every job completed' });
   expect(completed).toHaveLength(RECIPIENTS);
   const rerun = completed.filter((j) => j.stalledCounter > 0);
   expect(rerun.length).toBeGreaterThanOrEqual(1);

@@ -23,8 +23,12 @@ async function count(metrics: Metrics, reason: string): Promise<number> {
   return values.filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
 }
 
-async function completedJobs(s: Stack): Promise<Job<SendJobData>[]> {
-  return s.ctx.queues.get('acme').getJobs(['completed']);
+/** Every job of the queue, once all `n` have completed (the ledger is written just before each completes). */
+async function completedJobs(s: Stack, n: number): Promise<Job<SendJobData>[]> {
+  return waitFor(async () => {
+    const jobs = await s.ctx.queues.get('acme').getJobs(['completed']);
+    return jobs.length === n ? jobs : undefined;
+  }, { what: `${n} completed jobs` });
 }
 
 const STALL_ENV = { WABULK_LOCK_DURATION_MS: '1000', WABULK_STALLED_INTERVAL_MS: '500' };
@@ -50,7 +54,7 @@ test('a worker SIGKILLed mid-send: each of its jobs re-run by another worker cou
 
   // Ground truth: the victim's sends and the survivor's re-sends both reached the simulator.
   expect(duplicatesAtSim(s.sim)).toEqual(new Map(to.map((n) => [n, 2])));
-  const jobs = await completedJobs(s);
+  const jobs = await completedJobs(s, CONCURRENCY);
   expect(jobs.map((j) => j.stalledCounter)).toEqual([1, 1, 1]);
   expect(s.sim.stats().rejected.byCode['130429']).toBeGreaterThan(0);
   expect(jobs.some((j) => j.attemptsStarted >= 3)).toBe(true); // a stall, then a 429, then the send
@@ -67,7 +71,7 @@ test('429 holds: jobs go back to the queue and start again, and none counts as a
   expect(await s.waitDone('held', 30_000)).toMatchObject({ sent: 20, failed: 0 });
 
   expect(s.sim.stats().rejected.byCode['130429']).toBeGreaterThan(0);
-  const jobs = await completedJobs(s);
+  const jobs = await completedJobs(s, 20);
   // The restarts this test is about happened (attemptsStarted grew without attemptsMade)...
   expect(jobs.filter((j) => j.attemptsStarted > j.attemptsMade).length).toBeGreaterThan(0);
   expect(jobs.every((j) => j.stalledCounter === 0)).toBe(true);
@@ -86,7 +90,7 @@ test('E110 pause, top-up and resume: the jobs moved back to wait are not counted
   expect(await s.waitDone('low')).toMatchObject({ sent: 30, failed: 0 });
 
   expect(s.sim.stats().rejected.byCode.E110).toBeGreaterThan(0);
-  const jobs = await completedJobs(s);
+  const jobs = await completedJobs(s, 30);
   expect(jobs.filter((j) => j.attemptsStarted > j.attemptsMade).length).toBeGreaterThan(0);
   expect(await count(s.metrics, 'stalled-rerun')).toBe(0);
 });

@@ -38,16 +38,22 @@ test('corrupt campaign meta: 3 attempts each, then failed WORKER_ERROR in the le
     expect(row.reason).toMatch(/^SyntaxError: .+ \(after 3 worker errors\)$/);
   }
   expect(s.sim.stats().requests).toBe(0);
-  const failed = await s.ctx.queues.get('acme').getJobs(['failed']);
+  // The ledger is written first; BullMQ moves each job to failed right after.
+  const failed = await waitFor(async () => {
+    const jobs = await s.ctx.queues.get('acme').getJobs(['failed']);
+    return jobs.length === 3 ? jobs : undefined;
+  }, { what: '3 failed jobs' });
   expect(failed.map((j) => j.attemptsMade)).toEqual([3, 3, 3]);
 
+  // Counted before the job failed; the last log lines may still be on their way through the pipe.
   const metrics = await scrapeMetrics(port);
   expect(sample(metrics, 'wabulk_messages_failed_total{account="acme",code="WORKER_ERROR"}')).toBe(3);
   expect(sample(metrics, 'wabulk_messages_retried_total{account="acme",code="WORKER_ERROR"}')).toBe(6);
-
+  const gaveUp = (l: { msg?: string }) => l.msg === 'worker error: attempts used up, job failed';
+  await waitFor(() => worker.logs().filter(gaveUp).length >= 3, { what: '3 give-up log lines' });
   const logs = worker.logs();
   expect(logs.filter((l) => l.msg === 'worker error: will retry')).toHaveLength(6);
-  expect(logs.filter((l) => l.msg === 'worker error: attempts used up, job failed')).toHaveLength(3);
+  expect(logs.filter(gaveUp)).toHaveLength(3);
   for (const n of to) expect(worker.stdout()).not.toContain(n.slice(1));
 
   expect(await worker.kill('SIGTERM')).toEqual({ code: 0, signal: null });

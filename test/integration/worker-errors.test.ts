@@ -2,6 +2,7 @@ import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
 import { WORKER_ERROR_CODE } from '@wabulk/telemetry';
 import { ledgerRows } from '../support/proc-ground-truth.js';
 import { numbers, startStack, type Stack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 
 // Errors that are not Kaleyra answers (here: a send client that throws a plain Error, as a bug or
 // a failing dependency would) get their own small budget, then the job fails and the ledger says
@@ -52,8 +53,11 @@ test('a client that always throws: each job ends failed after the worker-error a
   }
   // Exactly the budget, not BullMQ's ceiling of 50.
   expect([...calls.values()]).toEqual([3, 3, 3, 3]);
-  const jobs = await s.ctx.queues.get('acme').getJobs(['failed']);
-  expect(jobs).toHaveLength(4);
+  // The ledger is written first; BullMQ moves each job to failed right after.
+  const jobs = await waitFor(async () => {
+    const failed = await s.ctx.queues.get('acme').getJobs(['failed']);
+    return failed.length === 4 ? failed : undefined;
+  }, { what: '4 failed jobs' });
   for (const job of jobs) {
     expect(job.attemptsMade).toBe(POLICY.attempts);
     expect(job.failedReason).toMatch(/^WORKER_ERROR: send client bug/);
