@@ -1,5 +1,7 @@
 import { activeJobs, duplicatesAtSim, ledgerRows, simIdsByRecipient } from '../support/proc-ground-truth.js';
+import { sample, scrapeMetrics } from '../support/metrics-text.js';
 import { killAllWorkers, spawnWorker, workerEnv } from '../support/proc-worker.js';
+import { freePort } from '../support/redis.js';
 import { numbers, startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -30,8 +32,9 @@ afterEach(async () => {
 test('SIGKILL of one of two workers at ~30%: every recipient sent, duplicates only from its in-flight requests', async () => {
   const s = (stack = await startStack({ sim: { latencyMs: 40 } }));
   s.sim.setFaults({ latencyJitterMs: 20 });
-  const env = workerEnv({ base: s.base, simUrl: s.sim.url }, { WORKER_CONCURRENCY: String(CONCURRENCY), ...STALL_ENV });
-  const [victim, survivor] = await Promise.all([spawnWorker(env), spawnWorker(env)]);
+  const env = (port: number) => workerEnv({ base: s.base, simUrl: s.sim.url }, { WORKER_CONCURRENCY: String(CONCURRENCY), METRICS_PORT: String(port), ...STALL_ENV });
+  const [victimPort, survivorPort] = [await freePort(), await freePort()];
+  const [victim, survivor] = await Promise.all([spawnWorker(env(victimPort)), spawnWorker(env(survivorPort))]);
 
   const to = numbers(RECIPIENTS);
   await s.producer.enqueueText({ campaignId: 'kill', to, body: 'crash test' });
@@ -72,7 +75,11 @@ test('SIGKILL of one of two workers at ~30%: every recipient sent, duplicates on
   }
 
   // The stalled path was exercised: the victim's active jobs were re-run (at most its concurrency).
-  const completed = await s.ctx.queues.get('acme').getJobs(['completed']);
+  // The ledger is written just before each job completes: wait for BullMQ to catch up.
+  const completed = await waitFor(async () => {
+    const jobs = await s.ctx.queues.get('acme').getJobs(['completed']);
+    return jobs.length >= RECIPIENTS ? jobs : undefined;
+  }, { what: 'every job completed' });
   expect(completed).toHaveLength(RECIPIENTS);
   const rerun = completed.filter((j) => j.stalledCounter > 0);
   expect(rerun.length).toBeGreaterThanOrEqual(1);
@@ -80,6 +87,16 @@ test('SIGKILL of one of two workers at ~30%: every recipient sent, duplicates on
   // A recipient sent twice is necessarily one of the re-run jobs.
   const rerunRecipients = new Set(rerun.map((j) => j.data.to));
   for (const recipient of duplicates.keys()) expect(rerunRecipients).toContain(recipient);
+
+  // The survivor's /metrics: each stall of a job whose re-run found no message_id is one possible
+  // duplicate (and every real duplicate is among them); re-runs that found one are skips.
+  const metrics = await scrapeMetrics(survivorPort);
+  const skipped = rerun.filter((j) => j.returnvalue?.skipped === 'already-sent');
+  const resent = rerun.filter((j) => j.returnvalue?.skipped === undefined);
+  const stalledReruns = sample(metrics, 'wabulk_possible_duplicates_total{account="acme",reason="stalled-rerun"}');
+  expect(stalledReruns).toBe(resent.reduce((n, j) => n + j.stalledCounter, 0));
+  expect(stalledReruns).toBeGreaterThanOrEqual(duplicates.size);
+  expect(sample(metrics, 'wabulk_messages_skipped_already_sent_total{account="acme"}')).toBe(skipped.length);
 
   expect(await survivor.kill('SIGTERM')).toEqual({ code: 0, signal: null });
 }, 60_000);

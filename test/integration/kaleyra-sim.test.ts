@@ -200,6 +200,14 @@ describe('throughput and connection faults', () => {
     expect(sim.stats().maxPerSecond).toBeGreaterThanOrEqual(5);
   });
 
+  test('retryAfterSeconds sets the Retry-After of those 429s', async () => {
+    await admin('/__sim/faults', { rateLimitPerSecond: 1, retryAfterSeconds: 86_400 });
+    const results = await Promise.all(Array.from({ length: 4 }, () => send()));
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(2);
+    for (const r of limited) expect(r.headers.get('retry-after')).toBe('86400');
+  });
+
   test('hangNext: never answered until the client gives up', async () => {
     await admin('/__sim/faults', { hangNext: 1 });
     await expect(send({ signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: 'TimeoutError' });

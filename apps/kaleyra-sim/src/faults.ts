@@ -18,6 +18,8 @@ export interface SimFaults {
   latencyJitterMs: number;
   /** Answer 429 (code 130429, Retry-After) to requests beyond N in the current 1-second window. null or 0 = off. */
   rateLimitPerSecond: number | null;
+  /** Retry-After (seconds) of those 429 answers. null = the seconds to the next window (1). */
+  retryAfterSeconds: number | null;
   /** Read the next N requests and never answer (until the client gives up or the simulator closes). */
   hangNext: number;
   /** Destroy the socket after reading each of the next N requests. */
@@ -37,7 +39,7 @@ export interface SimFaults {
 export function defaultFaults(): SimFaults {
   return {
     failRate: 0, failNext: 0, failCode: null, failStatus: null, e110AfterAccepted: null,
-    latencyMs: 0, latencyJitterMs: 0, rateLimitPerSecond: null, hangNext: 0, dropNext: 0,
+    latencyMs: 0, latencyJitterMs: 0, rateLimitPerSecond: null, retryAfterSeconds: null, hangNext: 0, dropNext: 0,
     invalidJson202: false, callbackUrl: null, callbackDelayMs: 200, callbackFailedShare: 0, callbackReadShare: 1,
   };
 }
@@ -55,6 +57,7 @@ const faultsSchema = z.strictObject({
   latencyMs: ms,
   latencyJitterMs: ms,
   rateLimitPerSecond: count.nullable(),
+  retryAfterSeconds: count.nullable(),
   hangNext: count,
   dropNext: count,
   invalidJson202: z.boolean(),

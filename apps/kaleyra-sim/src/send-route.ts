@@ -66,7 +66,7 @@ export function createSendRoute(state: SimState): SendRoute {
   function decide(req: IncomingMessage, res: ServerResponse, sid: string, phone: string, raw: string | null, inWindow: number): void {
     const f = state.faults;
     if (f.rateLimitPerSecond !== null && f.rateLimitPerSecond > 0 && inWindow > f.rateLimitPerSecond) {
-      const retryAfter = String(Math.max(1, Math.ceil(state.window.msToNextWindow(Date.now()) / 1000)));
+      const retryAfter = String(f.retryAfterSeconds ?? Math.max(1, Math.ceil(state.window.msToNextWindow(Date.now()) / 1000)));
       return reject(res, RATE_LIMITED, ['retry-after', retryAfter]);
     }
     if (f.hangNext > 0) {

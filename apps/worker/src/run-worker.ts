@@ -24,6 +24,8 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     concurrency: config.WORKER_CONCURRENCY,
     ratePerSecond: config.WABULK_RATE_PER_SECOND,
     retryDelaysMs: config.WABULK_RETRY_DELAYS_MS,
+    workerErrors: { attempts: config.WABULK_WORKER_ERROR_ATTEMPTS, firstDelayMs: config.WABULK_WORKER_ERROR_DELAY_MS },
+    maxThrottleHoldMs: config.WABULK_MAX_THROTTLE_HOLD_MS,
     lockDurationMs: config.WABULK_LOCK_DURATION_MS,
     stalledIntervalMs: config.WABULK_STALLED_INTERVAL_MS,
     logger,

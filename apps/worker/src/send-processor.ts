@@ -3,6 +3,8 @@ import { KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
 import { pauseAccount, recordMessageId, sendJobSchema, type QueueContext, type SendJobData } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
+import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
+import { DEFAULT_WORKER_ERROR_POLICY, handleWorkerError, isWorkerError, workerErrorDelay, type WorkerErrorPolicy } from './worker-errors.js';
 
 export interface SendProcessorDeps {
   account: string;
@@ -14,6 +16,10 @@ export interface SendProcessorDeps {
   metrics: Metrics;
   /** The worker running this processor (for 429: hold the whole queue). */
   worker: () => Worker;
+  /** WABULK_WORKER_ERROR_ATTEMPTS / _DELAY_MS: the budget of errors that are not Kaleyra answers (worker-errors.ts). */
+  workerErrors?: WorkerErrorPolicy;
+  /** WABULK_MAX_THROTTLE_HOLD_MS: the longest a 429's Retry-After holds the queue (default 60 s). */
+  maxThrottleHoldMs?: number;
 }
 
 export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' };
@@ -27,20 +33,32 @@ export type SendOutcome = { messageId: string; code: string; skipped?: 'already-
  *   throttled (429, 130429)   → whole queue held for Retry-After, job back without using an attempt
  *   account (E110, RBC001, WA401, WA-401, WAV2101) → account paused on every host, job back without an attempt
  *   message (WA400, other 4xx) → ledger failed at once
+ * Anything else thrown (Redis, a corrupt campaign, a bug) is a worker error: a few quick retries of
+ * its own, then ledger failed WORKER_ERROR (worker-errors.ts).
  * A job that finds a message_id already recorded (a stalled re-run) completes without sending.
  */
 export function createSendProcessor(deps: SendProcessorDeps) {
   const { account, ctx, client, retryDelaysMs, metrics } = deps;
+  const maxThrottleHoldMs = deps.maxThrottleHoldMs ?? DEFAULT_MAX_THROTTLE_HOLD_MS;
+  const workerErrors = { account, ctx, metrics, policy: deps.workerErrors ?? DEFAULT_WORKER_ERROR_POLICY };
   const campaignMeta = createCampaignCache(ctx);
 
   return async function processSend(job: Job<SendJobData>, token?: string): Promise<SendOutcome> {
     const parsed = sendJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: data does not match the send job schema`);
-    const { c: campaignId, to } = parsed.data;
     // The child logger (and its redaction setup) is built only when a job has something to say.
     let child: Logger | undefined;
-    const log = () => (child ??= deps.logger.child({ account, campaignId, jobId: job.id }));
+    const log = () => (child ??= deps.logger.child({ account, campaignId: parsed.data.c, jobId: job.id }));
+    try {
+      return await sendOnce(job, parsed.data, token, log);
+    } catch (err) {
+      if (!isWorkerError(err)) throw err;
+      return handleWorkerError(workerErrors, job, err, log);
+    }
+  };
 
+  async function sendOnce(job: Job<SendJobData>, data: SendJobData, token: string | undefined, log: () => Logger): Promise<SendOutcome> {
+    const { c: campaignId, to } = data;
     // Anything but a first, clean start may follow a send whose outcome we never saw.
     if (job.attemptsStarted > 1 || job.attemptsMade > 0) {
       const entry = await ctx.ledger.get(campaignId, to);
@@ -51,12 +69,14 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         log().info({ messageId: entry.messageId }, 'message_id already recorded: completing without sending');
         return { messageId: entry.messageId, code: entry.code ?? 'WA202', skipped: 'already-sent' };
       }
-      if (job.attemptsStarted > job.attemptsMade + 1) metrics.possibleDuplicates.inc({ account, reason: 'stalled-rerun' });
+      await countStalls(job);
     }
 
     const meta = await campaignMeta(campaignId);
     if (!meta) throw new UnrecoverableError(`campaign ${campaignId} has no meta: it was deleted`);
     const attempt = job.attemptsMade + 1;
+    // Kaleyra's retry schedule counts only the attempts that met a Kaleyra answer.
+    const kaleyraAttempt = attempt - (job.data.we ?? 0);
     const startedAt = Date.now();
     const timer = metrics.sendDuration.startTimer({ account });
     try {
@@ -64,9 +84,9 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         to,
         body: meta.body,
         previewUrl: meta.previewUrl,
-        ref: parsed.data.r ?? meta.ref,
-        ref1: parsed.data.r1 ?? meta.ref1,
-        ref2: parsed.data.r2 ?? meta.ref2,
+        ref: data.r ?? meta.ref,
+        ref1: data.r1 ?? meta.ref1,
+        ref2: data.r2 ?? meta.ref2,
       });
       timer({ outcome: 'sent' });
       // Recorded before the job completes: a crash from here on re-runs the job, which then finds it.
@@ -80,14 +100,30 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     } catch (err) {
       if (!(err instanceof KaleyraError)) {
         timer({ outcome: 'error' });
-        throw err; // Redis or programming errors: BullMQ retries on the schedule.
+        throw err; // Redis or programming errors: a worker error (processSend).
       }
       timer({ outcome: err.kind });
-      return handleKaleyraError(err, job, token, attempt, startedAt, log);
+      return handleKaleyraError(err, job, token, { attempt, kaleyraAttempt }, startedAt, log);
     }
-  };
+  }
 
-  async function handleKaleyraError(err: KaleyraError, job: Job<SendJobData>, token: string | undefined, attempt: number, startedAt: number, log: () => Logger): Promise<never> {
+  /**
+   * A stalled re-run: the worker that ran this job before died (or lost its lock) with a send in
+   * flight. BullMQ counts stalls in stalledCounter. attemptsStarted cannot tell them apart: it also
+   * grows when a job goes back to the queue without using an attempt (429 hold, account pause).
+   * The stalls already counted are kept in the job (`sc`), so a stalled job that is later held by
+   * a 429 or a pause is not counted again when it restarts.
+   */
+  async function countStalls(job: Job<SendJobData>): Promise<void> {
+    const stalls = job.stalledCounter - (job.data.sc ?? 0);
+    if (stalls <= 0) return;
+    // Written before counting: if the write fails, the attempt fails and its re-run counts instead.
+    await job.updateData({ ...job.data, sc: job.stalledCounter });
+    metrics.possibleDuplicates.inc({ account, reason: 'stalled-rerun' }, stalls);
+  }
+
+  async function handleKaleyraError(err: KaleyraError, job: Job<SendJobData>, token: string | undefined, attempts: { attempt: number; kaleyraAttempt: number }, startedAt: number, log: () => Logger): Promise<never> {
+    const { attempt, kaleyraAttempt } = attempts;
     const { c: campaignId, to } = job.data;
     const failWith = async (reason: string) => {
       await ctx.ledger.record(campaignId, to, { status: 'failed', code: err.code, reason, attempts: attempt, updatedAt: Date.now() });
@@ -103,9 +139,15 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         throw new WaitingError();
       }
       case 'throttled': {
-        const holdMs = Math.max(err.retryAfterMs ?? 1000, 100);
+        const { holdMs, capped } = throttleHold(err.retryAfterMs, maxThrottleHoldMs);
         metrics.requeued.inc({ account, code: err.code });
-        log().warn({ code: err.code, holdMs }, 'throttled: holding the queue');
+        if (capped) {
+          // A Retry-After of hours would freeze the account without a word: hold for the cap, say so.
+          metrics.throttleHoldCapped.inc({ account });
+          log().warn({ code: err.code, retryAfterMs: err.retryAfterMs, holdMs }, 'throttled: Retry-After above WABULK_MAX_THROTTLE_HOLD_MS, holding the queue for the cap');
+        } else {
+          log().warn({ code: err.code, holdMs }, 'throttled: holding the queue');
+        }
         await deps.worker().rateLimit(holdMs);
         throw Worker.RateLimitError();
       }
@@ -114,7 +156,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       case 'ambiguous':
       case 'retryable': {
         if (err.kind === 'ambiguous') metrics.possibleDuplicates.inc({ account, reason: 'ambiguous-timeout' });
-        if (attempt > retryDelaysMs.length) return failWith(`${err.message} (after ${attempt} attempts)`);
+        if (kaleyraAttempt > retryDelaysMs.length) return failWith(`${err.message} (after ${kaleyraAttempt} attempts)`);
         metrics.retried.inc({ account, code: err.code });
         log().info({ code: err.code, attempt }, 'send failed: will retry');
         throw err;
@@ -123,7 +165,21 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   }
 }
 
-/** BullMQ backoffStrategy for the `wabulk` backoff type: the n-th retry waits delays[n-1]. */
+/** The Kaleyra retry schedule: the n-th retry waits delays[n-1]. */
 export function retryBackoff(delaysMs: readonly number[]) {
   return (attemptsMade: number) => delaysMs[Math.min(attemptsMade, delaysMs.length) - 1] ?? delaysMs.at(-1) ?? 0;
+}
+
+/**
+ * BullMQ backoffStrategy for the `wabulk` backoff type: a worker error waits the worker-error
+ * policy's delay; a Kaleyra answer waits its place in WABULK_RETRY_DELAYS_MS, counting only the
+ * attempts that met Kaleyra (the job's `we` holds the others).
+ */
+export function sendBackoff(delaysMs: readonly number[], policy: WorkerErrorPolicy = DEFAULT_WORKER_ERROR_POLICY) {
+  const kaleyra = retryBackoff(delaysMs);
+  return (attemptsMade: number, _type?: string, err?: Error, job?: { data?: unknown }): number => {
+    const workerErrors = (job?.data as Partial<SendJobData> | undefined)?.we ?? 0;
+    if (err !== undefined && isWorkerError(err)) return workerErrorDelay(policy, Math.max(workerErrors, 1));
+    return kaleyra(attemptsMade - workerErrors);
+  };
 }

@@ -1,9 +1,10 @@
 import { Worker, type Job } from 'bullmq';
-import type { AccountConfig } from '@wabulk/config';
+import { ConfigError, type AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
-import { connectRedis, createQueueContext, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
-import { initAccountMetrics, type Logger, type Metrics } from '@wabulk/telemetry';
-import { createSendProcessor, retryBackoff, type SendOutcome } from './send-processor.js';
+import { connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
+import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
+import { DEFAULT_WORKER_ERROR_POLICY, describeError, type WorkerErrorPolicy } from './worker-errors.js';
 
 export interface StartWorkerOptions {
   redisUrl: string;
@@ -15,6 +16,10 @@ export interface StartWorkerOptions {
   concurrency: number;
   ratePerSecond: number;
   retryDelaysMs: readonly number[];
+  /** Errors that are not Kaleyra answers: attempts and first delay (default 5, 1 s; see worker-errors.ts). */
+  workerErrors?: WorkerErrorPolicy;
+  /** The longest a 429 holds an account's queue (default 60 s). */
+  maxThrottleHoldMs?: number;
   /** BullMQ lockDuration / stalledInterval (default 30 s each): how soon a dead worker's jobs are re-run. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -49,6 +54,11 @@ export function limiterFor(ratePerSecond: number) {
 /** One BullMQ Worker per account queue, sharing one Redis connection for commands. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { logger, metrics } = options;
+  const workerErrors = options.workerErrors ?? DEFAULT_WORKER_ERROR_POLICY;
+  // Each job carries BullMQ's ceiling of attempts: both budgets together must fit under it.
+  if (options.retryDelaysMs.length + workerErrors.attempts > JOB_ATTEMPTS_CEILING) {
+    throw new ConfigError(`invalid configuration: WABULK_RETRY_DELAYS_MS entries + WABULK_WORKER_ERROR_ATTEMPTS must be at most ${JOB_ATTEMPTS_CEILING}`);
+  }
   const redis = connectRedis({ url: options.redisUrl, clusterNodes: options.redisClusterNodes }, 'worker');
   const ctx = createQueueContext({ redis, base: options.base });
   const workers = new Map<string, Worker<SendJobData, SendOutcome>>();
@@ -60,13 +70,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     clients.push(client);
     const log = logger.child({ account: account.id });
     let worker: Worker<SendJobData, SendOutcome> | undefined;
-    const processor = createSendProcessor({ account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, logger: log, metrics, worker: () => worker! });
+    const processor = createSendProcessor({
+      account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, workerErrors, maxThrottleHoldMs: options.maxThrottleHoldMs, logger: log, metrics, worker: () => worker!,
+    });
     worker = new Worker<SendJobData, SendOutcome>(queueName(account.id), (job, token) => processor(job, token), {
       connection: redis,
       prefix: queuePrefix(ctx.base, account.id),
       concurrency: options.concurrency,
       limiter: limiterFor(rate),
-      settings: { backoffStrategy: retryBackoff(options.retryDelaysMs) },
+      settings: { backoffStrategy: sendBackoff(options.retryDelaysMs, workerErrors) },
       // A job whose worker died is re-run (the ledger stops a second send once a message_id is
       // recorded); only a job that keeps killing workers is given up, and recorded as failed.
       maxStalledCount: 5,
@@ -76,7 +88,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       autorun: false,
     });
     worker.on('error', (err) => log.error({ err: { message: err.message, name: err.name } }, 'worker error'));
-    worker.on('failed', (job, err) => void recordFailedOutsideProcessor(ctx, job, err, log));
+    worker.on('failed', (job, err) => void recordFailedOutsideProcessor(ctx, job, err, log, (code) => metrics.failed.inc({ account: account.id, code })));
     initAccountMetrics(metrics, account.id, { ratePerSecond: rate, concurrency: options.concurrency });
     workers.set(account.id, worker);
     void worker.run().catch((err: Error) => log.error({ err: { message: err.message } }, 'worker stopped'));
@@ -110,15 +122,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
  * BullMQ can fail a job without our processor deciding it (a job that stalled too often, bad
  * data): the ledger still must not keep the recipient pending for ever.
  */
-async function recordFailedOutsideProcessor(ctx: QueueContext, job: Job<SendJobData> | undefined, err: Error, log: Logger) {
+async function recordFailedOutsideProcessor(ctx: QueueContext, job: Job<SendJobData> | undefined, err: Error, log: Logger, countFailed: (code: string) => void) {
   if (!job?.data?.c || !job.data.to) return;
   try {
     // BullMQ emits 'failed' for every failed attempt, retried or not: only a job that ended failed counts.
     if ((await job.getState()) !== 'failed') return;
     const entry = await ctx.ledger.get(job.data.c, job.data.to);
     if (entry?.status !== 'pending') return;
-    const code = /stalled/i.test(err.message) ? 'STALLED' : 'WORKER_ERROR';
-    await ctx.ledger.record(job.data.c, job.data.to, { status: 'failed', code, reason: err.message.slice(0, 200), attempts: job.attemptsMade, updatedAt: Date.now() });
+    const code = /stalled/i.test(err.message) ? 'STALLED' : WORKER_ERROR_CODE;
+    const kept = await ctx.ledger.record(job.data.c, job.data.to, { status: 'failed', code, reason: describeError(err), attempts: job.attemptsMade, updatedAt: Date.now() });
+    if (kept.status === 'failed') countFailed(code);
     log.warn({ jobId: job.id, code }, 'job failed outside the send decision: recorded as failed');
   } catch (e) {
     log.error({ jobId: job.id, err: { message: (e as Error).message } }, 'could not record a failed job');

@@ -7,6 +7,15 @@ describe('workerEnvSchema', () => {
     expect(env.WABULK_RETRY_DELAYS_MS).toEqual([300_000, 600_000, 900_000]);
     expect(env.WABULK_ACCOUNT).toBe('default');
     expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(env).toMatchObject({ WABULK_WORKER_ERROR_ATTEMPTS: 5, WABULK_WORKER_ERROR_DELAY_MS: 1000, WABULK_MAX_THROTTLE_HOLD_MS: 60_000 });
+  });
+
+  test('the worker\'s own limits are bounded', () => {
+    expect(() => parseEnv(workerEnvSchema, { WABULK_WORKER_ERROR_ATTEMPTS: '0' })).toThrow(/WABULK_WORKER_ERROR_ATTEMPTS: .*>=1/);
+    expect(() => parseEnv(workerEnvSchema, { WABULK_WORKER_ERROR_ATTEMPTS: '50' })).toThrow(/WABULK_WORKER_ERROR_ATTEMPTS: .*<=20/);
+    expect(() => parseEnv(workerEnvSchema, { WABULK_WORKER_ERROR_DELAY_MS: '60000' })).toThrow(/WABULK_WORKER_ERROR_DELAY_MS: .*<=30000/);
+    expect(() => parseEnv(workerEnvSchema, { WABULK_MAX_THROTTLE_HOLD_MS: '86400000' })).toThrow(/WABULK_MAX_THROTTLE_HOLD_MS: .*<=3600000/);
+    expect(parseEnv(workerEnvSchema, { WABULK_MAX_THROTTLE_HOLD_MS: '500', WABULK_WORKER_ERROR_ATTEMPTS: '3' })).toMatchObject({ WABULK_MAX_THROTTLE_HOLD_MS: 500, WABULK_WORKER_ERROR_ATTEMPTS: 3 });
   });
 
   test('coerces numbers and parses retry delays', () => {

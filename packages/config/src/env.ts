@@ -65,6 +65,15 @@ export const workerEnvSchema = baseEnvSchema.extend({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   WABULK_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(80),
   WABULK_RETRY_DELAYS_MS: durationList.default([300_000, 600_000, 900_000]),
+  /**
+   * Attempts a job gets for errors that are not Kaleyra answers (Redis refusing a command, a corrupt
+   * campaign, a bug), counted apart from WABULK_RETRY_DELAYS_MS; then it fails WORKER_ERROR.
+   */
+  WABULK_WORKER_ERROR_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Delay before the first retry after such an error; it doubles each time, up to 30 s. */
+  WABULK_WORKER_ERROR_DELAY_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
+  /** Longest a 429's Retry-After may hold an account's queue; a longer one is capped, logged and counted. */
+  WABULK_MAX_THROTTLE_HOLD_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** How long a worker's lock on a job lasts; a crashed worker's jobs are re-run after it expires. */
   WABULK_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),

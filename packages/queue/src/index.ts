@@ -12,6 +12,6 @@ export { exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from 
 export { readCsvRecipients, readNdjsonRecipients, SourceError } from './campaign-source.js';
 export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 export { ValidationError, enqueueTextSchema, messageFieldsSchema, type EnqueueTextInput } from './validation.js';
-export { BACKOFF_TYPE, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
+export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
 export { ACCOUNT_ID, accountKeys, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
 export { QueueRegistry } from './queue-registry.js';

@@ -11,6 +11,10 @@ export const sendJobSchema = z.object({
   r: z.string().optional(),
   r1: z.string().optional(),
   r2: z.string().optional(),
+  /** Written by the worker: errors that were not Kaleyra answers so far (their own attempt budget). */
+  we: z.number().int().min(0).optional(),
+  /** Written by the worker on a stalled re-run: the stalledCounter already counted as a possible duplicate. */
+  sc: z.number().int().min(0).optional(),
 });
 export type SendJobData = z.infer<typeof sendJobSchema>;
 
@@ -19,7 +23,10 @@ export const BACKOFF_TYPE = 'wabulk';
 
 /**
  * The worker decides when a job has used its last attempt (it knows the retry schedule), so jobs
- * get a ceiling rather than the exact count.
+ * get a ceiling rather than the exact count: at most 1 + len(WABULK_RETRY_DELAYS_MS) attempts end
+ * in a Kaleyra answer and WABULK_WORKER_ERROR_ATTEMPTS in other errors (the worker refuses settings
+ * whose sum goes over). The ceiling is BullMQ's backstop, reached only if the worker cannot even
+ * write its own count.
  */
 export const JOB_ATTEMPTS_CEILING = 50;
 

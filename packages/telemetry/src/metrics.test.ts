@@ -90,7 +90,9 @@ test('initAccountMetrics: configured limits, and the series alerts need created 
   expect(await samples(m.registry, 'wabulk_messages_failed_total')).toEqual([
     'wabulk_messages_failed_total{account="acme",code="WA400"} 0',
     'wabulk_messages_failed_total{account="acme",code="WA500"} 0',
+    'wabulk_messages_failed_total{account="acme",code="WORKER_ERROR"} 0',
   ]);
+  expect(await samples(m.registry, 'wabulk_throttle_hold_capped_total')).toEqual(['wabulk_throttle_hold_capped_total{account="acme"} 0']);
   expect(await samples(m.registry, 'wabulk_send_duration_seconds_count')).toHaveLength(7);
   // Incrementing after the zero keeps one series per label set.
   m.retried.inc({ account: 'acme', code: 'WA500' });
