@@ -49,6 +49,6 @@ test('the two budgets together must fit under BullMQ\'s per-job ceiling of attem
     redisUrl: 'redis://127.0.0.1:1', accounts: [], concurrency: 1, ratePerSecond: 1,
     logger: createLogger({ level: 'silent', destination: process.stderr }), metrics: createMetrics(new Registry(), { defaultMetrics: false }),
   };
-  await expect(startWorker({ ...options, retryDelaysMs: new Array(46).fill(1000), workerErrors: { attempts: 5, firstDelayMs: 1000 } })).rejects.toThrow(ConfigError);
-  await expect(startWorker({ ...options, retryDelaysMs: new Array(46).fill(1000) })).rejects.toThrow(/WABULK_RETRY_DELAYS_MS entries \+ WABULK_WORKER_ERROR_ATTEMPTS must be at most 50/);
+  await expect(startWorker({ ...options, retryDelaysMs: Array.from({ length: 46 }, () => 1000), workerErrors: { attempts: 5, firstDelayMs: 1000 } })).rejects.toThrow(ConfigError);
+  await expect(startWorker({ ...options, retryDelaysMs: Array.from({ length: 46 }, () => 1000) })).rejects.toThrow(/WABULK_RETRY_DELAYS_MS entries \+ WABULK_WORKER_ERROR_ATTEMPTS must be at most 50/);
 });
