@@ -1,5 +1,5 @@
 import { accountKeys, indexKeys } from './keys.js';
-import type { RedisClient } from './ledger.js';
+import type { RedisClient } from './redis.js';
 import type { QueueRegistry } from './queue-registry.js';
 
 /** Why an account stopped: Kaleyra's account-level codes, or an operator. */

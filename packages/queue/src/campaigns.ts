@@ -1,5 +1,5 @@
 import { campaignKeys, indexKeys } from './keys.js';
-import type { RedisClient } from './ledger.js';
+import type { RedisClient } from './redis.js';
 
 /** What every recipient of a campaign shares; written once when the campaign is created, never changed. */
 export interface CampaignMeta {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { idempotencyKey } from './keys.js';
-import type { RedisClient } from './ledger.js';
+import type { RedisClient } from './redis.js';
 
 /**
  * Answers kept per (caller, Idempotency-Key), so a retried request gets the first answer instead of

@@ -3,9 +3,10 @@ import pLimit from 'p-limit';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import { JOB_OPTIONS, type SendJobData } from './job.js';
 import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
-import type { Ledger, RedisClient } from './ledger.js';
+import type { Ledger } from './ledger.js';
 import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 import type { QueueRegistry } from './queue-registry.js';
+import type { RedisClient } from './redis.js';
 import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, type EnqueueTextInput } from './validation.js';
 
 export interface EnqueueResult {

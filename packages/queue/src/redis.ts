@@ -1,6 +1,8 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisClient } from './ledger.js';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { createRedisCluster, describeClusterNodes } from './redis-cluster.js';
+
+/** A connection as every part of this package takes it: a standalone Redis or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * ioredis for the two kinds of users. `worker`: commands wait for Redis to come back however long
