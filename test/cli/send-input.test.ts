@@ -186,7 +186,7 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
 
   test('a body over 4096 characters: rejected before anything is stored', async () => {
     expectUsage('body over 4096 characters', /body: must be at most 4096 characters/);
-    expect(await getCampaignMeta(redis, base, 'e-long')).toBeUndefined();
+    expect(await getCampaignMeta(ctx, 'e-long')).toBeUndefined();
   });
 
   test('an unknown command', () => {
@@ -203,7 +203,7 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
   });
 
   test('refusals before any file is read store nothing', async () => {
-    for (const id of ['e-miss', 'e-both', 'e-nobody', 'e-long']) expect([id, await getCampaignMeta(redis, base, id)]).toEqual([id, undefined]);
+    for (const id of ['e-miss', 'e-both', 'e-nobody', 'e-long']) expect([id, await getCampaignMeta(ctx, id)]).toEqual([id, undefined]);
   });
 
   // Producer.enqueueCampaign (packages/queue/src/producer.ts) calls ensureCampaign before it reads
@@ -212,7 +212,7 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
   // with a different message".
   test('an import refused for its file (no "to" column, malformed CSV) leaves no campaign behind', async () => {
     const left: string[] = [];
-    for (const id of ['e-col', 'e-bad']) if (await getCampaignMeta(redis, base, id)) left.push(id);
+    for (const id of ['e-col', 'e-bad']) if (await getCampaignMeta(ctx, id)) left.push(id);
     expect(left).toEqual([]);
   });
 });

@@ -73,7 +73,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   const api: ApiContext = {
     ctx,
     producer: new Producer({ ...ctx, defaultAccount: options.defaultAccount, defaultCountry: options.defaultCountry, metrics }),
-    idempotency: createIdempotencyStore({ redis: options.redis, base: ctx.base, ttlSeconds: options.idempotencyTtlSeconds }),
+    idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds }),
     metrics,
     apiMetrics: createApiMetrics(options.registry),
     registry: options.registry,

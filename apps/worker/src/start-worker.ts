@@ -87,7 +87,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // Queue depth, pause state (whoever paused it) and liveness of each account, read at scrape time.
   const stopObserving = metrics.observeAccounts({
     accounts: options.accounts.map((a) => a.id),
-    readState: (account) => getAccountState(redis, ctx.base, ctx.queues, account),
+    readState: (account) => getAccountState(ctx, account),
     isRunning: (account) => !closed && (workers.get(account)?.isRunning() ?? false),
   });
   return {

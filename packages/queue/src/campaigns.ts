@@ -1,3 +1,4 @@
+import type { QueueContext } from './context.js';
 import { campaignKeys, indexKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -27,7 +28,8 @@ return false
  * Creates the campaign, or checks that an existing one matches (same account and body): re-running
  * an import is fine, reusing an id for another message is an error.
  */
-export async function ensureCampaign(redis: RedisClient, base: string, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
+export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
+  const { redis, base } = ctx;
   const keys = campaignKeys(base, campaignId);
   const r = redis as RedisClient & { wabulkCreateCampaign?: (key: string, meta: string) => Promise<string | null> };
   // EVALSHA after the first call: every API request without a campaign id creates one.
@@ -48,16 +50,16 @@ export async function ensureCampaign(redis: RedisClient, base: string, campaignI
   return { created: false, meta: old };
 }
 
-export async function getCampaignMeta(redis: RedisClient, base: string, campaignId: string): Promise<CampaignMeta | undefined> {
-  const raw = await redis.get(campaignKeys(base, campaignId).meta);
+export async function getCampaignMeta(ctx: QueueContext, campaignId: string): Promise<CampaignMeta | undefined> {
+  const raw = await ctx.redis.get(campaignKeys(ctx.base, campaignId).meta);
   return raw === null ? undefined : (JSON.parse(raw) as CampaignMeta);
 }
 
 /** Campaign ids, newest first. */
-export async function listCampaigns(redis: RedisClient, base: string, limit = 100): Promise<string[]> {
-  return redis.zrevrange(indexKeys(base).campaigns, 0, limit - 1);
+export async function listCampaigns(ctx: QueueContext, limit = 100): Promise<string[]> {
+  return ctx.redis.zrevrange(indexKeys(ctx.base).campaigns, 0, limit - 1);
 }
 
-export async function listAccounts(redis: RedisClient, base: string): Promise<string[]> {
-  return (await redis.smembers(indexKeys(base).accounts)).sort();
+export async function listAccounts(ctx: QueueContext): Promise<string[]> {
+  return (await ctx.redis.smembers(indexKeys(ctx.base).accounts)).sort();
 }

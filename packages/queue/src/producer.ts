@@ -90,7 +90,7 @@ export class Producer {
     const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
     this.#countRejected(account, batch.rejected);
     if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
-    await ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields));
+    await ensureCampaign(this.options, campaignId, metaOf(account, fields));
     const added = await this.#add(account, campaignId, batch.numbers.map((to) => ({ to })));
     return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
   }
@@ -109,7 +109,7 @@ export class Producer {
     // The campaign is created with its first recipients, not before: a file refused as unreadable
     // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
     let created: Promise<unknown> | undefined;
-    const ensure = () => (created ??= ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields)));
+    const ensure = () => (created ??= ensureCampaign(this.options, campaignId, metaOf(account, fields)));
 
     const chunkSize = input.chunkSize ?? 1000;
     const keep = input.keepRejected ?? 10_000;
@@ -170,7 +170,7 @@ export class Producer {
 
   /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
   async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number }> {
-    const meta = await getCampaignMeta(this.options.redis, this.options.base, assertCampaignId(campaignId));
+    const meta = await getCampaignMeta(this.options, assertCampaignId(campaignId));
     if (!meta) throw new Error(`campaignId: no campaign ${campaignId}`);
     const { ledger, queues, redis, base } = this.options;
     const generation = await redis.hincrby(`${base}:campaign:{${campaignId}}:counts`, 'generation', 1);

@@ -85,7 +85,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
       }
       let fields: { body: string; previewUrl?: boolean; account?: string } = { body: q.body ?? '', previewUrl: q.previewUrl === undefined ? undefined : q.previewUrl === 'true', account: q.account };
       if (q.body === undefined) {
-        const meta = await getCampaignMeta(api.ctx.redis, api.ctx.base, q.campaignId);
+        const meta = await getCampaignMeta(api.ctx, q.campaignId);
         if (!meta) {
           closeAfter();
           throw invalid('body', 'is required: campaign ' + q.campaignId + ' does not exist yet');

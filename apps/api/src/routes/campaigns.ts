@@ -42,9 +42,9 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
     async (request, reply) => {
       const { id } = request.params;
       const q = request.query;
-      if (!(await getCampaignMeta(ctx.redis, ctx.base, id))) throw notFound(id);
+      if (!(await getCampaignMeta(ctx, id))) throw notFound(id);
       if (q.format !== 'json') {
-        const lines = Readable.from(exportCampaign(ctx.ledger, id, q.format, { status: q.status }));
+        const lines = Readable.from(exportCampaign(ctx, id, q.format, { status: q.status }));
         return reply
           .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
           .header('content-disposition', `attachment; filename="${id}.${q.format}"`)
