@@ -221,7 +221,7 @@ describe('status', () => {
   const results = new Map<string, CliResult>();
 
   beforeAll(async () => {
-    await new Producer({ ...ctx, defaultAccount: 'acme' }).enqueueText({ campaignId: 's1', to: ['+919812345501', '+919812345502'], body: 'hi' });
+    await new Producer(ctx, { defaultAccount: 'acme' }).enqueueText({ campaignId: 's1', to: ['+919812345501', '+919812345502'], body: 'hi' });
     const [json, once, unknown] = await Promise.all([
       cli(['status', '--campaign', 's1', '--json']),
       cli(['status', '--campaign', 's1', '--once']),
