@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { classifyRedisError, ValidationError } from '@wabulk/queue';
+import { CampaignConflictError, classifyRedisError, InvalidIdError, ValidationError } from '@wabulk/queue';
 
 /** Every error answer: `{ error, message?, issues?: [{ field, message }] }`. Never a stack trace. */
 export interface ApiErrorBody {
@@ -52,11 +52,8 @@ export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; 
     return { statusCode: 400, body: { error: 'invalid request', issues } };
   }
   if (err instanceof ValidationError) return { statusCode: 400, body: { error: 'invalid request', issues: err.issues } };
-  if (err.name === 'InvalidIdError') {
-    const [field, ...rest] = err.message.split(': ');
-    return { statusCode: 400, body: { error: 'invalid request', issues: [{ field: field!, message: rest.join(': ') }] } };
-  }
-  if (err.name === 'CampaignConflictError') return { statusCode: 409, body: { error: 'campaign conflict', message: err.message.replace(/^campaignId: /, '') } };
+  if (err instanceof InvalidIdError) return { statusCode: 400, body: { error: 'invalid request', issues: [{ field: err.field, message: err.reason }] } };
+  if (err instanceof CampaignConflictError) return { statusCode: 409, body: { error: 'campaign conflict', message: err.reason } };
   const code = (err as FastifyError).code;
   const known = code === undefined ? undefined : FASTIFY_CODES[code];
   if (known && known[0] === 415) return { statusCode: 415, body: { error: known[1], message: 'this Content-Type is not accepted here: send application/json (see /openapi.json)' } };

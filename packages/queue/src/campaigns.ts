@@ -13,8 +13,13 @@ export interface CampaignMeta {
   createdAt: number;
 }
 
+/** A campaign id already used for another account or message; the message names the field (`campaignId: …`), `reason` is the rest. */
 export class CampaignConflictError extends Error {
   override readonly name = 'CampaignConflictError';
+  readonly field = 'campaignId';
+  constructor(readonly reason: string) {
+    super(`campaignId: ${reason}`);
+  }
 }
 
 const CREATE = `
@@ -42,10 +47,10 @@ export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta
   }
   const old = JSON.parse(existing) as CampaignMeta;
   if (old.account !== meta.account) {
-    throw new CampaignConflictError(`campaignId: campaign ${campaignId} belongs to account ${old.account}, not ${meta.account}`);
+    throw new CampaignConflictError(`campaign ${campaignId} belongs to account ${old.account}, not ${meta.account}`);
   }
   if (old.body !== meta.body || (old.previewUrl ?? false) !== (meta.previewUrl ?? false)) {
-    throw new CampaignConflictError(`campaignId: campaign ${campaignId} already exists with a different message; use a new campaign id`);
+    throw new CampaignConflictError(`campaign ${campaignId} already exists with a different message; use a new campaign id`);
   }
   return { created: false, meta: old };
 }

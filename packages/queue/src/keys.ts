@@ -21,22 +21,29 @@ export const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,32}$/;
 export const CAMPAIGN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 export const DEFAULT_BASE = 'wabulk';
 
+/** An id that breaks the layout's rules: `field` names it ('account', 'campaignId', 'key prefix'), `reason` says what is wrong. */
 export class InvalidIdError extends Error {
   override readonly name = 'InvalidIdError';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
 }
 
 export function assertAccountId(account: string): string {
-  if (!ACCOUNT_ID.test(account)) throw new InvalidIdError(`account: must be 1-32 letters, digits, _ or -, got ${JSON.stringify(account.slice(0, 40))}`);
+  if (!ACCOUNT_ID.test(account)) throw new InvalidIdError('account', `must be 1-32 letters, digits, _ or -, got ${JSON.stringify(account.slice(0, 40))}`);
   return account;
 }
 
 export function assertCampaignId(campaignId: string): string {
-  if (!CAMPAIGN_ID.test(campaignId)) throw new InvalidIdError(`campaignId: must be 1-64 letters, digits, _ . or -, got ${JSON.stringify(campaignId.slice(0, 70))}`);
+  if (!CAMPAIGN_ID.test(campaignId)) throw new InvalidIdError('campaignId', `must be 1-64 letters, digits, _ . or -, got ${JSON.stringify(campaignId.slice(0, 70))}`);
   return campaignId;
 }
 
 export function assertBase(base: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(base)) throw new InvalidIdError(`key prefix: must be 1-64 letters, digits, _ or -, got ${JSON.stringify(base)}`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(base)) throw new InvalidIdError('key prefix', `must be 1-64 letters, digits, _ or -, got ${JSON.stringify(base)}`);
   return base;
 }
 
