@@ -117,7 +117,8 @@ async function recordFailedOutsideProcessor(ctx: QueueContext, job: Job<SendJobD
     if ((await job.getState()) !== 'failed') return;
     const entry = await ctx.ledger.get(job.data.c, job.data.to);
     if (entry?.status !== 'pending') return;
-    const code = /stalled/i.test(err.message) ? 'STALLED' : 'WORKER_ERROR';
+    // A job that stalled more than maxStalledCount times carries BullMQ's deferred failure; it is failed on its next pick-up.
+    const code = job.deferredFailure ? 'STALLED' : 'WORKER_ERROR';
     await ctx.ledger.record(job.data.c, job.data.to, { status: 'failed', code, reason: err.message.slice(0, 200), attempts: job.attemptsMade, updatedAt: Date.now() });
     log.warn({ jobId: job.id, code }, 'job failed outside the send decision: recorded as failed');
   } catch (e) {
