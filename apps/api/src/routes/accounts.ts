@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { getAccountState, listAccounts, pauseAccount, resumeAccount } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
 import { accountParams, accountStateSchema, errorSchema } from '../schemas.js';
 

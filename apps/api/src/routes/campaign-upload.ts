@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { ACCOUNT_ID, CAMPAIGN_ID, getCampaignMeta, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { exportCampaign, exportRecord, getCampaignMeta, getCampaignStatus, RECIPIENT_STATUSES } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
 import { campaignParams, campaignStatusSchema, errorSchema, recipientSchema } from '../schemas.js';
 
