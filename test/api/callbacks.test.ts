@@ -24,7 +24,7 @@ async function sentCampaign(id: string, ids: string[]) {
 
 async function rows(campaignId: string) {
   const out: Array<Record<string, unknown>> = [];
-  for await (const line of exportCampaign(h.ctx.ledger, campaignId, 'ndjson')) out.push(JSON.parse(line));
+  for await (const line of exportCampaign(h.ctx, campaignId, 'ndjson')) out.push(JSON.parse(line));
   return out.sort((a, b) => String(a.to).localeCompare(String(b.to)));
 }
 

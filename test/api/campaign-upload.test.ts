@@ -19,7 +19,7 @@ test('CSV: counts, rejected rows with their line numbers, refs per recipient, fi
     campaignId: 'diwali', account: 'acme', read: 4, accepted: 2, duplicates: 1, rejectedTotal: 1,
     rejected: [{ input: 'not-a-number', reason: 'not a phone number', line: 3 }],
   });
-  expect(await getCampaignMeta(h.redis, h.base, 'diwali')).toMatchObject({ body: 'Happy Diwali!\nSee you', previewUrl: true, ref2: 'batch-7', account: 'acme' });
+  expect(await getCampaignMeta(h.ctx, 'diwali')).toMatchObject({ body: 'Happy Diwali!\nSee you', previewUrl: true, ref2: 'batch-7', account: 'acme' });
   const jobs = await h.ctx.queues.get('acme').getJobs(['waiting']);
   expect(jobs.find((j) => j.data.to === '+919876543210')?.data.r).toBe('cust-1');
 });

@@ -78,7 +78,7 @@ test('accounts: pause, state (reason, since, queue depth), resume; unknown 404; 
   const resumed = await h.app.inject({ method: 'POST', url: '/v1/accounts/acme/resume', headers: bearer() });
   expect(resumed.json()).toMatchObject({ paused: false, pauseReason: null, resumedAt: expect.any(Number) });
   // A pause by Kaleyra's code reads the same way.
-  await pauseAccount(h.redis, h.base, h.ctx.queues, 'acme', 'E110', { message: 'Insufficient balance' });
+  await pauseAccount(h.ctx, 'acme', 'E110', { message: 'Insufficient balance' });
   expect((await get('/v1/accounts/acme')).json()).toMatchObject({ paused: true, pauseReason: 'E110', pauseMessage: 'Insufficient balance' });
   const bad = await h.app.inject({ method: 'POST', url: '/v1/accounts/a%20b/pause', headers: bearer() });
   expect(bad.statusCode).toBe(400);

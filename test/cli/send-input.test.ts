@@ -146,7 +146,7 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
   };
   /** A refused command must leave nothing in Redis under its campaign id. */
   const expectNoCampaign = async (campaignId: string) => {
-    expect([campaignId, await getCampaignMeta(redis, base, campaignId)]).toEqual([campaignId, undefined]);
+    expect([campaignId, await getCampaignMeta(ctx, campaignId)]).toEqual([campaignId, undefined]);
   };
 
   // A file refused with exit 2 must not leave its campaign (id, account, body) behind: the operator
@@ -207,7 +207,7 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
 
 describe('status', () => {
   const enqueue = (campaignId: string) =>
-    new Producer({ ...ctx, defaultAccount: 'acme' }).enqueueText({ campaignId, to: ['+919812345501', '+919812345502'], body: 'hi' });
+    new Producer(ctx, { defaultAccount: 'acme' }).enqueueText({ campaignId, to: ['+919812345501', '+919812345502'], body: 'hi' });
 
   test('--json: one JSON object with the contract fields', async () => {
     await enqueue('s-json');

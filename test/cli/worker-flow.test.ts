@@ -83,8 +83,8 @@ test('pause --account acme: a campaign sent while paused stays pending (the simu
 
 test('retry-failed --codes WA400: exactly the recipients that failed WA400 are queued again, and end sent', async () => {
   // Independent of the pause test's outcome: the account must be running here.
-  const state = await getAccountState(s.redis, s.base, s.ctx.queues, 'acme');
-  if (state.paused) await resumeAccount(s.redis, s.base, s.ctx.queues, 'acme');
+  const state = await getAccountState(s.ctx, 'acme');
+  if (state.paused) await resumeAccount(s.ctx, 'acme');
 
   const to = numbers(6, 300);
   s.sim.setFaults({ failNext: 2, failCode: 'WA400' });

@@ -85,7 +85,7 @@ test('a campaign with WA500 and E110 on a 3-primary Redis Cluster: each recipien
   await waitForReady(redis);
   expect(redis.isCluster).toBe(true);
   ctx = createQueueContext({ redis, base });
-  const producer = new Producer({ ...ctx, defaultAccount: a.name });
+  const producer = new Producer(ctx, { defaultAccount: a.name });
   const logger = createLogger({ level: 'silent', destination: process.stderr });
   app = await buildApi({ redis, base, tokens: [TOKEN], logger, registry: new Registry(), defaultAccount: a.name, callbackAuth: { secret: SECRET } });
 

@@ -30,7 +30,7 @@ test('E110 with 3 worker processes: all stop, account paused E110, nothing faile
   await s.producer.enqueueText({ campaignId: 'low', to, body: 'balance' });
 
   const state = await waitFor(async () => {
-    const st = await getAccountState(s.redis, s.base, s.ctx.queues, 'acme');
+    const st = await getAccountState(s.ctx, 'acme');
     return st.paused ? st : undefined;
   }, { what: 'account paused' });
   expect(state).toMatchObject({ paused: true, pauseReason: 'E110' });
@@ -58,7 +58,7 @@ test('E110 with 3 worker processes: all stop, account paused E110, nothing faile
 
   // Top up, resume: every worker picks up again.
   s.sim.setBalance(Infinity);
-  await resumeAccount(s.redis, s.base, s.ctx.queues, 'acme');
+  await resumeAccount(s.ctx, 'acme');
   const done = await s.waitDone('low', 30_000);
   expect(done).toMatchObject({ total: RECIPIENTS, sent: RECIPIENTS, failed: 0, pending: 0, paused: false, pauseReason: null });
 

@@ -84,9 +84,9 @@ test('E110 pause, top-up and resume: the jobs moved back to wait are not counted
   s.sim.setFaults({ e110AfterAccepted: 5 });
   await s.startWorker({ concurrency: 5 });
   await s.producer.enqueueText({ campaignId: 'low', to: numbers(30), body: 'x' });
-  await waitFor(async () => (await getAccountState(s.redis, s.base, s.ctx.queues, 'acme')).paused, { what: 'account paused' });
+  await waitFor(async () => (await getAccountState(s.ctx, 'acme')).paused, { what: 'account paused' });
   s.sim.setBalance(Infinity);
-  await resumeAccount(s.redis, s.base, s.ctx.queues, 'acme');
+  await resumeAccount(s.ctx, 'acme');
   expect(await s.waitDone('low')).toMatchObject({ sent: 30, failed: 0 });
 
   expect(s.sim.stats().rejected.byCode.E110).toBeGreaterThan(0);

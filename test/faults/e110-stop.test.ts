@@ -37,7 +37,7 @@ test('5. E110 at ~40%: every worker stops within a second, extra E110s only from
   await s.producer.enqueueText({ campaignId: 'balance', to, body: 'fault 5: E110' });
 
   const paused = await waitFor(async () => {
-    const st = await getAccountState(s.redis, s.base, s.ctx.queues, 'acme');
+    const st = await getAccountState(s.ctx, 'acme');
     return st.paused ? st : undefined;
   }, { timeoutMs: timeout(30_000), what: 'account paused' });
   expect(paused.pauseReason).toBe('E110');

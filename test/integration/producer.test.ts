@@ -25,7 +25,7 @@ beforeEach(async () => {
   redis = createRedis(REDIS_URL, 'producer');
   await waitForReady(redis);
   ctx = createQueueContext({ redis, base });
-  producer = new Producer({ ...ctx, defaultAccount: 'acme' });
+  producer = new Producer(ctx, { defaultAccount: 'acme' });
 });
 
 afterEach(async () => {
@@ -130,7 +130,7 @@ describe('enqueueCampaign', () => {
     const jobs = await ctx.queues.get('acme').getJobs(['waiting']);
     expect(jobs.find((j) => j.data.to === '+919876543210')?.data.r).toBe('cust-1');
     const lines: string[] = [];
-    for await (const l of exportCampaign(ctx.ledger, 'csv', 'csv')) lines.push(l);
+    for await (const l of exportCampaign(ctx, 'csv', 'csv')) lines.push(l);
     expect(lines[0]).toBe('to,status,messageId,code,attempts,reason,updatedAt\n');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(',')).sort()).toEqual(['+919876543210,pending', '+919876543211,pending']);
   });

@@ -71,7 +71,7 @@ test('E110: the account pauses, nothing fails, no attempt is used; top-up + resu
   await stack.startWorker({ concurrency: 5 });
   await stack.producer.enqueueText({ campaignId: 'e110', to: numbers(50), body: 'x' });
   const state = await waitFor(async () => {
-    const s = await getAccountState(stack.redis, stack.base, stack.ctx.queues, 'acme');
+    const s = await getAccountState(stack.ctx, 'acme');
     return s.paused ? s : undefined;
   });
   expect(state).toMatchObject({ paused: true, pauseReason: 'E110' });
@@ -82,7 +82,7 @@ test('E110: the account pauses, nothing fails, no attempt is used; top-up + resu
   expect(requestsWhilePaused).toBeLessThanOrEqual(10 + 5);
 
   stack.sim.setBalance(Infinity);
-  await resumeAccount(stack.redis, stack.base, stack.ctx.queues, 'acme');
+  await resumeAccount(stack.ctx, 'acme');
   const done = await stack.waitDone('e110');
   expect(done).toMatchObject({ sent: 50, failed: 0, paused: false });
   const perRecipient = new Map<string, number>();
@@ -103,7 +103,7 @@ test.each([
   await stack.startWorker({ concurrency: 2 });
   await stack.producer.enqueueText({ campaignId: 'auth', to: numbers(10), body: 'x' });
   const state = await waitFor(async () => {
-    const s = await getAccountState(stack.redis, stack.base, stack.ctx.queues, 'acme');
+    const s = await getAccountState(stack.ctx, 'acme');
     return s.paused ? s : undefined;
   });
   expect(state.pauseReason).toBe(code);

@@ -51,7 +51,7 @@ test('Prometheus scraping a real worker: every panel query and every rule select
   intake.enqueued.inc({ account: 'acme' }, 0);
   const intakePort = await freePort();
   intakeServer = await startHealthServer({ port: intakePort, host: '127.0.0.1', ready: () => true, registry: intake.registry });
-  const producer = new Producer({ ...s.ctx, defaultAccount: 'acme', metrics: intake });
+  const producer = new Producer(s.ctx, { defaultAccount: 'acme', metrics: intake });
 
   const metricsPort = await freePort();
   const worker: WorkerProcess = await spawnWorker(workerEnv({ base: s.base, simUrl: s.sim.url }, {
@@ -82,7 +82,7 @@ test('Prometheus scraping a real worker: every panel query and every rule select
   // Phase 1 → 2: once the 60 slow WA400s are in (all in flight at once), fast answers, 10% WA500, E110 after 500.
   await waitFor(() => (s.sim.stats().rejected.byCode.WA400 ?? 0) >= SLOW_WA400, { what: `${SLOW_WA400} WA400 answers`, intervalMs: 10 });
   s.sim.setFaults({ latencyMs: 0, failCode: null, failRate: 0.1, e110AfterAccepted: ACCEPTED_BEFORE_E110 });
-  await waitFor(async () => (await getAccountState(s.redis, s.base, s.ctx.queues, 'acme')).pauseReason === 'E110', { timeoutMs: 30_000, what: 'account paused by E110' });
+  await waitFor(async () => (await getAccountState(s.ctx, 'acme')).pauseReason === 'E110', { timeoutMs: 30_000, what: 'account paused by E110' });
 
   await waitFor(async () => {
     const now = await firing();
@@ -121,7 +121,7 @@ test('Prometheus scraping a real worker: every panel query and every rule select
 
   // Top-up and resume: the campaign completes and the E110 alert resolves.
   s.sim.setBalance(Infinity);
-  await resumeAccount(s.redis, s.base, s.ctx.queues, 'acme');
+  await resumeAccount(s.ctx, 'acme');
   const done = await s.waitDone('monitoring', 30_000);
   expect(done).toMatchObject({ total: RECIPIENTS, failed: SLOW_WA400 + (done.byCode.WA500 ?? 0), pending: 0, paused: false });
   await waitFor(async () => !(await firing()).has('WabulkAccountPausedLowBalance'), { timeoutMs: 15_000, intervalMs: 250, what: 'the E110 alert to resolve after resume' });

@@ -71,7 +71,7 @@ test('queue depth and the paused gauge come from Redis at scrape time: a pause m
   const { scrape } = await startWorkerWithMetrics(s);
 
   // Another worker (or an operator) pauses the account: this worker never saw the E110 itself.
-  await pauseAccount(s.redis, s.base, s.ctx.queues, 'acme', 'E110');
+  await pauseAccount(s.ctx, 'acme', 'E110');
   await s.producer.enqueueText({ campaignId: 'held', to: numbers(5), body: 'x' });
   const paused = await scrape();
   expect(sample(paused, 'wabulk_account_paused{account="acme",reason="E110"}')).toBe(1);
@@ -79,7 +79,7 @@ test('queue depth and the paused gauge come from Redis at scrape time: a pause m
   expect(sample(paused, 'wabulk_queue_jobs{account="acme",state="paused"}')).toBe(5);
   expect(sample(paused, 'wabulk_queue_jobs{account="acme",state="waiting"}')).toBe(0);
 
-  await resumeAccount(s.redis, s.base, s.ctx.queues, 'acme');
+  await resumeAccount(s.ctx, 'acme');
   await s.waitDone('held');
   const resumed = await waitFor(async () => {
     const text = await scrape();

@@ -1,12 +1,11 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Registry } from 'prom-client';
-import { createIdempotencyStore, createQueueContext, Producer, type CountryCode, type IdempotencyStore, type QueueContext, type RedisClient } from '@wabulk/queue';
-import { createMetrics, type Logger, type Metrics } from '@wabulk/telemetry';
-import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
-import { createBearerAuth, createCallbackAuth, type CallbackAuthSettings } from './auth.js';
+import { createIdempotencyStore, createQueueContext, Producer } from '@wabulk/queue';
+import { createMetrics } from '@wabulk/telemetry';
+import type { Api, ApiContext, ApiOptions } from './api-context.js';
+import { createApiMetrics } from './api-metrics.js';
+import { createBearerAuth, createCallbackAuth } from './auth.js';
 import { installErrorHandlers } from './error-handler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { callbackRoutes } from './routes/callbacks.js';
@@ -14,54 +13,6 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { campaignUploadRoutes } from './routes/campaign-upload.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
-
-export interface ApiOptions {
-  redis: RedisClient;
-  /** Key prefix (WABULK_KEY_PREFIX). */
-  base?: string;
-  /** WABULK_API_TOKENS. */
-  tokens: readonly string[];
-  logger: Logger;
-  registry: Registry;
-  /** The shared metrics on `registry` (default: created on it). */
-  metrics?: Metrics;
-  defaultAccount?: string;
-  defaultCountry?: CountryCode;
-  /** Largest JSON body (default 1 MiB). */
-  bodyLimit?: number;
-  /** Largest campaign upload in bytes; 0 = no limit (default 1 GiB). */
-  uploadLimit?: number;
-  callbackAuth?: CallbackAuthSettings;
-  idempotencyTtlSeconds?: number;
-  pendingCallbackTtlSeconds?: number;
-}
-
-/** What every route module gets. */
-export interface ApiContext {
-  ctx: QueueContext;
-  producer: Producer;
-  idempotency: IdempotencyStore;
-  metrics: Metrics;
-  apiMetrics: ApiMetrics;
-  registry: Registry;
-  callbackAuth: ReturnType<typeof createCallbackAuth>;
-  options: ApiOptions;
-}
-
-export type Api = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
-
-/** How a route is protected: bearer token (default), nothing (health, docs), or the callback profile's credentials. */
-export type RouteAuth = 'bearer' | 'none' | 'callback';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    auth?: RouteAuth;
-  }
-  interface FastifyRequest {
-    /** `tok_…` of the bearer token that authenticated the request ('' otherwise). */
-    tokenId: string;
-  }
-}
 
 /**
  * The HTTP API as a fastify instance (not listening: `app.listen()` in runApi, `app.inject()` in tests).
@@ -72,8 +23,8 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   const metrics = options.metrics ?? createMetrics(options.registry);
   const api: ApiContext = {
     ctx,
-    producer: new Producer({ ...ctx, defaultAccount: options.defaultAccount, defaultCountry: options.defaultCountry, metrics }),
-    idempotency: createIdempotencyStore({ redis: options.redis, base: ctx.base, ttlSeconds: options.idempotencyTtlSeconds }),
+    producer: new Producer(ctx, { defaultAccount: options.defaultAccount, defaultCountry: options.defaultCountry, metrics }),
+    idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds }),
     metrics,
     apiMetrics: createApiMetrics(options.registry),
     registry: options.registry,

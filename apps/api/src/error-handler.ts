@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ValidationError } from '@wabulk/queue';
+import { CampaignConflictError, classifyRedisError, InvalidIdError, ValidationError } from '@wabulk/queue';
 
 /** Every error answer: `{ error, message?, issues?: [{ field, message }] }`. Never a stack trace. */
 export interface ApiErrorBody {
@@ -37,11 +37,6 @@ function fieldOf(context: string | undefined, instancePath: string): string {
   return context === 'body' ? '(body)' : context === 'querystring' ? '(query)' : `(${context ?? 'request'})`;
 }
 
-function isRedisDown(err: Error): boolean {
-  // The last four: a Redis Cluster that lost a primary (ioredis wraps CLUSTERDOWN in "Too many Cluster redirections").
-  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|max retries per request|enableOfflineQueue|CLUSTERDOWN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/i.test(err.message);
-}
-
 export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; body: ApiErrorBody } {
   if (err instanceof ApiError) return { statusCode: err.statusCode, body: err.body };
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -57,16 +52,15 @@ export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; 
     return { statusCode: 400, body: { error: 'invalid request', issues } };
   }
   if (err instanceof ValidationError) return { statusCode: 400, body: { error: 'invalid request', issues: err.issues } };
-  if (err.name === 'InvalidIdError') {
-    const [field, ...rest] = err.message.split(': ');
-    return { statusCode: 400, body: { error: 'invalid request', issues: [{ field: field!, message: rest.join(': ') }] } };
-  }
-  if (err.name === 'CampaignConflictError') return { statusCode: 409, body: { error: 'campaign conflict', message: err.message.replace(/^campaignId: /, '') } };
+  if (err instanceof InvalidIdError) return { statusCode: 400, body: { error: 'invalid request', issues: [{ field: err.field, message: err.reason }] } };
+  if (err instanceof CampaignConflictError) return { statusCode: 409, body: { error: 'campaign conflict', message: err.reason } };
   const code = (err as FastifyError).code;
   const known = code === undefined ? undefined : FASTIFY_CODES[code];
   if (known && known[0] === 415) return { statusCode: 415, body: { error: known[1], message: 'this Content-Type is not accepted here: send application/json (see /openapi.json)' } };
   if (known) return { statusCode: known[0], body: { error: known[1], message: err.message } };
-  if (isRedisDown(err)) return { statusCode: 503, body: { error: 'service unavailable', message: 'the queue store (Redis) is not reachable; retry later' } };
+  const redis = classifyRedisError(err);
+  if (redis === 'unavailable') return { statusCode: 503, body: { error: 'service unavailable', message: 'the queue store (Redis) is not reachable; retry later' } };
+  if (redis === 'refused') return { statusCode: 503, body: { error: 'service unavailable', message: 'the queue store (Redis) refuses commands for now (out of memory, loading, failing over); retry later' } };
   const status = (err as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) return { statusCode: status, body: { error: 'invalid request', message: err.message } };
   return { statusCode: 500, body: { error: 'internal error' } };

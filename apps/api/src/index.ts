@@ -1,4 +1,5 @@
-export { buildApi, type Api, type ApiContext, type ApiOptions, type RouteAuth } from './build-api.js';
+export type { Api, ApiContext, ApiOptions, RouteAuth } from './api-context.js';
+export { buildApi } from './build-api.js';
 export { runApi } from './run-api.js';
 export { createBearerAuth, createCallbackAuth, type CallbackAuthSettings } from './auth.js';
 export { kaleyraCallbackSchema, toCallbackAction, type KaleyraCallback } from './callback-payload.js';

@@ -1,5 +1,5 @@
 import { baseEnvSchema, parseEnv, type BaseEnv } from '@wabulk/config';
-import { connectRedis, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
+import { classifyRedisError, connectRedis, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
 import { CliError } from './cli-error.js';
 
@@ -25,7 +25,7 @@ export async function openContext(env: Record<string, string | undefined> = proc
     throw new CliError(`cannot reach ${describeRedisTarget(target)} (${variable}). Start one (redis-server) or point ${variable} at it.`, 1);
   }
   const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX });
-  const producer = new Producer({ ...ctx, defaultAccount: config.WABULK_ACCOUNT, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
+  const producer = new Producer(ctx, { defaultAccount: config.WABULK_ACCOUNT, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
   return {
     env: config,
     ctx,
@@ -40,18 +40,28 @@ export async function openContext(env: Record<string, string | undefined> = proc
 
 /**
  * Runs `fn` with a context and always closes it. A command that fails because Redis went away
- * under it (the connection is no longer ready; the producer connection fails fast) says so in an
- * operator's words instead of the driver's stack trace.
+ * under it (the connection is no longer ready, or the error says so; the producer connection fails
+ * fast) or refused it (out of memory, loading, failing over) says so in an operator's words instead
+ * of the driver's stack trace.
  */
 export async function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise<T> {
   const c = await openContext();
   try {
     return await fn(c);
   } catch (err) {
-    if (!(err instanceof CliError) && c.ctx.redis.status !== 'ready') {
+    if (err instanceof CliError) throw err;
+    const kind = classifyRedisError(err);
+    if (kind === 'unavailable' || c.ctx.redis.status !== 'ready') {
       throw new CliError(
         `lost ${c.where} during the command (${(err as Error).message}). What was queued before stays queued; ` +
           'once Redis answers again, run the same command again: a re-run import adds nothing twice.',
+        1,
+      );
+    }
+    if (kind === 'refused') {
+      throw new CliError(
+        `${c.where} refused the command (${(err as Error).message}). What was queued before stays queued; ` +
+          'once Redis takes commands again, run the same command again: a re-run import adds nothing twice.',
         1,
       );
     }

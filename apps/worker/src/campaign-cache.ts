@@ -6,7 +6,7 @@ export function createCampaignCache(ctx: QueueContext, max = 1000) {
   return async (campaignId: string): Promise<CampaignMeta | undefined> => {
     const hit = cache.get(campaignId);
     if (hit) return hit;
-    const meta = await getCampaignMeta(ctx.redis, ctx.base, campaignId);
+    const meta = await getCampaignMeta(ctx, campaignId);
     if (meta) {
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
       cache.set(campaignId, meta);

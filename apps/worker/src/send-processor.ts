@@ -132,7 +132,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     };
     switch (err.kind) {
       case 'account': {
-        const paused = await pauseAccount(ctx.redis, ctx.base, ctx.queues, account, err.code, { message: err.message, requestStartedAt: startedAt });
+        const paused = await pauseAccount(ctx, account, err.code, { message: err.message, requestStartedAt: startedAt });
         if (paused) log().warn({ code: err.code, reason: err.message }, `account paused: ${err.code}`);
         metrics.requeued.inc({ account, code: err.code });
         await job.moveToWait(token);

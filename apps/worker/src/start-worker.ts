@@ -99,7 +99,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // Queue depth, pause state (whoever paused it) and liveness of each account, read at scrape time.
   const stopObserving = metrics.observeAccounts({
     accounts: options.accounts.map((a) => a.id),
-    readState: (account) => getAccountState(redis, ctx.base, ctx.queues, account),
+    readState: (account) => getAccountState(ctx, account),
     isRunning: (account) => !closed && (workers.get(account)?.isRunning() ?? false),
   });
   return {
@@ -129,7 +129,8 @@ async function recordFailedOutsideProcessor(ctx: QueueContext, job: Job<SendJobD
     if ((await job.getState()) !== 'failed') return;
     const entry = await ctx.ledger.get(job.data.c, job.data.to);
     if (entry?.status !== 'pending') return;
-    const code = /stalled/i.test(err.message) ? 'STALLED' : WORKER_ERROR_CODE;
+    // A job that stalled more than maxStalledCount times carries BullMQ's deferred failure; it is failed on its next pick-up.
+    const code = job.deferredFailure ? 'STALLED' : WORKER_ERROR_CODE;
     const kept = await ctx.ledger.record(job.data.c, job.data.to, { status: 'failed', code, reason: describeError(err), attempts: job.attemptsMade, updatedAt: Date.now() });
     if (kept.status === 'failed') countFailed(code);
     log.warn({ jobId: job.id, code }, 'job failed outside the send decision: recorded as failed');

@@ -1,7 +1,6 @@
 import type { AccountCode } from '@wabulk/kaleyra';
+import type { QueueContext } from './context.js';
 import { accountKeys, indexKeys } from './keys.js';
-import type { RedisClient } from './ledger.js';
-import type { QueueRegistry } from './queue-registry.js';
 
 /** Why an account stopped: Kaleyra's account-level codes (ACCOUNT_CODES), or an operator. */
 export type PauseReason = AccountCode | 'manual' | (string & {});
@@ -35,13 +34,12 @@ return 1
  * says why. Returns false when a resume that came after `requestStartedAt` makes the pause stale.
  */
 export async function pauseAccount(
-  redis: RedisClient,
-  base: string,
-  queues: QueueRegistry,
+  ctx: QueueContext,
   account: string,
   reason: PauseReason,
   options: { message?: string; requestStartedAt?: number; now?: number } = {},
 ): Promise<boolean> {
+  const { redis, base, queues } = ctx;
   const now = options.now ?? Date.now();
   const paused = await redis.eval(PAUSE, 1, accountKeys(base, account).state, reason, options.message ?? '', String(now), String(options.requestStartedAt ?? now));
   if (paused !== 1) return false;
@@ -57,15 +55,16 @@ export async function pauseAccount(
   return true;
 }
 
-export async function resumeAccount(redis: RedisClient, base: string, queues: QueueRegistry, account: string, now = Date.now()): Promise<void> {
+export async function resumeAccount(ctx: QueueContext, account: string, now = Date.now()): Promise<void> {
+  const { redis, base, queues } = ctx;
   await redis.hset(accountKeys(base, account).state, { paused: '0', reason: '', message: '', resumedAt: String(now) });
   await queues.get(account).resume();
 }
 
-export async function getAccountState(redis: RedisClient, base: string, queues: QueueRegistry, account: string): Promise<AccountState> {
-  const queue = queues.get(account);
+export async function getAccountState(ctx: QueueContext, account: string): Promise<AccountState> {
+  const queue = ctx.queues.get(account);
   const [state, paused, counts] = await Promise.all([
-    redis.hgetall(accountKeys(base, account).state),
+    ctx.redis.hgetall(accountKeys(ctx.base, account).state),
     queue.isPaused(),
     queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'completed'),
   ]);

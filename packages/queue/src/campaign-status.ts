@@ -29,9 +29,9 @@ export const campaignStatusSchema = z.object({
 export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
 
 export async function getCampaignStatus(ctx: QueueContext, campaignId: string): Promise<CampaignStatus | undefined> {
-  const meta = await getCampaignMeta(ctx.redis, ctx.base, campaignId);
+  const meta = await getCampaignMeta(ctx, campaignId);
   if (!meta) return undefined;
-  const [counts, account] = await Promise.all([ctx.ledger.counts(campaignId), getAccountState(ctx.redis, ctx.base, ctx.queues, meta.account)]);
+  const [counts, account] = await Promise.all([ctx.ledger.counts(campaignId), getAccountState(ctx, meta.account)]);
   return {
     campaignId,
     account: meta.account,

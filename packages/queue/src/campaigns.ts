@@ -1,5 +1,6 @@
+import type { QueueContext } from './context.js';
 import { campaignKeys, indexKeys } from './keys.js';
-import type { RedisClient } from './ledger.js';
+import type { RedisClient } from './redis.js';
 
 /** What every recipient of a campaign shares; written once when the campaign is created, never changed. */
 export interface CampaignMeta {
@@ -12,8 +13,13 @@ export interface CampaignMeta {
   createdAt: number;
 }
 
+/** A campaign id already used for another account or message; the message names the field (`campaignId: …`), `reason` is the rest. */
 export class CampaignConflictError extends Error {
   override readonly name = 'CampaignConflictError';
+  readonly field = 'campaignId';
+  constructor(readonly reason: string) {
+    super(`campaignId: ${reason}`);
+  }
 }
 
 const CREATE = `
@@ -27,7 +33,8 @@ return false
  * Creates the campaign, or checks that an existing one matches (same account and body): re-running
  * an import is fine, reusing an id for another message is an error.
  */
-export async function ensureCampaign(redis: RedisClient, base: string, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
+export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
+  const { redis, base } = ctx;
   const keys = campaignKeys(base, campaignId);
   const r = redis as RedisClient & { wabulkCreateCampaign?: (key: string, meta: string) => Promise<string | null> };
   // EVALSHA after the first call: every API request without a campaign id creates one.
@@ -40,24 +47,24 @@ export async function ensureCampaign(redis: RedisClient, base: string, campaignI
   }
   const old = JSON.parse(existing) as CampaignMeta;
   if (old.account !== meta.account) {
-    throw new CampaignConflictError(`campaignId: campaign ${campaignId} belongs to account ${old.account}, not ${meta.account}`);
+    throw new CampaignConflictError(`campaign ${campaignId} belongs to account ${old.account}, not ${meta.account}`);
   }
   if (old.body !== meta.body || (old.previewUrl ?? false) !== (meta.previewUrl ?? false)) {
-    throw new CampaignConflictError(`campaignId: campaign ${campaignId} already exists with a different message; use a new campaign id`);
+    throw new CampaignConflictError(`campaign ${campaignId} already exists with a different message; use a new campaign id`);
   }
   return { created: false, meta: old };
 }
 
-export async function getCampaignMeta(redis: RedisClient, base: string, campaignId: string): Promise<CampaignMeta | undefined> {
-  const raw = await redis.get(campaignKeys(base, campaignId).meta);
+export async function getCampaignMeta(ctx: QueueContext, campaignId: string): Promise<CampaignMeta | undefined> {
+  const raw = await ctx.redis.get(campaignKeys(ctx.base, campaignId).meta);
   return raw === null ? undefined : (JSON.parse(raw) as CampaignMeta);
 }
 
 /** Campaign ids, newest first. */
-export async function listCampaigns(redis: RedisClient, base: string, limit = 100): Promise<string[]> {
-  return redis.zrevrange(indexKeys(base).campaigns, 0, limit - 1);
+export async function listCampaigns(ctx: QueueContext, limit = 100): Promise<string[]> {
+  return ctx.redis.zrevrange(indexKeys(ctx.base).campaigns, 0, limit - 1);
 }
 
-export async function listAccounts(redis: RedisClient, base: string): Promise<string[]> {
-  return (await redis.smembers(indexKeys(base).accounts)).sort();
+export async function listAccounts(ctx: QueueContext): Promise<string[]> {
+  return (await ctx.redis.smembers(indexKeys(ctx.base).accounts)).sort();
 }

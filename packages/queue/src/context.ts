@@ -1,6 +1,7 @@
-import { Ledger, type RedisClient } from './ledger.js';
+import { Ledger } from './ledger.js';
 import { assertBase, DEFAULT_BASE } from './keys.js';
 import { QueueRegistry } from './queue-registry.js';
+import type { RedisClient } from './redis.js';
 
 /** The Redis connection and layout every part of this package works with. */
 export interface QueueContext {

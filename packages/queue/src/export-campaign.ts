@@ -1,4 +1,5 @@
-import type { Ledger, LedgerRow, RecipientStatus } from './ledger.js';
+import type { QueueContext } from './context.js';
+import type { LedgerRow, RecipientStatus } from './ledger.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 export const EXPORT_COLUMNS = ['to', 'status', 'messageId', 'code', 'attempts', 'reason', 'updatedAt'] as const;
@@ -23,9 +24,9 @@ export function exportRecord(row: LedgerRow) {
 }
 
 /** One line per recipient (CSV with a header, or NDJSON), streamed from the ledger; optionally only one status. */
-export async function* exportCampaign(ledger: Ledger, campaignId: string, format: ExportFormat, options: { status?: RecipientStatus } = {}): AsyncGenerator<string> {
+export async function* exportCampaign(ctx: QueueContext, campaignId: string, format: ExportFormat, options: { status?: RecipientStatus } = {}): AsyncGenerator<string> {
   if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`;
-  for await (const row of ledger.rows(campaignId)) {
+  for await (const row of ctx.ledger.rows(campaignId)) {
     if (options.status !== undefined && row.status !== options.status) continue;
     const rec = exportRecord(row);
     yield format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(rec[c])).join(',')}\n` : `${JSON.stringify(rec)}\n`;

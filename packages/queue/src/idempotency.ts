@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { QueueContext } from './context.js';
 import { idempotencyKey } from './keys.js';
-import type { RedisClient } from './ledger.js';
 
 /**
  * Answers kept per (caller, Idempotency-Key), so a retried request gets the first answer instead of
@@ -9,8 +9,6 @@ import type { RedisClient } from './ledger.js';
  * reuses a key with a different body is refused.
  */
 export interface IdempotencyStoreOptions {
-  redis: RedisClient;
-  base: string;
   /** How long an answer is kept (default 24 h). */
   ttlSeconds?: number;
   /** How long a claim lasts if its owner dies before answering (default 30 s). */
@@ -49,8 +47,8 @@ return 1
 
 export const fingerprint = (value: string) => createHash('sha256').update(value).digest('hex');
 
-export function createIdempotencyStore(options: IdempotencyStoreOptions) {
-  const { redis, base } = options;
+export function createIdempotencyStore(ctx: QueueContext, options: IdempotencyStoreOptions = {}) {
+  const { redis, base } = ctx;
   const ttlMs = (options.ttlSeconds ?? 24 * 3600) * 1000;
   const lockMs = options.lockMs ?? 30_000;
   const keyOf = (scope: string, key: string) => idempotencyKey(base, fingerprint(`${scope}\n${key}`));

@@ -1,8 +1,9 @@
 export { createQueueContext, type QueueContext } from './context.js';
-export { connectRedis, createRedis, describeRedisTarget, waitForReady, type RedisTarget } from './redis.js';
+export { connectRedis, createRedis, describeRedisTarget, waitForReady, type RedisClient, type RedisTarget } from './redis.js';
 export { createRedisCluster } from './redis-cluster.js';
+export { classifyRedisError, type RedisErrorKind } from './redis-errors.js';
 export { Producer, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
-export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientStatus, type RedisClient } from './ledger.js';
+export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientStatus } from './ledger.js';
 export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
 export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';

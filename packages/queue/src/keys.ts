@@ -25,22 +25,29 @@ export const CAMPAIGN_ID_RULE = 'must be 1-64 letters, digits, _ . or -';
 export const campaignIdSchema = z.string({ error: requiredString }).regex(CAMPAIGN_ID, CAMPAIGN_ID_RULE);
 export const DEFAULT_BASE = 'wabulk';
 
+/** An id that breaks the layout's rules: `field` names it ('account', 'campaignId', 'key prefix'), `reason` says what is wrong. */
 export class InvalidIdError extends Error {
   override readonly name = 'InvalidIdError';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
 }
 
 export function assertAccountId(account: string): string {
-  if (!ACCOUNT_ID.test(account)) throw new InvalidIdError(`account: ${ACCOUNT_ID_RULE}, got ${JSON.stringify(account.slice(0, 40))}`);
+  if (!ACCOUNT_ID.test(account)) throw new InvalidIdError('account', `${ACCOUNT_ID_RULE}, got ${JSON.stringify(account.slice(0, 40))}`);
   return account;
 }
 
 export function assertCampaignId(campaignId: string): string {
-  if (!CAMPAIGN_ID.test(campaignId)) throw new InvalidIdError(`campaignId: ${CAMPAIGN_ID_RULE}, got ${JSON.stringify(campaignId.slice(0, 70))}`);
+  if (!CAMPAIGN_ID.test(campaignId)) throw new InvalidIdError('campaignId', `${CAMPAIGN_ID_RULE}, got ${JSON.stringify(campaignId.slice(0, 70))}`);
   return campaignId;
 }
 
 export function assertBase(base: string): string {
-  if (!KEY_PREFIX.test(base)) throw new InvalidIdError(`key prefix: ${KEY_PREFIX_RULE}, got ${JSON.stringify(base)}`);
+  if (!KEY_PREFIX.test(base)) throw new InvalidIdError('key prefix', `${KEY_PREFIX_RULE}, got ${JSON.stringify(base)}`);
   return base;
 }
 

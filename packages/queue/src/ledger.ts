@@ -1,8 +1,7 @@
-import type { Cluster, Redis } from 'ioredis';
 import { campaignKeys } from './keys.js';
 import { DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
+import type { RedisClient } from './redis.js';
 
-export type RedisClient = Redis | Cluster;
 /**
  * pending → sent (Kaleyra accepted it: message_id) → delivered → read, from delivery callbacks; or
  * sent → failed-after-send (Kaleyra's callback said failed / not-sent). `failed` = never accepted.

@@ -1,5 +1,6 @@
 import { messageKeys } from './keys.js';
-import type { DeliveryUpdate, RecipientStatus, RedisClient } from './ledger.js';
+import type { DeliveryUpdate, RecipientStatus } from './ledger.js';
+import type { RedisClient } from './redis.js';
 import type { QueueContext } from './context.js';
 
 /**

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
+import type { QueueContext } from './context.js';
 import { JOB_OPTIONS, type SendJobData } from './job.js';
 import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
-import type { Ledger, RedisClient } from './ledger.js';
 import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
-import type { QueueRegistry } from './queue-registry.js';
 import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, type EnqueueTextInput } from './validation.js';
 
 export interface EnqueueResult {
@@ -61,10 +60,6 @@ export interface CampaignImportResult extends EnqueueResult {
 }
 
 export interface ProducerOptions {
-  redis: RedisClient;
-  base: string;
-  queues: QueueRegistry;
-  ledger: Ledger;
   defaultAccount?: string;
   defaultCountry?: CountryCode;
   metrics?: {
@@ -79,7 +74,10 @@ const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40)
 
 /** Intake for every path (library, API, CLI): validation, normalisation, the ledger, then BullMQ. */
 export class Producer {
-  constructor(readonly options: ProducerOptions) {}
+  constructor(
+    readonly ctx: QueueContext,
+    readonly options: ProducerOptions = {},
+  ) {}
 
   /** One message to one or many recipients ("a,b,c" or an array): one job per distinct valid number. */
   async enqueueText(input: EnqueueTextInput): Promise<EnqueueResult> {
@@ -89,7 +87,7 @@ export class Producer {
     const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
     this.#countRejected(account, batch.rejected);
     if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
-    await ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields));
+    await ensureCampaign(this.ctx, campaignId, metaOf(account, fields));
     const added = await this.#add(account, campaignId, batch.numbers.map((to) => ({ to })));
     return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
   }
@@ -108,7 +106,7 @@ export class Producer {
     // The campaign is created with its first recipients, not before: a file refused as unreadable
     // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
     let created: Promise<unknown> | undefined;
-    const ensure = () => (created ??= ensureCampaign(this.options.redis, this.options.base, campaignId, metaOf(account, fields)));
+    const ensure = () => (created ??= ensureCampaign(this.ctx, campaignId, metaOf(account, fields)));
 
     const chunkSize = input.chunkSize ?? 1000;
     const keep = input.keepRejected ?? 10_000;
@@ -169,9 +167,9 @@ export class Producer {
 
   /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
   async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number }> {
-    const meta = await getCampaignMeta(this.options.redis, this.options.base, assertCampaignId(campaignId));
+    const meta = await getCampaignMeta(this.ctx, assertCampaignId(campaignId));
     if (!meta) throw new Error(`campaignId: no campaign ${campaignId}`);
-    const { ledger, queues } = this.options;
+    const { ledger, queues } = this.ctx;
     const generation = await ledger.nextGeneration(campaignId);
     const queue = queues.get(meta.account);
     let requeued = 0;
@@ -202,7 +200,7 @@ export class Producer {
       else unique.set(row.to, row);
     }
     const list = [...unique.values()];
-    const statuses = await this.options.ledger.register(campaignId, list.map((r) => r.to));
+    const statuses = await this.ctx.ledger.register(campaignId, list.map((r) => r.to));
     const jobs = [];
     let accepted = 0;
     for (let i = 0; i < list.length; i++) {
@@ -217,7 +215,7 @@ export class Producer {
       if (r2 !== undefined) data.r2 = r2;
       jobs.push({ name: 'send', data, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to) } });
     }
-    if (jobs.length > 0) await this.options.queues.get(account).addBulk(jobs);
+    if (jobs.length > 0) await this.ctx.queues.get(account).addBulk(jobs);
     if (accepted > 0) this.options.metrics?.enqueued.inc({ account }, accepted);
     return { accepted, duplicates };
   }

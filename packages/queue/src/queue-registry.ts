@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { queueName, queuePrefix } from './keys.js';
-import type { RedisClient } from './ledger.js';
+import type { RedisClient } from './redis.js';
 
 /** One BullMQ Queue per Kaleyra account ("wa-<account>"), created on first use and shared. */
 export class QueueRegistry {

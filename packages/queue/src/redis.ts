@@ -1,7 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisClient } from './ledger.js';
 import { describeClusterNodes } from '@wabulk/config';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { createRedisCluster } from './redis-cluster.js';
+
+/** A connection as every part of this package takes it: a standalone Redis or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * ioredis for the two kinds of users. `worker`: commands wait for Redis to come back however long

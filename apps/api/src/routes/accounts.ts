@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { getAccountState, listAccounts, pauseAccount, resumeAccount } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
 import { accountParams, accountStateSchema, errorSchema } from '../schemas.js';
 
@@ -10,7 +10,7 @@ const pauseBody = z.object({ message: z.string().max(500, 'must be at most 500 c
 export function accountRoutes(app: Api, api: ApiContext): void {
   const { ctx } = api;
   const state = async (account: string) => {
-    const s = await getAccountState(ctx.redis, ctx.base, ctx.queues, account);
+    const s = await getAccountState(ctx, account);
     const c = s.counts;
     const queueDepth = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0);
     return { account, paused: s.paused, pauseReason: s.pauseReason, pauseMessage: s.pauseMessage, pausedAt: s.pausedAt, resumedAt: s.resumedAt, queueDepth, counts: c };
@@ -19,7 +19,7 @@ export function accountRoutes(app: Api, api: ApiContext): void {
 
   app.get('/v1/accounts/:id', { schema: { tags: ['accounts'], summary: 'paused or running, why and since when, queue depth', params: accountParams, response } }, async (request) => {
     const { id } = request.params;
-    if (!(await listAccounts(ctx.redis, ctx.base)).includes(id)) throw new ApiError(404, { error: 'not found', message: `no account ${id} has been used yet` });
+    if (!(await listAccounts(ctx)).includes(id)) throw new ApiError(404, { error: 'not found', message: `no account ${id} has been used yet` });
     return state(id);
   });
 
@@ -28,7 +28,7 @@ export function accountRoutes(app: Api, api: ApiContext): void {
     { schema: { tags: ['accounts'], summary: 'stop every worker on every host from sending for the account', params: accountParams, body: pauseBody, response } },
     async (request) => {
       const { id } = request.params;
-      await pauseAccount(ctx.redis, ctx.base, ctx.queues, id, 'manual', { message: request.body?.message ?? 'paused through the API' });
+      await pauseAccount(ctx, id, 'manual', { message: request.body?.message ?? 'paused through the API' });
       request.log.info({ account: id, caller: request.tokenId }, 'account paused through the API');
       return state(id);
     },
@@ -36,7 +36,7 @@ export function accountRoutes(app: Api, api: ApiContext): void {
 
   app.post('/v1/accounts/:id/resume', { schema: { tags: ['accounts'], summary: 'restart sending for the account', params: accountParams, response } }, async (request) => {
     const { id } = request.params;
-    await resumeAccount(ctx.redis, ctx.base, ctx.queues, id);
+    await resumeAccount(ctx, id);
     request.log.info({ account: id, caller: request.tokenId }, 'account resumed through the API');
     return state(id);
   });

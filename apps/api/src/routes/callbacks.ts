@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { applyDeliveryCallback, lookupMessageId, type CallbackOutcome } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { kaleyraCallbackSchema, toCallbackAction, type KaleyraCallback } from '../callback-payload.js';
 import { errorSchema } from '../schemas.js';
 

@@ -2,7 +2,7 @@ import { Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
 import { campaignIdSchema, getCampaignMeta, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
 
@@ -86,7 +86,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
       }
       let fields: { body: string; previewUrl?: boolean; account?: string } = { body: q.body ?? '', previewUrl: q.previewUrl === undefined ? undefined : q.previewUrl === 'true', account: q.account };
       if (q.body === undefined) {
-        const meta = await getCampaignMeta(api.ctx.redis, api.ctx.base, q.campaignId);
+        const meta = await getCampaignMeta(api.ctx, q.campaignId);
         if (!meta) {
           closeAfter();
           throw invalid('body', 'is required: campaign ' + q.campaignId + ' does not exist yet');

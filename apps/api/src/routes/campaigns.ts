@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { exportCampaign, exportRecord, getCampaignMeta, getCampaignStatus, RECIPIENT_STATUSES } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
 import { campaignParams, campaignStatusSchema, errorSchema, recipientSchema } from '../schemas.js';
 
@@ -42,9 +42,9 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
     async (request, reply) => {
       const { id } = request.params;
       const q = request.query;
-      if (!(await getCampaignMeta(ctx.redis, ctx.base, id))) throw notFound(id);
+      if (!(await getCampaignMeta(ctx, id))) throw notFound(id);
       if (q.format !== 'json') {
-        const lines = Readable.from(exportCampaign(ctx.ledger, id, q.format, { status: q.status }));
+        const lines = Readable.from(exportCampaign(ctx, id, q.format, { status: q.status }));
         return reply
           .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
           .header('content-disposition', `attachment; filename="${id}.${q.format}"`)

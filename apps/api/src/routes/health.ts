@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 
 const READY_TIMEOUT_MS = 1000;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { enqueueTextSchema, fingerprint } from '@wabulk/queue';
-import type { Api, ApiContext } from '../build-api.js';
+import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, toErrorAnswer } from '../error-handler.js';
 import { enqueueResultSchema, errorSchema } from '../schemas.js';
 

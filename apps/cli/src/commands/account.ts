@@ -5,9 +5,9 @@ import { withContext } from '../cli-context.js';
 export async function accountCommand(action: 'pause' | 'resume', o: { account?: string; json?: boolean }): Promise<number> {
   return withContext<number>(async (c) => {
     const account = o.account ?? c.env.WABULK_ACCOUNT;
-    if (action === 'pause') await pauseAccount(c.ctx.redis, c.ctx.base, c.ctx.queues, account, 'manual', { message: 'paused by an operator' });
-    else await resumeAccount(c.ctx.redis, c.ctx.base, c.ctx.queues, account);
-    const state = await getAccountState(c.ctx.redis, c.ctx.base, c.ctx.queues, account);
+    if (action === 'pause') await pauseAccount(c.ctx, account, 'manual', { message: 'paused by an operator' });
+    else await resumeAccount(c.ctx, account);
+    const state = await getAccountState(c.ctx, account);
     if (o.json) process.stdout.write(`${JSON.stringify(state)}\n`);
     else {
       const waiting = (state.counts.waiting ?? 0) + (state.counts.prioritized ?? 0);

@@ -46,7 +46,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   try {
     // A fresh start for the demo account: no jobs or pause left from an earlier run.
     await c.ctx.queues.get(ACCOUNT).obliterate({ force: true });
-    await resumeAccount(c.ctx.redis, c.ctx.base, c.ctx.queues, ACCOUNT);
+    await resumeAccount(c.ctx, ACCOUNT);
 
     for (let i = 0; i < o.workers; i++) workers.push(await startWorkerProcess(env, sim.url, dir, i));
     say(`▸ ${o.workers} worker processes running (logs in ${dir})`);
@@ -83,7 +83,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
         say(`\n▸ account "${ACCOUNT}" paused by Kaleyra E110 (low balance) after ${s.sent} messages: no worker sends, nothing failed.`);
         say('  topping the simulator balance up, then `wabulk resume --account demo`…');
         sim.setBalance(Infinity);
-        await resumeAccount(c.ctx.redis, c.ctx.base, c.ctx.queues, ACCOUNT);
+        await resumeAccount(c.ctx, ACCOUNT);
       },
     });
     const seconds = (Date.now() - started) / 1000;

@@ -9,9 +9,9 @@ export async function exportCommand(o: { campaign: string; format: string; out?:
   if (o.format !== 'csv' && o.format !== 'ndjson') throw new CliError(`--format: must be csv or ndjson, got ${o.format}`, 2);
   const format = o.format;
   return withContext<number>(async (c) => {
-    if (!(await getCampaignMeta(c.ctx.redis, c.ctx.base, o.campaign))) throw new CliError(`no campaign ${o.campaign}`, 3);
+    if (!(await getCampaignMeta(c.ctx, o.campaign))) throw new CliError(`no campaign ${o.campaign}`, 3);
     const out = o.out ? createWriteStream(o.out) : process.stdout;
-    for await (const line of exportCampaign(c.ctx.ledger, o.campaign, format)) {
+    for await (const line of exportCampaign(c.ctx, o.campaign, format)) {
       if (!out.write(line)) await once(out, 'drain');
     }
     if (out !== process.stdout) await new Promise<void>((r) => (out as NodeJS.WritableStream).end(() => r()));

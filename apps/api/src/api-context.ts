@@ -1,0 +1,59 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import type { CountryCode, IdempotencyStore, Producer, QueueContext, RedisClient } from '@wabulk/queue';
+import type { Logger, Metrics } from '@wabulk/telemetry';
+import type { ApiMetrics } from './api-metrics.js';
+import type { CallbackAuthSettings, createCallbackAuth } from './auth.js';
+
+// What buildApi is given and what it hands every route module: types only, so the routes need not
+// import build-api.ts (which imports them).
+
+export interface ApiOptions {
+  redis: RedisClient;
+  /** Key prefix (WABULK_KEY_PREFIX). */
+  base?: string;
+  /** WABULK_API_TOKENS. */
+  tokens: readonly string[];
+  logger: Logger;
+  registry: Registry;
+  /** The shared metrics on `registry` (default: created on it). */
+  metrics?: Metrics;
+  defaultAccount?: string;
+  defaultCountry?: CountryCode;
+  /** Largest JSON body (default 1 MiB). */
+  bodyLimit?: number;
+  /** Largest campaign upload in bytes; 0 = no limit (default 1 GiB). */
+  uploadLimit?: number;
+  callbackAuth?: CallbackAuthSettings;
+  idempotencyTtlSeconds?: number;
+  pendingCallbackTtlSeconds?: number;
+}
+
+/** What every route module gets. */
+export interface ApiContext {
+  ctx: QueueContext;
+  producer: Producer;
+  idempotency: IdempotencyStore;
+  metrics: Metrics;
+  apiMetrics: ApiMetrics;
+  registry: Registry;
+  callbackAuth: ReturnType<typeof createCallbackAuth>;
+  options: ApiOptions;
+}
+
+export type Api = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** How a route is protected: bearer token (default), nothing (health, docs), or the callback profile's credentials. */
+export type RouteAuth = 'bearer' | 'none' | 'callback';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    /** `tok_…` of the bearer token that authenticated the request ('' otherwise). */
+    tokenId: string;
+  }
+}

@@ -1,0 +1,51 @@
+import { ConnectionClosedError } from 'bullmq';
+import { ReplyError } from 'ioredis';
+// ioredis exports no other error class from its entry point; this one it keeps in built/errors.
+import { MaxRetriesPerRequestError } from 'ioredis/built/errors/index.js';
+
+/**
+ * What a failed Redis command means to its caller:
+ * - `unavailable`: no Redis could run it: the connection is closed or refused, the retries are used
+ *   up, the offline queue is off, the cluster is down or cannot route the key. Retry once Redis is back.
+ * - `refused`: Redis answered but takes no such command now: out of memory (OOM), loading its data
+ *   (LOADING), a replica (READONLY), its primary is gone (MASTERDOWN), a slot is moving (TRYAGAIN),
+ *   a script is running (BUSY), snapshots fail (MISCONF). Retry later.
+ * - `other`: anything else (a script's own error, a wrong type, NOSCRIPT — ioredis answers that one
+ *   itself by sending the script again — or an error that is not Redis's).
+ */
+export type RedisErrorKind = 'unavailable' | 'refused' | 'other';
+
+/** The first word of a Redis error reply ("OOM command not allowed …"; Redis 7 keeps it for errors raised inside scripts). */
+const UNAVAILABLE_REPLIES = new Set(['CLUSTERDOWN']);
+const REFUSED_REPLIES = new Set(['OOM', 'LOADING', 'READONLY', 'MASTERDOWN', 'TRYAGAIN', 'BUSY', 'MISCONF']);
+
+/** Socket failures (Node's `code`) of a connection attempt. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * ioredis raises these as plain `Error`s: their text is all there is. The cluster ones start the
+ * message; "Too many Cluster redirections. Last error: …" is how a CLUSTERDOWN reply reaches a caller.
+ */
+const UNAVAILABLE_MESSAGES = [
+  'Connection is closed.',
+  "Stream isn't writeable and enableOfflineQueue options is false",
+  "Cluster isn't ready and enableOfflineQueue options is false",
+  'Cluster is disconnected.',
+  'None of startup nodes is available',
+  'Failed to refresh slots cache',
+  'Too many Cluster redirections',
+];
+
+/** The one place that reads Redis's and ioredis's error text; callers decide on the kind. */
+export function classifyRedisError(err: unknown): RedisErrorKind {
+  if (!(err instanceof Error)) return 'other';
+  if (err instanceof MaxRetriesPerRequestError || err instanceof ConnectionClosedError) return 'unavailable';
+  if (err instanceof ReplyError) {
+    const prefix = err.message.split(' ', 1)[0]!;
+    if (UNAVAILABLE_REPLIES.has(prefix)) return 'unavailable';
+    return REFUSED_REPLIES.has(prefix) ? 'refused' : 'other';
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && SOCKET_CODES.has(code)) return 'unavailable';
+  return UNAVAILABLE_MESSAGES.some((m) => err.message.startsWith(m)) ? 'unavailable' : 'other';
+}
