@@ -1,5 +1,5 @@
 import { isE164 } from '@wabulk/kaleyra';
-import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
+import { ParseError, parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 
 export interface Rejected {
   input: string;
@@ -33,7 +33,9 @@ export function normaliseRecipient(input: string, defaultCountry?: CountryCode):
     if (!phone.isValid()) return { ok: false, reason: `not a valid number for ${phone.country ?? `+${phone.countryCallingCode}`}` };
     return { ok: true, e164: phone.number };
   } catch (err) {
-    const code = (err as Error).message;
+    // libphonenumber-js gives its reason as the ParseError's message, a fixed code (its documented API).
+    if (!(err instanceof ParseError)) throw err;
+    const code = err.message;
     if (code === 'INVALID_COUNTRY' && text.startsWith('+')) return { ok: false, reason: 'unknown country calling code' };
     return { ok: false, reason: REASONS[code] ?? 'not a phone number' };
   }
