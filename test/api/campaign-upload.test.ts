@@ -20,7 +20,7 @@ test('CSV: counts, rejected rows with their line numbers, refs per recipient, fi
     rejected: [{ input: 'not-a-number', reason: 'not a phone number', line: 3 }],
   });
   expect(await getCampaignMeta(h.ctx, 'diwali')).toMatchObject({ body: 'Happy Diwali!\nSee you', previewUrl: true, ref2: 'batch-7', account: 'acme' });
-  const jobs = await h.ctx.queues.get('acme').getJobs(['waiting']);
+  const jobs = await h.ctx.queues.get('acme').getJobs(['waiting', 'prioritized']);
   expect(jobs.find((j) => j.data.to === '+919876543210')?.data.r).toBe('cust-1');
 });
 

@@ -53,7 +53,7 @@ const CONTACTS = [
 
 /** The recipients of the campaign's jobs waiting in account acme's queue (other tests' jobs share it). */
 async function waiting(campaignId: string): Promise<string[]> {
-  const jobs = await ctx.queues.get('acme').getJobs(['wait']);
+  const jobs = await ctx.queues.get('acme').getJobs(['wait', 'prioritized']);
   return jobs.filter((j) => j.data.c === campaignId).map((j) => String(j.data.to)).sort();
 }
 
