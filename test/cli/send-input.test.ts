@@ -147,7 +147,7 @@ describe('send --priority', () => {
     expect(onlyJson(await cli(['status', '--campaign', 'p-default', '--json', '--once']))).toMatchObject({ priority: 'normal' });
     expect(onlyJson(await cli(['status', '--campaign', 'p-high', '--json', '--once']))).toMatchObject({ priority: 'high' });
     const jobs = await ctx.queues.get('acme').getJobs(['wait', 'prioritized']);
-    expect(jobs.filter((j) => j.data.c.startsWith('p-')).map((j) => [j.data.c, j.priority]).sort()).toEqual([['p-default', 1], ['p-high', 0]]);
+    expect(Object.fromEntries(jobs.filter((j) => j.data.c.startsWith('p-')).map((j) => [j.data.c, j.priority]))).toEqual({ 'p-default': 1, 'p-high': 0 });
   });
 });
 
