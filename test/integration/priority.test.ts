@@ -1,4 +1,4 @@
-import { FAIR_SHARE_ROUND, PRIORITY_RANGES, resumeAccount, ValidationError, type SourceRow } from '@wabulk/queue';
+import { FAIR_SHARE_ROUND, fairShareKey, PRIORITY_RANGES, resumeAccount, ValidationError, type SourceRow } from '@wabulk/queue';
 import { numbers, startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
@@ -99,6 +99,10 @@ test('an existing campaign keeps its priority, and its rounds continue across in
   // 120 + 10 recipients in order: rounds of Q from the low class's base.
   expect(Math.min(...values)).toBe(PRIORITY_RANGES.low.lo);
   expect(Math.max(...values)).toBe(PRIORITY_RANGES.low.lo + Math.floor(129 / Q));
+  expect(await s.redis.get(fairShareKey(s.base, 'acme', 'c'))).toBe(`${PRIORITY_RANGES.low.lo + 2} 30`);
+  // A message without a campaign id is a campaign of one call: it keeps no cursor.
+  const single = await s.producer.enqueueText({ to: '+14155550100', body: 'once', priority: 'normal' });
+  expect(await s.redis.exists(fairShareKey(s.base, 'acme', single.campaignId))).toBe(0);
 });
 
 test('retry-failed puts recipients back in the campaign\'s class, continuing its rounds', async () => {

@@ -38,12 +38,15 @@ export const PRIORITY_RANGES: Record<Exclude<Priority, 'high'>, { lo: number; hi
   low: { lo: 2 ** 20, hi: 2 ** 21 - 1 },
 };
 
-/** The cursor of a campaign's rounds lives this long after its last enqueue (then it starts at the head again). */
-const CURSOR_TTL_SECONDS = 30 * 24 * 3600;
+/**
+ * A campaign's cursor lives this long after its last enqueue; after that its next intake starts at
+ * the head again, which is where a drained campaign belongs anyway.
+ */
+const CURSOR_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
  * KEYS[1] the queue's prioritized zset, KEYS[2] the campaign's cursor "<round> <used in round>".
- * ARGV: lowest score of the class, first score above it, class base, Q, n, ttl.
+ * ARGV: lowest score of the class, first score above it, class base, Q, n, ttl (0: keep no cursor).
  * Returns the round and used count the n jobs start from, and moves the cursor past them.
  */
 const ALLOCATE = `
@@ -59,7 +62,8 @@ if cur then
 end
 local q, n = tonumber(ARGV[4]), tonumber(ARGV[5])
 local total = used + n
-redis.call('SET', KEYS[2], string.format('%d %d', round + math.floor(total / q), total % q), 'EX', tonumber(ARGV[6]))
+local ttl = tonumber(ARGV[6])
+if ttl > 0 then redis.call('SET', KEYS[2], string.format('%d %d', round + math.floor(total / q), total % q), 'EX', ttl) end
 return {round, used}
 `;
 
@@ -71,7 +75,17 @@ type AllocatingRedis = RedisClient & { wabulkAllocateRounds?: (prioritized: stri
  * import (and concurrent intakes) never take the same slots. The cursor key shares the account's
  * hash tag with the queue, so the script stays in one Redis Cluster slot.
  */
-export async function allocatePriorities(redis: RedisClient, queue: Queue, base: string, account: string, campaignId: string, priority: Priority, n: number): Promise<number[] | undefined> {
+export async function allocatePriorities(
+  redis: RedisClient,
+  queue: Queue,
+  base: string,
+  account: string,
+  campaignId: string,
+  priority: Priority,
+  n: number,
+  /** false for a one-off campaign (a message without a campaign id): nothing will continue it, so no cursor is stored. */
+  keepCursor = true,
+): Promise<number[] | undefined> {
   if (priority === 'high' || n === 0) return undefined;
   const { lo, hi } = PRIORITY_RANGES[priority];
   const r = redis as AllocatingRedis;
@@ -84,7 +98,7 @@ export async function allocatePriorities(redis: RedisClient, queue: Queue, base:
     lo,
     FAIR_SHARE_ROUND,
     n,
-    CURSOR_TTL_SECONDS,
+    keepCursor ? CURSOR_TTL_SECONDS : 0,
   );
   return Array.from({ length: n }, (_, j) => Math.min(round + Math.floor((used + j) / FAIR_SHARE_ROUND), hi));
 }

@@ -91,7 +91,8 @@ export class Producer {
     this.#countRejected(account, batch.rejected);
     if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
     const { meta } = await ensureCampaign(this.ctx, campaignId, metaOf(account, fields, fields.priority ?? 'high'));
-    const added = await this.#add(account, campaignId, priorityOf(meta), batch.numbers.map((to) => ({ to })));
+    // A message without a campaign id is a campaign of one call: no fair-share cursor to keep.
+    const added = await this.#add(account, campaignId, priorityOf(meta), batch.numbers.map((to) => ({ to })), fields.campaignId !== undefined);
     return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
   }
 
@@ -197,7 +198,7 @@ export class Producer {
   }
 
   /** Ledger first (pending), then the jobs: a crash in between leaves pending entries that a re-run re-adds. */
-  async #add(account: string, campaignId: string, priority: Priority, rows: Row[]): Promise<{ accepted: number; duplicates: number }> {
+  async #add(account: string, campaignId: string, priority: Priority, rows: Row[], keepCursor = true): Promise<{ accepted: number; duplicates: number }> {
     const unique = new Map<string, Row>();
     let duplicates = 0;
     for (const row of rows) {
@@ -222,7 +223,7 @@ export class Producer {
     }
     if (jobs.length > 0) {
       const queue = this.ctx.queues.get(account);
-      const priorities = await allocatePriorities(this.ctx.redis, queue, this.ctx.base, account, campaignId, priority, jobs.length);
+      const priorities = await allocatePriorities(this.ctx.redis, queue, this.ctx.base, account, campaignId, priority, jobs.length, keepCursor);
       await queue.addBulk(jobs.map(({ name, data, jobId }, j) => ({ name, data, opts: jobOptions(jobId, priorities?.[j]) })));
     }
     if (accepted > 0) this.options.metrics?.enqueued.inc({ account }, accepted);
