@@ -15,7 +15,7 @@ import type { BenchEnv, Benchmark } from './bench-env.js';
 import { deleteRunKeys, redisCpuSeconds, settledMemory } from './bench-redis.js';
 import { procCpuSeconds, runChild, startSimChild, type SimHandle } from './child-process.js';
 import { ACCOUNT, BODY, recipientRows } from './fixtures.js';
-import { fmt, log, quietestPair, type BenchResult, type Figure } from './report.js';
+import { fmt, log, median, quietestPair, type BenchResult, type Figure } from './report.js';
 import type { WorkerChildArg, WorkerChildResult } from './worker-child.js';
 
 const RATE = 1000;
@@ -80,6 +80,9 @@ interface Drain {
   waits: number[];
   /** CPU % (of one core) the rest of the machine used meanwhile (the API in the parent counts here). */
   otherLoad: number;
+  /** CPU µs per send: the worker's, and Redis's (moves much less with foreign load than msg/s). */
+  workerUsPerMsg: number;
+  redisUsPerMsg: number;
 }
 
 /**
@@ -126,6 +129,8 @@ async function drain(env: BenchEnv, sim: SimHandle, n: number, intervalMs: numbe
     totalRate: achievedRate(sent.map((m) => m.at)),
     waits,
     otherLoad: Math.max(0, (100 * (w.machineBusyMs - w.cpuMs - simCpuMs - redisCpuMs)) / w.ms),
+    workerUsPerMsg: (1000 * w.cpuMs) / sent.length,
+    redisUsPerMsg: (1000 * redisCpuMs) / sent.length,
   };
 }
 
@@ -207,6 +212,8 @@ async function run(env: BenchEnv): Promise<BenchResult> {
       { measure: `high wait p50 (API 202 → simulator), behind ${fmt(n)} normal (${waits.length} messages)`, value: percentile(waits, 50), unit: 'ms', baseline: { label: '1 s + one 100 ms limiter window', value: 1100 }, target: { max: 1, text: '≤ 1 s + one window' } },
       { measure: `high wait p99, behind ${fmt(n)} normal`, value: percentile(waits, 99), unit: 'ms', baseline: { label: '1 s + one 100 ms limiter window', value: 1100 }, target: { max: 1, text: '≤ 1 s + one window' } },
       { measure: `campaign throughput with priorities (normal + ${HIGH_MESSAGES} high) at ${RATE}/s`, value: campaignRate, unit: 'msg/s', baseline: { label: 'same campaign FIFO', value: fifoRate }, target: { min: 0.95, text: '≥ 0.95x' } },
+      { measure: 'Redis CPU per send with priorities (median of 2)', value: median(pairs.map(([, p]) => p.redisUsPerMsg)), unit: 'µs', baseline: { label: 'FIFO', value: median(pairs.map(([f]) => f.redisUsPerMsg)) }, note: 'lower is better' },
+      { measure: 'worker CPU per send with priorities (median of 2)', value: median(pairs.map(([, p]) => p.workerUsPerMsg)), unit: 'µs', baseline: { label: 'FIFO', value: median(pairs.map(([f]) => f.workerUsPerMsg)) }, note: 'lower is better' },
       { measure: 'all sends with priorities (campaign + high)', value: totalRate, unit: 'msg/s', baseline: { label: 'same campaign FIFO', value: fifoRate }, note: 'reference' },
       { measure: 'min share of two equal campaigns over 3 s windows', value: minShare3s, unit: '', baseline: { label: 'fair (1/2)', value: 0.5 }, target: { min: 0.7, text: '≥ 35% each' } },
       { measure: `min share over windows of ${2 * FAIR_SHARE_ROUND} sends, after B's catch-up`, value: minShareRound, unit: '', baseline: { label: 'fair (1/2)', value: 0.5 }, note: 'reference' },
