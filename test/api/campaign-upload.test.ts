@@ -20,7 +20,7 @@ test('CSV: counts, rejected rows with their line numbers, refs per recipient, fi
     rejected: [{ input: 'not-a-number', reason: 'not a phone number', line: 3 }],
   });
   expect(await getCampaignMeta(h.ctx, 'diwali')).toMatchObject({ body: 'Happy Diwali!\nSee you', previewUrl: true, ref2: 'batch-7', account: 'acme' });
-  const jobs = await h.ctx.queues.get('acme').getJobs(['waiting']);
+  const jobs = await h.ctx.queues.get('acme').getJobs(['waiting', 'prioritized']);
   expect(jobs.find((j) => j.data.to === '+919876543210')?.data.r).toBe('cust-1');
 });
 
@@ -54,6 +54,16 @@ test('a large upload streams through in chunks (50,000 rows)', async () => {
   expect(await h.ctx.queues.get('acme').count()).toBe(rows);
 }, 60_000);
 
+test('priority: normal by default, low on request; GET /v1/campaigns/:id reports it', async () => {
+  expect((await upload('campaignId=p-default&body=hi', 'to\n+919876543210\n')).statusCode).toBe(202);
+  expect((await upload('campaignId=p-low&body=hi&priority=low', 'to\n+919876543211\n')).statusCode).toBe(202);
+  const status = async (id: string) => (await h.app.inject({ method: 'GET', url: `/v1/campaigns/${id}`, headers: bearer() })).json();
+  expect(await status('p-default')).toMatchObject({ priority: 'normal', total: 1 });
+  expect(await status('p-low')).toMatchObject({ priority: 'low', total: 1 });
+  const jobs = await h.ctx.queues.get('acme').getJobs(['prioritized']);
+  expect(jobs.map((j) => j.priority).sort((a, b) => a - b)).toEqual([1, 2 ** 20]);
+});
+
 test('400 naming the field: missing campaignId, missing body for a new campaign, bad options', async () => {
   const cases: Array<[string, string]> = [
     ['body=hi', 'campaignId'],
@@ -62,6 +72,7 @@ test('400 naming the field: missing campaignId, missing body for a new campaign,
     ['campaignId=c&body=hi&previewUrl=maybe', 'previewUrl'],
     ['campaignId=c&body=hi&account=a%20b', 'account'],
     ['campaignId=c&body=', 'body'],
+    ['campaignId=c&body=hi&priority=urgent', 'priority'],
   ];
   for (const [query, field] of cases) {
     const res = await upload(query, 'to\n+919876543210\n');

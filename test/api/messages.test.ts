@@ -14,7 +14,8 @@ test('202 with exactly what Producer.enqueueText returns; one job per recipient'
   expect(res.statusCode).toBe(202);
   expect(res.json()).toEqual({ campaignId: 'c1', accepted: 2, duplicates: 1, rejected: [{ input: 'bogus', reason: 'not a phone number' }] });
   expect(await h.ctx.queues.get('acme').count()).toBe(2);
-  expect(await getCampaignStatus(h.ctx, 'c1')).toMatchObject({ total: 2, pending: 2 });
+  expect(await getCampaignStatus(h.ctx, 'c1')).toMatchObject({ total: 2, pending: 2, priority: 'high' });
+  expect(await h.ctx.queues.get('acme').getJobCounts('wait', 'prioritized')).toEqual({ wait: 2, prioritized: 0 });
   const array = await post({ to: ['+919876543211', '+919876543212'], body: 'hi', account: 'other' });
   expect(array.json()).toMatchObject({ campaignId: expect.stringMatching(/^msg-/), accepted: 2 });
   expect(await h.ctx.queues.get('other').count()).toBe(2);
@@ -31,6 +32,7 @@ test('400 names each bad field', async () => {
     [{ to: ['+919876543210', 7], body: 'hi' }, ['to']],
     [{ to: '+919876543210', body: 'hi', campaignId: 'a:b' }, ['campaignId']],
     [{ to: '+919876543210', body: 'hi', account: 'a b' }, ['account']],
+    [{ to: '+919876543210', body: 'hi', priority: 'urgent' }, ['priority']],
     [[1, 2], ['(body)']],
   ];
   for (const [payload, fields] of cases) {

@@ -53,7 +53,7 @@ const CONTACTS = [
 
 /** The recipients of the campaign's jobs waiting in account acme's queue (other tests' jobs share it). */
 async function waiting(campaignId: string): Promise<string[]> {
-  const jobs = await ctx.queues.get('acme').getJobs(['wait']);
+  const jobs = await ctx.queues.get('acme').getJobs(['wait', 'prioritized']);
   return jobs.filter((j) => j.data.c === campaignId).map((j) => String(j.data.to)).sort();
 }
 
@@ -140,6 +140,17 @@ describe('send --csv', () => {
   });
 });
 
+describe('send --priority', () => {
+  test('normal by default, and what --priority says; status --json reports it', async () => {
+    expect((await cli(['send', '--campaign', 'p-default', '--to', '+919812345501', '--body', 'hi'])).code).toBe(0);
+    expect((await cli(['send', '--campaign', 'p-high', '--to', '+919812345502', '--body', 'hi', '--priority', 'high'])).code).toBe(0);
+    expect(onlyJson(await cli(['status', '--campaign', 'p-default', '--json', '--once']))).toMatchObject({ priority: 'normal' });
+    expect(onlyJson(await cli(['status', '--campaign', 'p-high', '--json', '--once']))).toMatchObject({ priority: 'high' });
+    const jobs = await ctx.queues.get('acme').getJobs(['wait', 'prioritized']);
+    expect(Object.fromEntries(jobs.filter((j) => j.data.c.startsWith('p-')).map((j) => [j.data.c, j.priority]))).toEqual({ 'p-default': 1, 'p-high': 0 });
+  });
+});
+
 describe('unusable input: exit 2 and a message naming the problem', () => {
   const expectUsage = (r: CliResult, message: RegExp) => {
     expect({ code: r.code, stderr: r.stderr, run: describeRun(r) }).toEqual({ code: 2, stderr: expect.stringMatching(message), run: expect.any(String) });
@@ -189,6 +200,11 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
   test('a body over 4096 characters: rejected before anything is stored', async () => {
     expectUsage(await cli(['send', '--campaign', 'e-long', '--to', '+919812345433', '--body', 'x'.repeat(4097)]), /body: must be at most 4096 characters/);
     await expectNoCampaign('e-long');
+  });
+
+  test('--priority other than high, normal or low: refused before anything is stored', async () => {
+    expectUsage(await cli(['send', '--campaign', 'e-prio', '--to', '+919812345434', '--body', 'hi', '--priority', 'urgent']), /--priority: must be high, normal or low, got "urgent"/);
+    await expectNoCampaign('e-prio');
   });
 
   test('an unknown command', async () => {
@@ -244,7 +260,7 @@ describe('--help', () => {
   test('send: exit 0 and every flag of the contract', async () => {
     const send = await cli(['send', '--help']);
     expect(send.code).toBe(0);
-    const flags = ['--campaign', '--to', '--csv', '--column', '--body', '--body-file', '--preview-url', '--ref', '--ref1', '--ref2', '--wait', '--json', '--rejected-out'];
+    const flags = ['--campaign', '--to', '--csv', '--column', '--body', '--body-file', '--preview-url', '--ref', '--ref1', '--ref2', '--wait', '--json', '--rejected-out', '--priority'];
     for (const flag of flags) expect(send.stdout).toMatch(new RegExp(`(^|[\\s,])${flag}(?![\\w-])`, 'm'));
   });
 });

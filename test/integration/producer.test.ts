@@ -43,7 +43,7 @@ describe('enqueueText', () => {
     const r = await producer.enqueueText({ campaignId: 'c1', to: '+919876543210, 919876543210,bogus, +14155550100', body: 'hi' });
     expect(r).toEqual({ campaignId: 'c1', accepted: 2, duplicates: 1, rejected: [{ input: 'bogus', reason: 'not a phone number' }] });
     const queue = ctx.queues.get('acme');
-    const jobs = await queue.getJobs(['waiting']);
+    const jobs = await queue.getJobs(['waiting', 'prioritized']);
     expect(jobs.map((j) => String(j.id)).sort()).toEqual(['c1-14155550100', 'c1-919876543210']);
     expect(jobs.map((j) => String(j.data.to)).sort()).toEqual(['+14155550100', '+919876543210']);
     const status = await getCampaignStatus(ctx, 'c1');
@@ -119,7 +119,7 @@ describe('enqueueCampaign', () => {
     const r = await producer.enqueueCampaign({ campaignId: 'done', body: 'hello', recipients: rows(list(3)) });
     expect(r).toMatchObject({ accepted: 0, duplicates: 3 });
     // The two still pending are re-added (their jobs were lost); the sent one is not.
-    expect((await queue.getJobs(['waiting'])).map((j) => String(j.data.to)).sort()).toEqual(['+919800000001', '+919800000002']);
+    expect((await queue.getJobs(['waiting', 'prioritized'])).map((j) => String(j.data.to)).sort()).toEqual(['+919800000001', '+919800000002']);
   });
 
   test('CSV source end to end, with export', async () => {
@@ -127,7 +127,7 @@ describe('enqueueCampaign', () => {
     const r = await producer.enqueueCampaign({ campaignId: 'csv', body: 'hello', recipients: readCsvRecipients(Readable.from([csv])) });
     expect(r).toMatchObject({ accepted: 2, rejectedTotal: 1 });
     expect(r.rejected[0]).toMatchObject({ line: 3, input: 'not-a-number' });
-    const jobs = await ctx.queues.get('acme').getJobs(['waiting']);
+    const jobs = await ctx.queues.get('acme').getJobs(['waiting', 'prioritized']);
     expect(jobs.find((j) => j.data.to === '+919876543210')?.data.r).toBe('cust-1');
     const lines: string[] = [];
     for await (const l of exportCampaign(ctx, 'csv', 'csv')) lines.push(l);
@@ -157,7 +157,7 @@ describe('retryFailed', () => {
 
     expect(await producer.retryFailed('rf', { codes: ['WA500'] })).toEqual({ requeued: 1 });
     expect(await getCampaignStatus(ctx, 'rf')).toMatchObject({ failed: 1, pending: 1, byCode: { WA400: 1 } });
-    const jobs = await ctx.queues.get('acme').getJobs(['waiting']);
+    const jobs = await ctx.queues.get('acme').getJobs(['waiting', 'prioritized']);
     expect(jobs.map((j) => j.id)).toEqual(['rf-919876543210-r1']);
     expect(await producer.retryFailed('rf')).toEqual({ requeued: 1 });
     expect(await getCampaignStatus(ctx, 'rf')).toMatchObject({ failed: 0, pending: 2, sent: 1 });

@@ -52,6 +52,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--ref1 <text>', 'ref1, max 255')
     .option('--ref2 <text>', 'ref2, max 255')
     .option('--account <id>', 'Kaleyra account (default: WABULK_ACCOUNT)')
+    .option('--priority <priority>', 'high (before everything queued at normal/low), normal (campaigns share the rate in rounds) or low; an existing campaign keeps its own', 'normal')
     .option('--rejected-out <file>', 'write every rejected row (line, input, reason) to this CSV')
     .option('--wait', 'show a live summary until the campaign is done')
     .option('--json', 'print one JSON object instead of text')

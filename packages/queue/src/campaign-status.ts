@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { getAccountState } from './account-state.js';
 import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
+import { prioritySchema } from './priority.js';
 
 const counts = z.record(z.string(), z.number());
 
@@ -12,6 +13,7 @@ const counts = z.record(z.string(), z.number());
 export const campaignStatusSchema = z.object({
   campaignId: z.string(),
   account: z.string(),
+  priority: prioritySchema.describe('the campaign\'s priority (from its first intake): high, normal or low'),
   total: z.number(),
   pending: z.number(),
   sent: z.number().describe('accepted by Kaleyra (with a message_id), whatever delivery state followed'),
@@ -35,6 +37,7 @@ export async function getCampaignStatus(ctx: QueueContext, campaignId: string): 
   return {
     campaignId,
     account: meta.account,
+    priority: meta.priority ?? 'high',
     total: counts.total,
     pending: counts.pending,
     sent: counts.sent + counts.delivered + counts.read + counts.failedAfterSend,

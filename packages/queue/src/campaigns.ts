@@ -1,4 +1,5 @@
 import type { QueueContext } from './context.js';
+import type { Priority } from './priority.js';
 import { campaignKeys, indexKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -10,6 +11,11 @@ export interface CampaignMeta {
   ref?: string;
   ref1?: string;
   ref2?: string;
+  /**
+   * The campaign's priority class, from its first intake; later intakes to the same campaign keep it
+   * (absent on campaigns made before priorities: they were FIFO, i.e. `high`).
+   */
+  priority?: Priority;
   createdAt: number;
 }
 
@@ -31,7 +37,8 @@ return false
 
 /**
  * Creates the campaign, or checks that an existing one matches (same account and body): re-running
- * an import is fine, reusing an id for another message is an error.
+ * an import is fine, reusing an id for another message is an error. A different `priority` is not
+ * an error: the existing campaign keeps its own (the returned meta says which).
  */
 export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
   const { redis, base } = ctx;

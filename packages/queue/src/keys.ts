@@ -9,6 +9,7 @@ import { z } from 'zod';
  * in one slot, and different accounts and campaigns spread over the cluster:
  *   BullMQ queue of an account   {<base>-<account>}:wa-<account>:…   (BullMQ prefix `{<base>-<account>}`)
  *   account state                {<base>-<account>}:account
+ *   fair-share cursor            {<base>-<account>}:fair:<campaignId>  (string "<round> <used>", TTL; priority.ts)
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
  *   indexes                      <base>:index:{accounts} | <base>:index:{campaigns}
  *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL;
@@ -57,6 +58,9 @@ export const queuePrefix = (base: string, account: string) => `{${base}-${accoun
 export function accountKeys(base: string, account: string) {
   return { state: `${queuePrefix(base, account)}:account` };
 }
+
+/** A campaign's round cursor for fair share: in the account's slot, beside the queue it is read with. */
+export const fairShareKey = (base: string, account: string, campaignId: string) => `${queuePrefix(base, account)}:fair:${assertCampaignId(campaignId)}`;
 
 export function campaignKeys(base: string, campaignId: string) {
   const p = `${base}:campaign:{${assertCampaignId(campaignId)}}`;

@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { JOB_OPTIONS, type SendJobData } from './job.js';
+import { allocatePriorities, type Priority } from './priority.js';
 import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
 import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, type EnqueueTextInput } from './validation.js';
@@ -42,6 +43,8 @@ export interface EnqueueCampaignInput {
   ref?: string;
   ref1?: string;
   ref2?: string;
+  /** Default 'normal'; an existing campaign keeps its own priority. */
+  priority?: Priority;
   recipients: AsyncIterable<SourceRow> | Iterable<SourceRow>;
   /** Recipients per ledger write + addBulk (default 1000). */
   chunkSize?: number;
@@ -87,8 +90,9 @@ export class Producer {
     const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
     this.#countRejected(account, batch.rejected);
     if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
-    await ensureCampaign(this.ctx, campaignId, metaOf(account, fields));
-    const added = await this.#add(account, campaignId, batch.numbers.map((to) => ({ to })));
+    const { meta } = await ensureCampaign(this.ctx, campaignId, metaOf(account, fields, fields.priority ?? 'high'));
+    // A message without a campaign id is a campaign of one call: no fair-share cursor to keep.
+    const added = await this.#add(account, campaignId, priorityOf(meta), batch.numbers.map((to) => ({ to })), fields.campaignId !== undefined);
     return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
   }
 
@@ -105,8 +109,8 @@ export class Producer {
     const campaignId = assertCampaignId(input.campaignId);
     // The campaign is created with its first recipients, not before: a file refused as unreadable
     // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
-    let created: Promise<unknown> | undefined;
-    const ensure = () => (created ??= ensureCampaign(this.ctx, campaignId, metaOf(account, fields)));
+    let created: Promise<{ meta: CampaignMeta }> | undefined;
+    const ensure = () => (created ??= ensureCampaign(this.ctx, campaignId, metaOf(account, fields, fields.priority ?? 'normal')));
 
     const chunkSize = input.chunkSize ?? 1000;
     const keep = input.keepRejected ?? 10_000;
@@ -124,8 +128,8 @@ export class Producer {
     const flush = (rows: Row[]) => {
       const p = limit(async () => {
         if (failure !== undefined) return;
-        await ensure();
-        const added = await this.#add(account, campaignId, rows);
+        const { meta } = await ensure();
+        const added = await this.#add(account, campaignId, priorityOf(meta), rows);
         result.accepted += added.accepted;
         result.duplicates += added.duplicates;
         progress();
@@ -178,7 +182,9 @@ export class Producer {
       const moved = await ledger.resetFailed(campaignId, batch, options.codes ?? []);
       batch = [];
       if (moved.length === 0) return;
-      await queue.addBulk(moved.map((to) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to, generation) } })));
+      // Retried recipients continue the campaign's rounds (from the class's head at the latest), like a later chunk.
+      const priorities = await allocatePriorities(this.ctx.redis, queue, this.ctx.base, meta.account, campaignId, priorityOf(meta), moved.length);
+      await queue.addBulk(moved.map((to, i) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: jobOptions(jobIdFor(campaignId, to, generation), priorities?.[i]) })));
       requeued += moved.length;
     };
     for await (const row of ledger.rows(campaignId)) {
@@ -192,7 +198,7 @@ export class Producer {
   }
 
   /** Ledger first (pending), then the jobs: a crash in between leaves pending entries that a re-run re-adds. */
-  async #add(account: string, campaignId: string, rows: Row[]): Promise<{ accepted: number; duplicates: number }> {
+  async #add(account: string, campaignId: string, priority: Priority, rows: Row[], keepCursor = true): Promise<{ accepted: number; duplicates: number }> {
     const unique = new Map<string, Row>();
     let duplicates = 0;
     for (const row of rows) {
@@ -213,9 +219,13 @@ export class Producer {
       if (r !== undefined) data.r = r;
       if (r1 !== undefined) data.r1 = r1;
       if (r2 !== undefined) data.r2 = r2;
-      jobs.push({ name: 'send', data, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to) } });
+      jobs.push({ name: 'send', data, jobId: jobIdFor(campaignId, to) });
     }
-    if (jobs.length > 0) await this.ctx.queues.get(account).addBulk(jobs);
+    if (jobs.length > 0) {
+      const queue = this.ctx.queues.get(account);
+      const priorities = await allocatePriorities(this.ctx.redis, queue, this.ctx.base, account, campaignId, priority, jobs.length, keepCursor);
+      await queue.addBulk(jobs.map(({ name, data, jobId }, j) => ({ name, data, opts: jobOptions(jobId, priorities?.[j]) })));
+    }
     if (accepted > 0) this.options.metrics?.enqueued.inc({ account }, accepted);
     return { accepted, duplicates };
   }
@@ -225,8 +235,16 @@ export class Producer {
   }
 }
 
-function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string }): CampaignMeta {
-  const meta: CampaignMeta = { account, body: f.body, createdAt: Date.now() };
+/** BullMQ options of one job: no `priority` for `high` (the wait list), else the allocated one. */
+function jobOptions(jobId: string, priority: number | undefined) {
+  return priority === undefined ? { ...JOB_OPTIONS, jobId } : { ...JOB_OPTIONS, jobId, priority };
+}
+
+/** Campaigns made before priorities have none in their meta: they were FIFO, which is `high`. */
+const priorityOf = (meta: CampaignMeta): Priority => meta.priority ?? 'high';
+
+function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string }, priority: Priority): CampaignMeta {
+  const meta: CampaignMeta = { account, body: f.body, priority, createdAt: Date.now() };
   if (f.previewUrl !== undefined) meta.previewUrl = f.previewUrl;
   if (f.ref !== undefined) meta.ref = f.ref;
   if (f.ref1 !== undefined) meta.ref1 = f.ref1;

@@ -2,6 +2,7 @@ import { accountIdSchema } from '@wabulk/config';
 import { countCodePoints, MAX_BODY_CHARS, MAX_REF_CHARS, truncateCodePoints } from '@wabulk/kaleyra';
 import { z } from 'zod';
 import { campaignIdSchema } from './keys.js';
+import { prioritySchema } from './priority.js';
 import { splitRecipients } from './normalise-recipients.js';
 
 /** Thrown for input a caller can fix: the message names the field and the rule. */
@@ -30,11 +31,17 @@ export const messageFieldsSchema = z.object({
   ref,
   ref1: ref,
   ref2: ref,
+  priority: prioritySchema
+    .optional()
+    .describe('high: before everything queued at normal/low on the account; normal/low: fair share between campaigns of that priority (default: normal for campaigns)'),
 });
 
 const TOO_MANY_RECIPIENTS = 'at most 10000 recipients per call; use a campaign import for more';
 
 export const enqueueTextSchema = messageFieldsSchema.extend({
+  priority: prioritySchema
+    .optional()
+    .describe('high (default): sent before everything queued at normal/low on the account; normal/low: shares the rate with campaigns of that priority. An existing campaign keeps its own priority'),
   to: z
     .union([z.string({ message: 'must be a string or an array of strings' }), z.array(z.string({ message: 'must be strings' })).max(10_000, TOO_MANY_RECIPIENTS)], {
       message: 'must be a string or an array of strings',

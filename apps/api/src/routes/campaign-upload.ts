@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
-import { campaignIdSchema, getCampaignMeta, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
+import { campaignIdSchema, getCampaignMeta, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
@@ -25,6 +25,9 @@ const uploadQuery = z.object({
   ref1: z.string().optional(),
   ref2: z.string().optional(),
   account: accountIdSchema.optional(),
+  priority: prioritySchema
+    .optional()
+    .describe('normal (default) or low: campaigns of one priority share the account\'s rate in rounds; high: before everything queued at normal/low. An existing campaign keeps its own'),
   column: z.string().min(1).max(64).default('to').describe('the recipient column of a CSV header, or the field of each NDJSON object'),
 });
 
@@ -111,6 +114,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
           ref: q.ref,
           ref1: q.ref1,
           ref2: q.ref2,
+          priority: q.priority,
           recipients,
           keepRejected: KEEP_REJECTED,
         });

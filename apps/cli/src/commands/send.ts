@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { CampaignConflictError, InvalidIdError, readCsvRecipients, readNdjsonRecipients, SourceError, ValidationError, type CampaignImportResult, type EnqueueResult, type Rejected } from '@wabulk/queue';
+import { CampaignConflictError, InvalidIdError, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected } from '@wabulk/queue';
 import { withContext, type CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { watchCampaign } from '../live-summary.js';
@@ -18,6 +18,7 @@ export interface SendOptions {
   ref1?: string;
   ref2?: string;
   account?: string;
+  priority: string;
   wait?: boolean;
   json?: boolean;
   rejectedOut?: string;
@@ -37,7 +38,9 @@ export async function sendCommand(o: SendOptions): Promise<number> {
   if ((o.to === undefined) === (o.csv === undefined)) throw new CliError('give the recipients as exactly one of --to "a,b,c" or --csv FILE', 2);
   if (o.csv !== undefined && o.campaign === undefined) throw new CliError('--campaign ID is required with --csv (the id makes a re-run add nothing twice)', 2);
   const body = readBody(o);
-  const fields = { campaignId: o.campaign, body, previewUrl: o.previewUrl || undefined, ref: o.ref, ref1: o.ref1, ref2: o.ref2, account: o.account };
+  const priority = prioritySchema.safeParse(o.priority);
+  if (!priority.success) throw new CliError(`--priority: must be high, normal or low, got ${JSON.stringify(o.priority)}`, 2);
+  const fields = { campaignId: o.campaign, body, previewUrl: o.previewUrl || undefined, ref: o.ref, ref1: o.ref1, ref2: o.ref2, account: o.account, priority: priority.data };
 
   return withContext<number>(async (c) => {
     let result: EnqueueResult | CampaignImportResult;
@@ -64,7 +67,7 @@ export async function sendCommand(o: SendOptions): Promise<number> {
   });
 }
 
-async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: string; body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; account?: string }): Promise<CampaignImportResult> {
+async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: string; body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; account?: string; priority: Priority }): Promise<CampaignImportResult> {
   const path = o.csv!;
   let size: number;
   try {
