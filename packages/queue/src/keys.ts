@@ -10,6 +10,7 @@ import { z } from 'zod';
  *   BullMQ queue of an account   {<base>-<account>}:wa-<account>:…   (BullMQ prefix `{<base>-<account>}`)
  *   account state                {<base>-<account>}:account
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
+ *   campaign control state       <base>:campaign:{<campaignId>}:state  (hash: state running|paused|cancelled, at)
  *   indexes                      <base>:index:{accounts} | <base>:index:{campaigns}
  *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL;
  *                                <base>:msgid~:{<sha256>} for an id that is empty or starts with '}')
@@ -60,7 +61,7 @@ export function accountKeys(base: string, account: string) {
 
 export function campaignKeys(base: string, campaignId: string) {
   const p = `${base}:campaign:{${assertCampaignId(campaignId)}}`;
-  return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts` };
+  return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts`, state: `${p}:state` };
 }
 
 /** Kaleyra's callback id may be `<message_id>:<n>` (the n-th recipient of a request): the index keys drop the suffix. */

@@ -1,0 +1,138 @@
+import type { Queue } from 'bullmq';
+import { getCampaignMeta, type CampaignMeta } from './campaigns.js';
+import type { QueueContext } from './context.js';
+import { JOB_OPTIONS, type SendJobData } from './job.js';
+import { assertCampaignId, campaignKeys, jobIdFor } from './keys.js';
+
+/**
+ * An operator's control of one campaign, kept in Redis beside its meta (`…:{<id>}:state`, a hash
+ * `{state, at}`), so it outlives every process. No hash = running.
+ *   running ──pause──► paused ──resume──► running
+ *   running | paused ──cancel──► cancelled (final; cancel again = the same sweep, idempotent)
+ * The worker reads the state of every job's campaign just before sending (one HGET): paused → the
+ * job completes without sending and the recipient stays pending; cancelled → it is recorded
+ * cancelled. Pause and cancel also remove the campaign's queued jobs in batches, so a stopped
+ * campaign does not use its account's rate limit (BullMQ's limiter counts every job it hands out).
+ */
+export type CampaignControlState = 'running' | 'paused' | 'cancelled';
+
+/** Recipients per HSCAN page, ledger script and batch of job removals. */
+const BATCH = 1000;
+
+export async function getCampaignControlState(ctx: QueueContext, campaignId: string): Promise<CampaignControlState> {
+  const state = await ctx.redis.hget(campaignKeys(ctx.base, campaignId).state, 'state');
+  return state === 'paused' || state === 'cancelled' ? state : 'running';
+}
+
+/** paused → running only: a cancelled campaign stays cancelled. Returns the state after. */
+const SET_STATE = `
+local cur = redis.call('HGET', KEYS[1], 'state')
+if cur == 'cancelled' then return cur end
+if ARGV[1] == 'running' and cur ~= 'paused' then return cur or 'running' end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'at', ARGV[2])
+return ARGV[1]
+`;
+
+async function setState(ctx: QueueContext, campaignId: string, state: CampaignControlState): Promise<CampaignControlState> {
+  return (await ctx.redis.eval(SET_STATE, 1, campaignKeys(ctx.base, campaignId).state, state, String(Date.now()))) as CampaignControlState;
+}
+
+export interface ControlResult {
+  campaignId: string;
+  state: CampaignControlState;
+  /** Queued jobs removed (pause, cancel) or added again (resume). */
+  jobs: number;
+  /** cancel: pending recipients recorded cancelled by this call. */
+  cancelled?: number;
+}
+
+/**
+ * Stops a campaign: no new send starts once this returns (requests already in flight finish and
+ * are recorded). Its queued jobs are removed; its recipients stay pending, for `resumeCampaign`.
+ * Undefined when there is no such campaign. Pausing a cancelled campaign changes nothing.
+ */
+export async function pauseCampaign(ctx: QueueContext, campaignId: string): Promise<ControlResult | undefined> {
+  const meta = await getCampaignMeta(ctx, assertCampaignId(campaignId));
+  if (!meta) return undefined;
+  const state = await setState(ctx, campaignId, 'paused');
+  if (state !== 'paused') return { campaignId, state, jobs: 0 };
+  let jobs = 0;
+  await forEachPendingBatch(ctx, campaignId, async (numbers) => {
+    jobs += await removeJobs(ctx, meta, campaignId, numbers);
+  });
+  return { campaignId, state, jobs };
+}
+
+/**
+ * Restarts a paused campaign: state running, then one job per pending recipient, under a new
+ * generation of job ids (the ids of jobs a worker completed without sending while the campaign
+ * was paused are still taken for an hour). Jobs of earlier generations still queued are removed
+ * first, so each pending recipient has one job.
+ */
+export async function resumeCampaign(ctx: QueueContext, campaignId: string): Promise<ControlResult | undefined> {
+  const meta = await getCampaignMeta(ctx, assertCampaignId(campaignId));
+  if (!meta) return undefined;
+  const state = await setState(ctx, campaignId, 'running');
+  if (state !== 'running') return { campaignId, state, jobs: 0 };
+  const generation = await ctx.ledger.nextGeneration(campaignId);
+  const queue = ctx.queues.get(meta.account);
+  let jobs = 0;
+  await forEachPendingBatch(ctx, campaignId, async (numbers) => {
+    await removeJobs(ctx, meta, campaignId, numbers, generation - 1);
+    await queue.addBulk(numbers.map((to) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to, generation) } })));
+    jobs += numbers.length;
+  });
+  return { campaignId, state, jobs };
+}
+
+/**
+ * Cancels a campaign for good: the state first (a worker that picks one of its jobs from then on
+ * records it cancelled instead of sending), then, a batch of pending recipients at a time, the
+ * ledger (pending → cancelled, atomically with the counters; never a sent entry) and their queued
+ * jobs. Calling it again repeats the sweep (a cancel interrupted half-way is finished by the next).
+ */
+export async function cancelCampaign(ctx: QueueContext, campaignId: string): Promise<ControlResult | undefined> {
+  const meta = await getCampaignMeta(ctx, assertCampaignId(campaignId));
+  if (!meta) return undefined;
+  await setState(ctx, campaignId, 'cancelled');
+  let jobs = 0;
+  let cancelled = 0;
+  await forEachPendingBatch(ctx, campaignId, async (numbers) => {
+    cancelled += await ctx.ledger.cancelPending(campaignId, numbers);
+    jobs += await removeJobs(ctx, meta, campaignId, numbers);
+  });
+  return { campaignId, state: 'cancelled', jobs, cancelled };
+}
+
+/** HSCAN over the ledger, `fn` on the pending recipients of each page (one page in flight). */
+async function forEachPendingBatch(ctx: QueueContext, campaignId: string, fn: (numbers: string[]) => Promise<void>): Promise<void> {
+  const key = campaignKeys(ctx.base, campaignId).recipients;
+  let cursor = '0';
+  do {
+    const [next, flat] = await ctx.redis.hscan(key, cursor, 'COUNT', BATCH);
+    cursor = next;
+    const pending: string[] = [];
+    // A substring test avoids parsing each entry: inside a JSON string value the quotes are escaped,
+    // so `"s":"pending"` can only be the status field (whatever the key order Lua's cjson wrote).
+    for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i + 1]!.includes('"s":"pending"')) pending.push(flat[i]!);
+    if (pending.length > 0) await fn(pending);
+  } while (cursor !== '0');
+}
+
+/**
+ * Removes the queued jobs of these recipients, every generation up to `maxGeneration` (the first
+ * run's ids and those of each retry-failed / resume). An active job is locked and stays: it is a
+ * request in flight, and finishes. Returns how many jobs were removed.
+ */
+async function removeJobs(ctx: QueueContext, meta: CampaignMeta, campaignId: string, numbers: readonly string[], maxGeneration?: number): Promise<number> {
+  const queue: Queue = ctx.queues.get(meta.account);
+  const top = maxGeneration ?? Number((await ctx.redis.hget(campaignKeys(ctx.base, campaignId).counts, 'generation')) ?? 0);
+  const ids: string[] = [];
+  for (const to of numbers) for (let g = 0; g <= top; g++) ids.push(jobIdFor(campaignId, to, g));
+  let removed = 0;
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const results = await Promise.all(ids.slice(i, i + BATCH).map((id) => queue.remove(id)));
+    for (const r of results) removed += r;
+  }
+  return removed;
+}
