@@ -1,5 +1,5 @@
-import type { Queue } from 'bullmq';
-import { getCampaignMeta, type CampaignMeta } from './campaigns.js';
+import { removeSortedJobs, sweepWaitList } from './campaign-jobs.js';
+import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { JOB_OPTIONS, type SendJobData } from './job.js';
 import { assertCampaignId, campaignKeys, jobIdFor } from './keys.js';
@@ -56,9 +56,11 @@ export async function pauseCampaign(ctx: QueueContext, campaignId: string): Prom
   if (!meta) return undefined;
   const state = await setState(ctx, campaignId, 'paused');
   if (state !== 'paused') return { campaignId, state, jobs: 0 };
-  let jobs = 0;
+  const queue = ctx.queues.get(meta.account);
+  const top = await topGeneration(ctx, campaignId);
+  let jobs = await sweepWaitList(ctx.redis, queue, campaignId);
   await forEachPendingBatch(ctx, campaignId, async (numbers) => {
-    jobs += await removeJobs(ctx, meta, campaignId, numbers);
+    jobs += await removeSortedJobs(ctx.redis, queue, idsOf(campaignId, numbers, top));
   });
   return { campaignId, state, jobs };
 }
@@ -74,11 +76,12 @@ export async function resumeCampaign(ctx: QueueContext, campaignId: string): Pro
   if (!meta) return undefined;
   const state = await setState(ctx, campaignId, 'running');
   if (state !== 'running') return { campaignId, state, jobs: 0 };
-  const generation = await ctx.ledger.nextGeneration(campaignId);
   const queue = ctx.queues.get(meta.account);
+  await sweepWaitList(ctx.redis, queue, campaignId);
+  const generation = await ctx.ledger.nextGeneration(campaignId);
   let jobs = 0;
   await forEachPendingBatch(ctx, campaignId, async (numbers) => {
-    await removeJobs(ctx, meta, campaignId, numbers, generation - 1);
+    await removeSortedJobs(ctx.redis, queue, idsOf(campaignId, numbers, generation - 1));
     await queue.addBulk(numbers.map((to) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to, generation) } })));
     jobs += numbers.length;
   });
@@ -95,12 +98,15 @@ export async function cancelCampaign(ctx: QueueContext, campaignId: string): Pro
   const meta = await getCampaignMeta(ctx, assertCampaignId(campaignId));
   if (!meta) return undefined;
   await setState(ctx, campaignId, 'cancelled');
+  const queue = ctx.queues.get(meta.account);
+  const top = await topGeneration(ctx, campaignId);
   let jobs = 0;
   let cancelled = 0;
   await forEachPendingBatch(ctx, campaignId, async (numbers) => {
     cancelled += await ctx.ledger.cancelPending(campaignId, numbers);
-    jobs += await removeJobs(ctx, meta, campaignId, numbers);
+    jobs += await removeSortedJobs(ctx.redis, queue, idsOf(campaignId, numbers, top));
   });
+  jobs += await sweepWaitList(ctx.redis, queue, campaignId);
   return { campaignId, state: 'cancelled', jobs, cancelled };
 }
 
@@ -119,20 +125,9 @@ async function forEachPendingBatch(ctx: QueueContext, campaignId: string, fn: (n
   } while (cursor !== '0');
 }
 
-/**
- * Removes the queued jobs of these recipients, every generation up to `maxGeneration` (the first
- * run's ids and those of each retry-failed / resume). An active job is locked and stays: it is a
- * request in flight, and finishes. Returns how many jobs were removed.
- */
-async function removeJobs(ctx: QueueContext, meta: CampaignMeta, campaignId: string, numbers: readonly string[], maxGeneration?: number): Promise<number> {
-  const queue: Queue = ctx.queues.get(meta.account);
-  const top = maxGeneration ?? Number((await ctx.redis.hget(campaignKeys(ctx.base, campaignId).counts, 'generation')) ?? 0);
-  const ids: string[] = [];
-  for (const to of numbers) for (let g = 0; g <= top; g++) ids.push(jobIdFor(campaignId, to, g));
-  let removed = 0;
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const results = await Promise.all(ids.slice(i, i + BATCH).map((id) => queue.remove(id)));
-    for (const r of results) removed += r;
-  }
-  return removed;
+/** The generations of job ids the campaign has used: 0 (the import) and one per retry-failed / resume. */
+async function topGeneration(ctx: QueueContext, campaignId: string): Promise<number> {
+  return Number((await ctx.redis.hget(campaignKeys(ctx.base, campaignId).counts, 'generation')) ?? 0);
 }
+
+const idsOf = (campaignId: string, numbers: readonly string[], top: number) => numbers.flatMap((to) => Array.from({ length: top + 1 }, (_, g) => jobIdFor(campaignId, to, g)));
