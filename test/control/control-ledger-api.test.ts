@@ -45,7 +45,7 @@ test('ledger: cancelled only replaces pending, only sent replaces cancelled; cou
   expect(s!.total).toBe(s!.pending + s!.sent + s!.failed + s!.cancelled);
   const rows: string[] = [];
   for await (const line of exportCampaign(h.ctx, 'l1', 'ndjson', { status: 'cancelled' })) rows.push(line);
-  expect(rows.map((l) => (JSON.parse(l) as { to: string; status: string }).to).sort()).toEqual([d, numbers(5)[4]].sort());
+  expect(new Set(rows.map((l) => (JSON.parse(l) as { to: string }).to))).toEqual(new Set([d, numbers(5)[4]]));
 });
 
 test('pause removes the campaign\'s queued jobs (not the others\'), resume queues its pending recipients again, cancel sweeps; every answer is the status', async () => {
@@ -67,7 +67,7 @@ test('pause removes the campaign\'s queued jobs (not the others\'), resume queue
   const again = await jobsOf('p1');
   expect(again).toHaveLength(1500);
   expect(new Set(again.map((j) => j.data.to)).size).toBe(1500);
-  expect(again.every((j) => /-r1$/.test(j.id!))).toBe(true);
+  expect(again.every((j) => j.id!.endsWith('-r1'))).toBe(true);
   // Resume of a running campaign adds nothing.
   await resumeCampaign(h.ctx, 'p1');
   expect(await jobsOf('p1')).toHaveLength(1500);
