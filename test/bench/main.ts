@@ -9,12 +9,13 @@ import { createRedis, waitForReady } from '@wabulk/queue';
 import type { BenchEnv, Benchmark } from './bench-env.js';
 import { deleteRunKeys, openBenchRedis, runBase } from './bench-redis.js';
 import { stopChildren } from './child-process.js';
+import { cancelBenchmark } from './cancel.js';
 import { e2eBenchmark } from './e2e.js';
 import { enqueueBenchmark } from './enqueue.js';
 import { rateLimitedBenchmark } from './rate-limited.js';
 import { FIGURE_HEADER, figureRows, log, printResult, table, verdict, type BenchResult } from './report.js';
 
-const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark];
+const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, cancelBenchmark];
 
 const USAGE = `usage: pnpm bench [${BENCHMARKS.map((b) => b.name).join('|')} …] [--quick] [--full] [--shared-redis] [--cpu-prof]
   --quick          small sizes (10k rows, 5k messages, shorter rate windows): a smoke run
