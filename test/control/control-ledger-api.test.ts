@@ -69,7 +69,7 @@ test('pause removes the campaign\'s queued jobs (not the others\'), resume queue
   expect(new Set(again.map((j) => j.data.to)).size).toBe(1500);
   expect(again.every((j) => j.id!.endsWith('-r1'))).toBe(true);
   // Resume of a running campaign adds nothing.
-  await resumeCampaign(h.ctx, 'p1');
+  expect(await resumeCampaign(h.ctx, 'p1')).toMatchObject({ state: 'running', jobs: 0 });
   expect(await jobsOf('p1')).toHaveLength(1500);
 
   const cancelled = await post('/v1/campaigns/p1/cancel');

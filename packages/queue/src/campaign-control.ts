@@ -24,17 +24,20 @@ export async function getCampaignControlState(ctx: QueueContext, campaignId: str
   return state === 'paused' || state === 'cancelled' ? state : 'running';
 }
 
-/** paused → running only: a cancelled campaign stays cancelled. Returns the state after. */
+/**
+ * A cancelled campaign stays cancelled, and only a paused one can be resumed. Returns the state
+ * after and 1 when this call changed it.
+ */
 const SET_STATE = `
-local cur = redis.call('HGET', KEYS[1], 'state')
-if cur == 'cancelled' then return cur end
-if ARGV[1] == 'running' and cur ~= 'paused' then return cur or 'running' end
+local cur = redis.call('HGET', KEYS[1], 'state') or 'running'
+if cur == 'cancelled' or cur == ARGV[1] or (ARGV[1] == 'running' and cur ~= 'paused') then return {cur, 0} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'at', ARGV[2])
-return ARGV[1]
+return {ARGV[1], 1}
 `;
 
-async function setState(ctx: QueueContext, campaignId: string, state: CampaignControlState): Promise<CampaignControlState> {
-  return (await ctx.redis.eval(SET_STATE, 1, campaignKeys(ctx.base, campaignId).state, state, String(Date.now()))) as CampaignControlState;
+async function setState(ctx: QueueContext, campaignId: string, state: CampaignControlState): Promise<{ state: CampaignControlState; changed: boolean }> {
+  const [after, changed] = (await ctx.redis.eval(SET_STATE, 1, campaignKeys(ctx.base, campaignId).state, state, String(Date.now()))) as [CampaignControlState, number];
+  return { state: after, changed: changed === 1 };
 }
 
 export interface ControlResult {
@@ -54,7 +57,8 @@ export interface ControlResult {
 export async function pauseCampaign(ctx: QueueContext, campaignId: string): Promise<ControlResult | undefined> {
   const meta = await getCampaignMeta(ctx, assertCampaignId(campaignId));
   if (!meta) return undefined;
-  const state = await setState(ctx, campaignId, 'paused');
+  // Paused again: the sweep runs again (harmless, and it catches jobs added since).
+  const { state } = await setState(ctx, campaignId, 'paused');
   if (state !== 'paused') return { campaignId, state, jobs: 0 };
   const queue = ctx.queues.get(meta.account);
   const top = await topGeneration(ctx, campaignId);
@@ -66,22 +70,27 @@ export async function pauseCampaign(ctx: QueueContext, campaignId: string): Prom
 }
 
 /**
- * Restarts a paused campaign: state running, then one job per pending recipient, under a new
- * generation of job ids (the ids of jobs a worker completed without sending while the campaign
- * was paused are still taken for an hour). Jobs of earlier generations still queued are removed
- * first, so each pending recipient has one job.
+ * Restarts a paused campaign (a running or cancelled one is left as it is). While it is still
+ * paused, any of its jobs still queued (added by a re-run import, say) are removed; then the state
+ * becomes running and each pending recipient gets one job, under a new generation of job ids (the
+ * ids of jobs a worker completed unsent while the campaign was paused stay taken for an hour).
  */
 export async function resumeCampaign(ctx: QueueContext, campaignId: string): Promise<ControlResult | undefined> {
   const meta = await getCampaignMeta(ctx, assertCampaignId(campaignId));
   if (!meta) return undefined;
-  const state = await setState(ctx, campaignId, 'running');
-  if (state !== 'running') return { campaignId, state, jobs: 0 };
+  const current = await getCampaignControlState(ctx, campaignId);
+  if (current !== 'paused') return { campaignId, state: current, jobs: 0 };
   const queue = ctx.queues.get(meta.account);
+  const top = await topGeneration(ctx, campaignId);
   await sweepWaitList(ctx.redis, queue, campaignId);
+  await forEachPendingBatch(ctx, campaignId, async (numbers) => {
+    await removeSortedJobs(ctx.redis, queue, idsOf(campaignId, numbers, top));
+  });
+  const { state, changed } = await setState(ctx, campaignId, 'running');
+  if (!changed) return { campaignId, state, jobs: 0 };
   const generation = await ctx.ledger.nextGeneration(campaignId);
   let jobs = 0;
   await forEachPendingBatch(ctx, campaignId, async (numbers) => {
-    await removeSortedJobs(ctx.redis, queue, idsOf(campaignId, numbers, generation - 1));
     await queue.addBulk(numbers.map((to) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to, generation) } })));
     jobs += numbers.length;
   });
