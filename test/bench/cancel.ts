@@ -16,7 +16,7 @@ const BEFORE_MS = 3000;
 
 async function run(env: BenchEnv): Promise<BenchResult> {
   const n = env.quick ? 100_000 : 1_000_000;
-  const durationMs = env.quick ? 25_000 : 90_000;
+  const durationMs = env.quick ? 40_000 : 200_000;
   const sim = await startSimChild();
   const ctx = createQueueContext({ redis: env.redis, base: env.base });
   try {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { removeSortedJobs, sweepWaitList } from './campaign-jobs.js';
 import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
@@ -18,6 +19,8 @@ export type CampaignControlState = 'running' | 'paused' | 'cancelled';
 
 /** Recipients per HSCAN page, ledger script and batch of job removals. */
 const BATCH = 1000;
+/** Idle time after each batch, as a share of the time the batch took (see forEachPendingBatch). */
+const SWEEP_IDLE_SHARE = 1;
 
 export async function getCampaignControlState(ctx: QueueContext, campaignId: string): Promise<CampaignControlState> {
   const state = await ctx.redis.hget(campaignKeys(ctx.base, campaignId).state, 'state');
@@ -124,6 +127,7 @@ async function forEachPendingBatch(ctx: QueueContext, campaignId: string, fn: (n
   const key = campaignKeys(ctx.base, campaignId).recipients;
   let cursor = '0';
   do {
+    const started = performance.now();
     const [next, flat] = await ctx.redis.hscan(key, cursor, 'COUNT', BATCH);
     cursor = next;
     const pending: string[] = [];
@@ -131,6 +135,10 @@ async function forEachPendingBatch(ctx: QueueContext, campaignId: string, fn: (n
     // so `"s":"pending"` can only be the status field (whatever the key order Lua's cjson wrote).
     for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i + 1]!.includes('"s":"pending"')) pending.push(flat[i]!);
     if (pending.length > 0) await fn(pending);
+    // Paced: as long idle as busy, so a sweep of millions leaves Redis (and this host's CPU) to the
+    // account's other campaigns half the time. The state is written before the sweep starts, so
+    // pacing delays only the bookkeeping, never the stop.
+    await delay((performance.now() - started) * SWEEP_IDLE_SHARE);
   } while (cursor !== '0');
 }
 
