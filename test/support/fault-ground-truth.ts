@@ -18,6 +18,14 @@ export interface Classification {
   lost: string[];
   /** Never accepted, and the ledger says failed with a code and a reason (code → recipients). */
   failed: Map<string, string[]>;
+  /** Never accepted, and the ledger says cancelled (the campaign was cancelled while it was pending). */
+  cancelled: string[];
+  /**
+   * The ledger says cancelled but the simulator accepted it: a worker died with the request in
+   * flight (its message_id never recorded) and the campaign was cancelled before a re-run. The
+   * cancel-time form of the stalled-rerun window: at most the dead worker's concurrency.
+   */
+  cancelledButAccepted: string[];
   /** The ledger disagrees with the simulator (e.g. failed or pending though accepted, an id never issued). */
   misrecorded: Array<{ to: string; what: string }>;
   /** Messages the simulator accepted for numbers that are not recipients of the campaign. */
@@ -31,7 +39,7 @@ export async function classify(ctx: QueueContext, sim: Simulator, campaignId: st
   const rows = await ledgerRows(ctx, campaignId);
   const simIds = simIdsByRecipient(sim);
   const expected = new Set(recipients);
-  const c: Classification = { recipients: expected.size, sentOnce: 0, duplicated: new Map(), lost: [], failed: new Map(), misrecorded: [], strays: [], attempts: new Map() };
+  const c: Classification = { recipients: expected.size, sentOnce: 0, duplicated: new Map(), lost: [], failed: new Map(), cancelled: [], cancelledButAccepted: [], misrecorded: [], strays: [], attempts: new Map() };
   for (const to of simIds.keys()) if (!expected.has(to)) c.strays.push(to);
   for (const to of expected) {
     const row = rows.get(to);
@@ -43,8 +51,12 @@ export async function classify(ctx: QueueContext, sim: Simulator, campaignId: st
         else c.duplicated.set(to, ids.length);
       } else if (ids.length === 0) c.lost.push(to);
       else c.misrecorded.push({ to, what: `ledger ${row.status} with ${row.messageId ?? 'no id'}, simulator issued ${ids.join(',')}` });
+    } else if (ids.length > 0 && row?.status === 'cancelled') {
+      c.cancelledButAccepted.push(to);
     } else if (ids.length > 0) {
       c.misrecorded.push({ to, what: `accepted ${ids.length}× but the ledger says ${row?.status ?? 'nothing'}` });
+    } else if (row?.status === 'cancelled') {
+      c.cancelled.push(to);
     } else if (row?.status === 'failed' && row.code && row.reason) {
       c.failed.set(row.code, [...(c.failed.get(row.code) ?? []), to]);
     } else {
@@ -62,16 +74,20 @@ export function describeClassification(c: Classification): string {
   const head = (l: unknown[]) => JSON.stringify(l.slice(0, 5));
   return (
     `recipients ${c.recipients}, sent once ${c.sentOnce}, duplicated ${c.duplicated.size}, lost ${c.lost.length}` +
-    `, failed ${failedTotal(c)}${failed ? ` (${failed})` : ''}, misrecorded ${c.misrecorded.length}, strays ${c.strays.length}` +
+    `, failed ${failedTotal(c)}${failed ? ` (${failed})` : ''}, cancelled ${c.cancelled.length}` +
+    `${c.cancelledButAccepted.length ? ` (+${c.cancelledButAccepted.length} accepted before a crash)` : ''}, misrecorded ${c.misrecorded.length}, strays ${c.strays.length}` +
     (c.lost.length ? `\n  lost: ${head(c.lost)}` : '') +
     (c.misrecorded.length ? `\n  misrecorded: ${head(c.misrecorded)}` : '') +
     (c.strays.length ? `\n  strays: ${head(c.strays)}` : '')
   );
 }
 
-/** What the suite requires of every scenario: nothing lost, nothing misrecorded, every recipient final. */
+/**
+ * What the suite requires of every scenario: nothing lost, nothing misrecorded, every recipient
+ * final (sent, failed or cancelled). `cancelledButAccepted` counts as final; callers bound it.
+ */
 export function assertAccountedFor(c: Classification): void {
-  const final = c.sentOnce + c.duplicated.size + failedTotal(c);
+  const final = c.sentOnce + c.duplicated.size + failedTotal(c) + c.cancelled.length + c.cancelledButAccepted.length;
   if (c.lost.length > 0 || c.misrecorded.length > 0 || c.strays.length > 0 || final !== c.recipients) {
     throw new Error(`not every recipient is accounted for: ${describeClassification(c)}`);
   }

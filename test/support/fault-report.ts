@@ -11,6 +11,7 @@ export interface ScenarioFigures {
   lost: number;
   failed: number;
   failedByCode: Record<string, number>;
+  cancelled: number;
   misrecorded: number;
   requests: number;
   rejectedByCode: Record<string, number>;
@@ -29,6 +30,7 @@ export function figures(scenario: string, c: Classification, sim: Simulator, sta
     lost: c.lost.length,
     failed: failedTotal(c),
     failedByCode: Object.fromEntries([...c.failed].map(([code, l]) => [code, l.length])),
+    cancelled: c.cancelled.length + c.cancelledButAccepted.length,
     misrecorded: c.misrecorded.length,
     requests: stats.requests,
     rejectedByCode: stats.rejected.byCode,

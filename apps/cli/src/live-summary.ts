@@ -1,11 +1,13 @@
 import { getCampaignStatus, type CampaignStatus, type QueueContext } from '@wabulk/queue';
 
 export function formatStatusLine(s: CampaignStatus): string {
-  const done = s.sent + s.failed;
+  const done = s.sent + s.failed + s.cancelled;
   const pct = s.total === 0 ? 100 : Math.floor((done / s.total) * 100);
   const codes = Object.entries(s.byCode).map(([c, n]) => `${c}×${n}`).join(' ');
   const paused = s.paused ? `  PAUSED (${s.pauseReason}${s.pauseReason === 'E110' ? ': low balance — top up, then `wabulk resume`' : ''})` : '';
-  return `${s.campaignId}: ${done}/${s.total} (${pct}%)  sent ${s.sent}  failed ${s.failed}${codes ? ` [${codes}]` : ''}  pending ${s.pending}${paused}`;
+  const cancelled = s.cancelled > 0 ? `  cancelled ${s.cancelled}` : '';
+  const control = s.state === 'paused' || s.state === 'cancelled' ? `  campaign ${s.state.toUpperCase()}` : '';
+  return `${s.campaignId}: ${done}/${s.total} (${pct}%)  sent ${s.sent}  failed ${s.failed}${codes ? ` [${codes}]` : ''}${cancelled}  pending ${s.pending}${paused}${control}`;
 }
 
 /**

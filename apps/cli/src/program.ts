@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runWorker } from '@wabulk/worker';
 import { accountCommand } from './commands/account.js';
+import { campaignControlCommand } from './commands/campaign-control.js';
 import { apiCommand } from './commands/api.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
@@ -69,11 +70,19 @@ export function buildProgram(exit: (code: number) => void): Command {
   for (const action of ['pause', 'resume'] as const) {
     program
       .command(action)
-      .description(action === 'pause' ? 'stop every worker on every host from sending for an account' : 'restart sending for a paused account (after an E110 top-up, a key fix, …)')
+      .description(action === 'pause' ? 'stop every worker on every host from sending for an account, or for one campaign (--campaign)' : 'restart sending for a paused account (after an E110 top-up, a key fix, …) or campaign (--campaign)')
       .option('--account <id>', 'Kaleyra account (default: WABULK_ACCOUNT)')
-      .option('--json', 'print the account state as JSON')
-      .action((o) => done(accountCommand(action, o)));
+      .option('--campaign <id>', 'only this campaign: the account and its other campaigns keep sending')
+      .option('--json', 'print the account state (or with --campaign the campaign status) as JSON')
+      .action((o: { account?: string; campaign?: string; json?: boolean }) => done(o.campaign === undefined ? accountCommand(action, o) : campaignControlCommand(action, { ...o, campaign: o.campaign })));
   }
+
+  program
+    .command('cancel')
+    .description('cancel a campaign for good: no new send starts, every pending recipient ends `cancelled`')
+    .requiredOption('--campaign <id>', 'campaign id')
+    .option('--json', 'print the campaign status as JSON')
+    .action((o) => done(campaignControlCommand('cancel', o)));
 
   program
     .command('export')

@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { pauseAccount, recordMessageId, sendJobSchema, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { getCampaignControlState, pauseAccount, recordMessageId, sendJobSchema, type QueueContext, type SendJobData } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
@@ -22,7 +22,7 @@ export interface SendProcessorDeps {
   maxThrottleHoldMs?: number;
 }
 
-export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' };
+export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' };
 
 /**
  * The worker's decision table (docs/architecture.md, "The worker's decision table"), one Kaleyra
@@ -36,7 +36,12 @@ export type SendOutcome = { messageId: string; code: string; skipped?: 'already-
  * Anything else thrown (Redis, a corrupt campaign, a bug) is a worker error: a few quick retries of
  * its own, then ledger failed WORKER_ERROR (worker-errors.ts).
  * A job that finds a message_id already recorded (a stalled re-run) completes without sending.
+ * A job of a campaign an operator paused completes without sending (the recipient stays pending:
+ * resume adds it again); of a cancelled one, it is recorded cancelled (campaign-control.ts).
  */
+/** Job ids of a retry-failed or resume generation end in `-r<n>` (jobIdFor). */
+const LATER_GENERATION = /-r\d+$/;
+
 export function createSendProcessor(deps: SendProcessorDeps) {
   const { account, ctx, client, retryDelaysMs, metrics } = deps;
   const maxThrottleHoldMs = deps.maxThrottleHoldMs ?? DEFAULT_MAX_THROTTLE_HOLD_MS;
@@ -59,8 +64,9 @@ export function createSendProcessor(deps: SendProcessorDeps) {
 
   async function sendOnce(job: Job<SendJobData>, data: SendJobData, token: string | undefined, log: () => Logger): Promise<SendOutcome> {
     const { c: campaignId, to } = data;
-    // Anything but a first, clean start may follow a send whose outcome we never saw.
-    if (job.attemptsStarted > 1 || job.attemptsMade > 0) {
+    // Anything but a first, clean start may follow a send whose outcome we never saw; a job of a
+    // later generation (retry-failed, resume) may have a twin from an earlier one that sent.
+    if (job.attemptsStarted > 1 || job.attemptsMade > 0 || LATER_GENERATION.test(job.id ?? '')) {
       const entry = await ctx.ledger.get(campaignId, to);
       if (entry?.messageId) {
         // The index may be what the crash interrupted: writing it again is harmless.
@@ -74,6 +80,14 @@ export function createSendProcessor(deps: SendProcessorDeps) {
 
     const meta = await campaignMeta(campaignId);
     if (!meta) throw new UnrecoverableError(`campaign ${campaignId} has no meta: it was deleted`);
+    // Read for every job, just before its send (one HGET, never cached): once pause or cancel has
+    // returned, no send of the campaign starts.
+    const control = await getCampaignControlState(ctx, campaignId);
+    if (control === 'paused') return { messageId: '', code: 'PAUSED', skipped: 'campaign-paused' };
+    if (control === 'cancelled') {
+      await ctx.ledger.record(campaignId, to, { status: 'cancelled', reason: 'cancelled by an operator', attempts: job.attemptsMade, updatedAt: Date.now() });
+      return { messageId: '', code: 'CANCELLED', skipped: 'campaign-cancelled' };
+    }
     const attempt = job.attemptsMade + 1;
     // Kaleyra's retry schedule counts only the attempts that met a Kaleyra answer.
     const kaleyraAttempt = attempt - (job.data.we ?? 0);

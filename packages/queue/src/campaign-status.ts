@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { getAccountState } from './account-state.js';
+import { getCampaignControlState } from './campaign-control.js';
 import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { prioritySchema } from './priority.js';
+
+/** A campaign's state as operators see it (a later issue adds `scheduled`). */
+export const CAMPAIGN_STATES = ['running', 'paused', 'cancelled', 'done'] as const;
 
 const counts = z.record(z.string(), z.number());
 
@@ -17,7 +21,9 @@ export const campaignStatusSchema = z.object({
   total: z.number(),
   pending: z.number(),
   sent: z.number().describe('accepted by Kaleyra (with a message_id), whatever delivery state followed'),
-  failed: z.number().describe('never accepted by Kaleyra: failed with its code (total = pending + sent + failed)'),
+  failed: z.number().describe('never accepted by Kaleyra: failed with its code (total = pending + sent + failed + cancelled)'),
+  cancelled: z.number().describe('still pending when an operator cancelled the campaign: never sent, never retried'),
+  state: z.enum(CAMPAIGN_STATES).describe('running; paused or cancelled by an operator (pause/resume/cancel --campaign); done once nothing is pending'),
   delivered: z.number().describe('of sent: delivered to the phone (read included), from delivery callbacks'),
   read: z.number().describe('of sent: read'),
   failedAfterSend: z.number().describe('of sent: the delivery callback said failed / not-sent'),
@@ -33,7 +39,7 @@ export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
 export async function getCampaignStatus(ctx: QueueContext, campaignId: string): Promise<CampaignStatus | undefined> {
   const meta = await getCampaignMeta(ctx, campaignId);
   if (!meta) return undefined;
-  const [counts, account] = await Promise.all([ctx.ledger.counts(campaignId), getAccountState(ctx, meta.account)]);
+  const [counts, account, control] = await Promise.all([ctx.ledger.counts(campaignId), getAccountState(ctx, meta.account), getCampaignControlState(ctx, campaignId)]);
   return {
     campaignId,
     account: meta.account,
@@ -42,6 +48,8 @@ export async function getCampaignStatus(ctx: QueueContext, campaignId: string): 
     pending: counts.pending,
     sent: counts.sent + counts.delivered + counts.read + counts.failedAfterSend,
     failed: counts.failed,
+    cancelled: counts.cancelled,
+    state: control === 'cancelled' ? 'cancelled' : counts.pending === 0 ? 'done' : control,
     delivered: counts.delivered + counts.read,
     read: counts.read,
     failedAfterSend: counts.failedAfterSend,

@@ -8,7 +8,8 @@ export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_
 export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
 export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
-export { campaignStatusSchema, getCampaignStatus, type CampaignStatus } from './campaign-status.js';
+export { CAMPAIGN_STATES, campaignStatusSchema, getCampaignStatus, type CampaignStatus } from './campaign-status.js';
+export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';
 export { exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
 export { readCsvRecipients, readNdjsonRecipients, SourceError } from './campaign-source.js';
 export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';

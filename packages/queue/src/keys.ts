@@ -11,6 +11,7 @@ import { z } from 'zod';
  *   account state                {<base>-<account>}:account
  *   fair-share cursor            {<base>-<account>}:fair:<campaignId>  (string "<round> <used>", TTL; priority.ts)
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
+ *   campaign control state       <base>:campaign:{<campaignId>}:state  (hash: state running|paused|cancelled, at)
  *   indexes                      <base>:index:{accounts} | <base>:index:{campaigns}
  *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL;
  *                                <base>:msgid~:{<sha256>} for an id that is empty or starts with '}')
@@ -64,7 +65,7 @@ export const fairShareKey = (base: string, account: string, campaignId: string) 
 
 export function campaignKeys(base: string, campaignId: string) {
   const p = `${base}:campaign:{${assertCampaignId(campaignId)}}`;
-  return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts` };
+  return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts`, state: `${p}:state` };
 }
 
 /** Kaleyra's callback id may be `<message_id>:<n>` (the n-th recipient of a request): the index keys drop the suffix. */

@@ -27,16 +27,25 @@ return out
 
 /**
  * ARGV[1] = to, ARGV[2] = entry JSON (with s). Final states are never left for an earlier one:
- * sent (and the delivery states after it) is never overwritten by pending or failed, and a second
- * 'sent' keeps the first message_id. Returns the status the entry ends with and its message id.
+ * sent (and the delivery states after it) is never overwritten by pending, failed or cancelled, and
+ * a second 'sent' keeps the first message_id. `cancelled` only replaces `pending`, and only `sent`
+ * replaces `cancelled`: a request already in flight when the campaign was cancelled that Kaleyra
+ * accepted is recorded as what it is (sent, with its message_id); one that failed stays cancelled.
+ * Returns the status the entry ends with and its message id.
  */
 export const RECORD = `
-local rank = {pending = 0, failed = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
+local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
 local new = cjson.decode(ARGV[2])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local old = nil
 if raw then old = cjson.decode(raw) end
 if old and (rank[old.s] or 0) >= 2 and rank[new.s] <= rank[old.s] then
+  return {old.s, old.m or ''}
+end
+if old and old.s == 'cancelled' and new.s ~= 'sent' then
+  return {old.s, old.m or ''}
+end
+if new.s == 'cancelled' and old and old.s ~= 'pending' then
   return {old.s, old.m or ''}
 end
 if old and old.s == new.s and new.s ~= 'pending' then
@@ -89,7 +98,7 @@ return moved
  * code, and its counter 'fas:<code>' moves with it. Returns {status after, 1 if changed}.
  */
 export const DELIVER = `
-local rank = {pending = 0, failed = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
+local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return {'missing', 0} end
 local e = cjson.decode(raw)
@@ -111,4 +120,28 @@ else
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(e))
 return {new, 1}
+`;
+
+/**
+ * An operator cancelled the campaign. ARGV[1] = now, ARGV[2..] = numbers. Only pending entries move
+ * (to cancelled, keeping attempts and the last code); a sent, failed or already cancelled entry is
+ * left as it is. Returns how many moved.
+ */
+export const CANCEL_PENDING = `
+local moved = 0
+for i = 2, #ARGV do
+  local raw = redis.call('HGET', KEYS[1], ARGV[i])
+  if raw then
+    local e = cjson.decode(raw)
+    if e.s == 'pending' then
+      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({s = 'cancelled', a = e.a, c = e.c, r = 'cancelled by an operator', t = tonumber(ARGV[1])}))
+      moved = moved + 1
+    end
+  end
+end
+if moved > 0 then
+  redis.call('HINCRBY', KEYS[2], 'pending', -moved)
+  redis.call('HINCRBY', KEYS[2], 'cancelled', moved)
+end
+return moved
 `;

@@ -1,13 +1,14 @@
 import { campaignKeys } from './keys.js';
-import { DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
+import { CANCEL_PENDING, DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
 import type { RedisClient } from './redis.js';
 
 /**
  * pending → sent (Kaleyra accepted it: message_id) → delivered → read, from delivery callbacks; or
  * sent → failed-after-send (Kaleyra's callback said failed / not-sent). `failed` = never accepted.
+ * `cancelled` = still pending when an operator cancelled the campaign (never sent, never retried).
  */
-export type RecipientStatus = 'pending' | 'sent' | 'failed' | 'delivered' | 'read' | 'failed-after-send';
-export const RECIPIENT_STATUSES = ['pending', 'sent', 'failed', 'delivered', 'read', 'failed-after-send'] as const satisfies readonly RecipientStatus[];
+export type RecipientStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'delivered' | 'read' | 'failed-after-send';
+export const RECIPIENT_STATUSES = ['pending', 'sent', 'failed', 'cancelled', 'delivered', 'read', 'failed-after-send'] as const satisfies readonly RecipientStatus[];
 
 /** What a delivery callback can move a sent recipient to. */
 export type DeliveryStatus = 'delivered' | 'read' | 'failed-after-send';
@@ -43,6 +44,7 @@ const COUNTER_FIELDS = {
   pending: 'pending',
   sent: 'sent',
   failed: 'failed',
+  cancelled: 'cancelled',
   delivered: 'delivered',
   read: 'read',
   failedAfterSend: 'failed-after-send',
@@ -72,6 +74,7 @@ type Scripted = RedisClient & {
   wabulkRecord(k1: string, k2: string, to: string, entry: string): Promise<[string, string]>;
   wabulkResetFailed(k1: string, k2: string, ...argv: string[]): Promise<string[]>;
   wabulkDeliver(k1: string, k2: string, to: string, status: string, code: string, reason: string, at: string): Promise<[string, number]>;
+  wabulkCancelPending(k1: string, k2: string, ...argv: string[]): Promise<number>;
 };
 
 function withScripts(redis: RedisClient): Scripted {
@@ -81,6 +84,7 @@ function withScripts(redis: RedisClient): Scripted {
     redis.defineCommand('wabulkRecord', { numberOfKeys: 2, lua: RECORD });
     redis.defineCommand('wabulkResetFailed', { numberOfKeys: 2, lua: RESET_FAILED });
     redis.defineCommand('wabulkDeliver', { numberOfKeys: 2, lua: DELIVER });
+    redis.defineCommand('wabulkCancelPending', { numberOfKeys: 2, lua: CANCEL_PENDING });
   }
   return r;
 }
@@ -136,6 +140,16 @@ export class Ledger {
     if (numbers.length === 0) return [];
     const k = campaignKeys(this.#base, campaignId);
     return this.#redis.wabulkResetFailed(k.recipients, k.counts, String(now), codes.join(','), ...numbers);
+  }
+
+  /**
+   * Pending → cancelled for the numbers given (any other status is left alone: a sent recipient is
+   * never cancelled). Returns how many moved; their counters move in the same script.
+   */
+  async cancelPending(campaignId: string, numbers: readonly string[], now = Date.now()): Promise<number> {
+    if (numbers.length === 0) return 0;
+    const k = campaignKeys(this.#base, campaignId);
+    return this.#redis.wabulkCancelPending(k.recipients, k.counts, String(now), ...numbers);
   }
 
   /** Counters kept beside the entries: reading them never scans the campaign. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
+import { getCampaignControlState } from './campaign-control.js';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { JOB_OPTIONS, type SendJobData } from './job.js';
@@ -173,6 +174,8 @@ export class Producer {
   async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number }> {
     const meta = await getCampaignMeta(this.ctx, assertCampaignId(campaignId));
     if (!meta) throw new Error(`campaignId: no campaign ${campaignId}`);
+    // A cancelled campaign sends nothing more, its failed recipients included.
+    if ((await getCampaignControlState(this.ctx, campaignId)) === 'cancelled') return { requeued: 0 };
     const { ledger, queues } = this.ctx;
     const generation = await ledger.nextGeneration(campaignId);
     const queue = queues.get(meta.account);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { exportCampaign, exportRecord, getCampaignMeta, getCampaignStatus, RECIPIENT_STATUSES } from '@wabulk/queue';
+import { cancelCampaign, exportCampaign, exportRecord, getCampaignMeta, getCampaignStatus, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
 import { campaignParams, campaignStatusSchema, errorSchema, recipientSchema } from '../schemas.js';
@@ -14,7 +14,16 @@ const recipientsQuery = z.object({
 
 const notFound = (id: string) => new ApiError(404, { error: 'not found', message: `no campaign ${id}` });
 
-/** GET /v1/campaigns/:id (the fields of `wabulk status --json`) and GET /v1/campaigns/:id/recipients. */
+const CONTROL = {
+  pause: { run: pauseCampaign, summary: 'pause the campaign: no new send starts once this answers (requests in flight finish); its recipients stay pending until resume; other campaigns of the account keep sending' },
+  resume: { run: resumeCampaign, summary: 'resume a paused campaign: its pending recipients are queued again (a cancelled campaign stays cancelled)' },
+  cancel: { run: cancelCampaign, summary: 'cancel the campaign for good: once this answers, at most the requests already in flight are sent; every pending recipient ends `cancelled` (never retried). Idempotent' },
+} as const;
+
+/**
+ * GET /v1/campaigns/:id (the fields of `wabulk status --json`), GET /v1/campaigns/:id/recipients,
+ * and POST /v1/campaigns/:id/pause|resume|cancel (answering the status after the change).
+ */
 export function campaignRoutes(app: Api, api: ApiContext): void {
   const { ctx } = api;
 
@@ -27,6 +36,18 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
       return status;
     },
   );
+
+  for (const [action, { run, summary }] of Object.entries(CONTROL)) {
+    app.post(`/v1/campaigns/:id/${action}`, { schema: { tags: ['campaigns'], summary, params: campaignParams, response: { 200: campaignStatusSchema, 404: errorSchema } } }, async (request) => {
+      const { id } = request.params;
+      const result = await run(ctx, id);
+      if (!result) throw notFound(id);
+      request.log.info({ campaignId: id, caller: request.tokenId, state: result.state, jobs: result.jobs, cancelled: result.cancelled }, `campaign ${action} through the API`);
+      const status = await getCampaignStatus(ctx, id);
+      if (!status) throw notFound(id);
+      return status;
+    });
+  }
 
   app.get(
     '/v1/campaigns/:id/recipients',

@@ -1,0 +1,102 @@
+import type { Queue } from 'bullmq';
+import type { RedisClient } from './redis.js';
+
+/**
+ * Removing one campaign's queued jobs from its account's queue, at any size, without stalling the
+ * queue for the account's other campaigns. BullMQ's `queue.remove(id)` is O(1) for a job in a
+ * sorted set (prioritized, delayed) but runs LREM over the whole `wait` list for any other id, and
+ * three times for an id that does not exist: a million removals from a million-job list would be
+ * 10^12 steps. So:
+ *   - by id (REMOVE_SORTED): prioritized and delayed jobs, ZREM + the job's keys, O(log n) each;
+ *   - by walking the `wait` list (SWEEP_WAIT): a page at a time, the campaign's ids (recognised by
+ *     their shape, `<campaign>-<digits>[-r<n>]`, jobIdFor) are overwritten with a marker and the
+ *     markers removed with one LREM per page: O(list length) per page, each script short.
+ * Active jobs are locked by a worker: they are requests in flight and are left alone. Both scripts
+ * touch only the queue's own keys (one hash tag), and neither can remove another campaign's job.
+ * BullMQ's event stream does not hear of these removals; its job counts are read from the lists
+ * and sets, so they stay right.
+ */
+
+const JOB_KEYS = `
+local function delJob(p, id)
+  local k = p .. id
+  redis.call('DEL', k, k .. ':logs', k .. ':dependencies', k .. ':processed', k .. ':failed', k .. ':unsuccessful')
+end
+`;
+
+// KEYS[1] = the queue's wait list: it routes the script to the queue's slot in Redis Cluster (the
+// other keys share its hash tag and are built from the prefix, as BullMQ's own scripts do).
+
+/** ARGV[1] = queue key prefix ("<prefix>:<queue>:"), ARGV[2..] = job ids. Returns how many were removed. */
+const REMOVE_SORTED = `${JOB_KEYS}
+local p = ARGV[1]
+local n = 0
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('ZREM', p .. 'prioritized', id) + redis.call('ZREM', p .. 'delayed', id) > 0 then
+    delJob(p, id)
+    n = n + 1
+  end
+end
+return n
+`;
+
+/**
+ * ARGV[1] = queue key prefix, ARGV[2] = campaign id, ARGV[3] = list name (wait), ARGV[4] = first
+ * index, ARGV[5] = page size. Returns {removed, entries read}.
+ */
+const SWEEP_WAIT = `${JOB_KEYS}
+local p = ARGV[1]
+local key = p .. ARGV[3]
+local start = tonumber(ARGV[4])
+local ids = redis.call('LRANGE', key, start, start + tonumber(ARGV[5]) - 1)
+local c = ARGV[2] .. '-'
+local mark = '\\0wabulk-removed'
+local removed = 0
+for i, id in ipairs(ids) do
+  if string.sub(id, 1, #c) == c then
+    local rest = string.sub(id, #c + 1)
+    if string.match(rest, '^%d+$') or string.match(rest, '^%d+%-r%d+$') then
+      redis.call('LSET', key, start + i - 1, mark)
+      delJob(p, id)
+      removed = removed + 1
+    end
+  end
+end
+if removed > 0 then redis.call('LREM', key, removed, mark) end
+return {removed, #ids}
+`;
+
+type Scripted = RedisClient & {
+  wabulkRemoveSorted(waitKey: string, ...argv: string[]): Promise<number>;
+  wabulkSweepWait(waitKey: string, ...argv: string[]): Promise<[number, number]>;
+};
+
+function scripted(redis: RedisClient): Scripted {
+  const r = redis as Scripted;
+  if (typeof r.wabulkRemoveSorted !== 'function') {
+    redis.defineCommand('wabulkRemoveSorted', { numberOfKeys: 1, lua: REMOVE_SORTED });
+    redis.defineCommand('wabulkSweepWait', { numberOfKeys: 1, lua: SWEEP_WAIT });
+  }
+  return r;
+}
+
+/** The prioritized or delayed jobs among `ids` (any generation), removed. */
+export async function removeSortedJobs(redis: RedisClient, queue: Queue, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return scripted(redis).wabulkRemoveSorted(queue.toKey('wait'), queue.toKey(''), ...ids);
+}
+
+/** Every job of the campaign in the queue's wait list, removed a page at a time. */
+export async function sweepWaitList(redis: RedisClient, queue: Queue, campaignId: string, pageSize = 1000): Promise<number> {
+  const r = scripted(redis);
+  const prefix = queue.toKey('');
+  let removed = 0;
+  let start = 0;
+  for (;;) {
+    const [gone, read] = await r.wabulkSweepWait(queue.toKey('wait'), prefix, campaignId, 'wait', String(start), String(pageSize));
+    removed += gone;
+    if (read < pageSize) return removed;
+    start += read - gone;
+  }
+}
