@@ -1,4 +1,4 @@
-import { cancelCampaign, exportCampaign, getCampaignStatus, pauseCampaign, Producer, resumeCampaign } from '@wabulk/queue';
+import { cancelCampaign, exportCampaign, getCampaignStatus, pauseCampaign, PRIORITY_RANGES, Producer, resumeCampaign } from '@wabulk/queue';
 import { bearer, json, startApi, type ApiHarness } from '../api/api-harness.js';
 
 // The ledger's `cancelled` rules and the control routes, against real Redis (no worker: the queue
@@ -107,4 +107,17 @@ test('404 for an unknown campaign, 400 for a bad id, 401 without a token', async
     expect((await post(`/v1/campaigns/a:b/${action}`)).statusCode).toBe(400);
     expect((await h.app.inject({ method: 'POST', url: `/v1/campaigns/nope/${action}` })).statusCode).toBe(401);
   }
+});
+
+test('resume keeps the campaign\'s priority class: a paused normal campaign comes back prioritized, not ahead of high traffic', async () => {
+  const res = await h.app.inject({ method: 'POST', url: '/v1/messages', headers: json(), payload: { campaignId: 'n1', to: numbers(120, 7000), body: 'hi', priority: 'normal' } });
+  expect(res.statusCode).toBe(202);
+  await pauseCampaign(h.ctx, 'n1');
+  expect(await jobsOf('n1')).toHaveLength(0);
+  expect(await resumeCampaign(h.ctx, 'n1')).toMatchObject({ state: 'running', jobs: 120 });
+  const jobs = await jobsOf('n1');
+  expect(jobs).toHaveLength(120);
+  const { lo, hi } = PRIORITY_RANGES.normal;
+  expect(jobs.filter((j) => !(j.opts.priority !== undefined && j.opts.priority >= lo && j.opts.priority <= hi)).map((j) => j.id)).toEqual([]);
+  expect(await h.ctx.queues.get('acme').getJobs(['waiting'])).toEqual([]);
 });

@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { removeSortedJobs, sweepWaitList } from './campaign-jobs.js';
 import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import { JOB_OPTIONS, type SendJobData } from './job.js';
+import type { SendJobData } from './job.js';
+import { allocatePriorities, jobOptions, priorityOf } from './priority.js';
 import { assertCampaignId, campaignKeys, jobIdFor } from './keys.js';
 
 /**
@@ -94,7 +95,9 @@ export async function resumeCampaign(ctx: QueueContext, campaignId: string): Pro
   const generation = await ctx.ledger.nextGeneration(campaignId);
   let jobs = 0;
   await forEachPendingBatch(ctx, campaignId, async (numbers) => {
-    await queue.addBulk(numbers.map((to) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to, generation) } })));
+    // The campaign's own priority class, continuing its fair-share rounds (from the class's head at the latest).
+    const priorities = await allocatePriorities(ctx.redis, queue, ctx.base, meta.account, campaignId, priorityOf(meta), numbers.length);
+    await queue.addBulk(numbers.map((to, i) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: jobOptions(jobIdFor(campaignId, to, generation), priorities?.[i]) })));
     jobs += numbers.length;
   });
   return { campaignId, state, jobs };

@@ -1,5 +1,7 @@
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import type { CampaignMeta } from './campaigns.js';
+import { JOB_OPTIONS } from './job.js';
 import { fairShareKey } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -102,3 +104,11 @@ export async function allocatePriorities(
   );
   return Array.from({ length: n }, (_, j) => Math.min(round + Math.floor((used + j) / FAIR_SHARE_ROUND), hi));
 }
+
+/** BullMQ options of one job: no `priority` for `high` (the wait list), else the allocated one. */
+export function jobOptions(jobId: string, priority: number | undefined) {
+  return priority === undefined ? { ...JOB_OPTIONS, jobId } : { ...JOB_OPTIONS, jobId, priority };
+}
+
+/** Campaigns made before priorities have none in their meta: they were FIFO, which is `high`. */
+export const priorityOf = (meta: CampaignMeta): Priority => meta.priority ?? 'high';

@@ -3,8 +3,8 @@ import pLimit from 'p-limit';
 import { getCampaignControlState } from './campaign-control.js';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import { JOB_OPTIONS, type SendJobData } from './job.js';
-import { allocatePriorities, type Priority } from './priority.js';
+import type { SendJobData } from './job.js';
+import { allocatePriorities, jobOptions, priorityOf, type Priority } from './priority.js';
 import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
 import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, type EnqueueTextInput } from './validation.js';
@@ -237,14 +237,6 @@ export class Producer {
     for (const r of rejected) this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
   }
 }
-
-/** BullMQ options of one job: no `priority` for `high` (the wait list), else the allocated one. */
-function jobOptions(jobId: string, priority: number | undefined) {
-  return priority === undefined ? { ...JOB_OPTIONS, jobId } : { ...JOB_OPTIONS, jobId, priority };
-}
-
-/** Campaigns made before priorities have none in their meta: they were FIFO, which is `high`. */
-const priorityOf = (meta: CampaignMeta): Priority => meta.priority ?? 'high';
 
 function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string }, priority: Priority): CampaignMeta {
   const meta: CampaignMeta = { account, body: f.body, priority, createdAt: Date.now() };
