@@ -168,7 +168,7 @@ test('Redis down: valid requests answer 503, invalid ones still name their field
   // A producer connection to a port nothing listens on, as runApi opens it (disconnectTimeout: ioredis
   // otherwise keeps a 2 s timer after disconnecting a socket that never connected, and jest waits for it).
   const redis = createRedis(`redis://127.0.0.1:${await freePort()}`, 'producer', { disconnectTimeout: 50 });
-  const app = await buildApi({ redis, base: 'wbt-down', tokens: ['fuzz-token-0123456789abcdef'], logger: createLogger({ level: 'silent', destination: process.stderr }), registry: new Registry(), defaultAccount: 'acme' });
+  const app = await buildApi({ redis, base: 'wbt-down', tokens: ['fuzz-token-0123456789abcdef'], logger: createLogger({ level: 'silent', destination: process.stderr }), registry: new Registry(), defaultAccount: 'acme', configuredAccounts: ['acme'] });
   try {
     const rng = new Rng(seed ^ 0xd0a);
     const problems: string[] = [];

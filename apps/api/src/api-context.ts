@@ -21,6 +21,8 @@ export interface ApiOptions {
   /** The shared metrics on `registry` (default: created on it). */
   metrics?: Metrics;
   defaultAccount?: string;
+  /** Accounts this API is configured for (configuredAccountIds): known without a worker or an operator. */
+  configuredAccounts?: readonly string[];
   defaultCountry?: CountryCode;
   /** Largest JSON body (default 1 MiB). */
   bodyLimit?: number;

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runWorker } from '@wabulk/worker';
 import { accountCommand } from './commands/account.js';
+import { accountsAddCommand, accountsCommand } from './commands/accounts.js';
 import { apiCommand } from './commands/api.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
@@ -73,6 +74,18 @@ export function buildProgram(exit: (code: number) => void): Command {
       .option('--json', 'print the account state as JSON')
       .action((o) => done(accountCommand(action, o)));
   }
+
+  const accounts = program
+    .command('accounts')
+    .description('the known accounts (a worker serving them started, an operator added them, or configured here) with their state')
+    .option('--json', 'print one JSON array')
+    .action((o) => done(accountsCommand(o)));
+  accounts
+    .command('add <id>')
+    .description('register an account ahead of its workers, so messages for it are accepted')
+    .option('--json', 'print the account as a one-element JSON array')
+    // `--json` may land on `accounts` (commander reads a parent's options anywhere): take both.
+    .action((id: string, _o, cmd: Command) => done(accountsAddCommand(id, cmd.optsWithGlobals())));
 
   program
     .command('export')

@@ -41,8 +41,9 @@ export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta
   if (typeof r.wabulkCreateCampaign !== 'function') redis.defineCommand('wabulkCreateCampaign', { numberOfKeys: 1, lua: CREATE });
   const existing = await r.wabulkCreateCampaign!(keys.meta, JSON.stringify(meta));
   if (existing === null) {
-    const index = indexKeys(base);
-    await Promise.all([redis.zadd(index.campaigns, 'NX', meta.createdAt, campaignId), redis.sadd(index.accounts, meta.account)]);
+    // The account is not registered here: sending to an account must not make it known (only a
+    // worker's start, an operator or the intake's configuration do; see account-registry.ts).
+    await redis.zadd(indexKeys(base).campaigns, 'NX', meta.createdAt, campaignId);
     return { created: true, meta };
   }
   const old = JSON.parse(existing) as CampaignMeta;
@@ -65,6 +66,7 @@ export async function listCampaigns(ctx: QueueContext, limit = 100): Promise<str
   return ctx.redis.zrevrange(indexKeys(ctx.base).campaigns, 0, limit - 1);
 }
 
+/** The registered accounts (a worker serving them started, or an operator added them), sorted. */
 export async function listAccounts(ctx: QueueContext): Promise<string[]> {
-  return (await ctx.redis.smembers(indexKeys(ctx.base).accounts)).sort();
+  return (await ctx.redis.hkeys(indexKeys(ctx.base).accounts)).sort();
 }

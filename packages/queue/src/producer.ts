@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
+import { KnownAccounts } from './account-registry.js';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { JOB_OPTIONS, type SendJobData } from './job.js';
@@ -61,6 +62,12 @@ export interface CampaignImportResult extends EnqueueResult {
 
 export interface ProducerOptions {
   defaultAccount?: string;
+  /**
+   * Accounts this intake is configured for (KALEYRA_* / WABULK_ACCOUNTS_FILE / WABULK_ACCOUNT):
+   * known without a worker or an operator having registered them. Any other account must be in
+   * the registry, or the producer throws UnknownAccountError and queues nothing.
+   */
+  knownAccounts?: readonly string[];
   defaultCountry?: CountryCode;
   metrics?: {
     enqueued: { inc(labels: { account: string }, n?: number): void };
@@ -74,15 +81,20 @@ const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40)
 
 /** Intake for every path (library, API, CLI): validation, normalisation, the ledger, then BullMQ. */
 export class Producer {
+  readonly #known: KnownAccounts;
+
   constructor(
     readonly ctx: QueueContext,
     readonly options: ProducerOptions = {},
-  ) {}
+  ) {
+    this.#known = new KnownAccounts(ctx, options.knownAccounts);
+  }
 
   /** One message to one or many recipients ("a,b,c" or an array): one job per distinct valid number. */
   async enqueueText(input: EnqueueTextInput): Promise<EnqueueResult> {
     const fields = parseOrThrow(enqueueTextSchema, input);
     const account = fields.account ?? this.options.defaultAccount ?? 'default';
+    await this.#known.assertKnown(account);
     const campaignId = fields.campaignId ?? newMessageCampaignId();
     const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
     this.#countRejected(account, batch.rejected);
@@ -103,6 +115,7 @@ export class Producer {
     parseOrThrow(bodySchema, input.body);
     const account = assertAccountId(fields.account ?? this.options.defaultAccount ?? 'default');
     const campaignId = assertCampaignId(input.campaignId);
+    await this.#known.assertKnown(account);
     // The campaign is created with its first recipients, not before: a file refused as unreadable
     // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
     let created: Promise<unknown> | undefined;

@@ -25,7 +25,7 @@ export function messageRoutes(app: Api, api: ApiContext): void {
       schema: {
         tags: ['messages'],
         summary: 'queue one message for one or many recipients',
-        description: '`to` is one number, "a,b,c", or an array (at most 10000). Answers 202 with what was queued, duplicates, and every rejected input with its reason.',
+        description: '`to` is one number, "a,b,c", or an array (at most 10000). Answers 202 with what was queued, duplicates, and every rejected input with its reason. 422 when `account` is unknown (no worker serving it has started, no operator registered it, the API is not configured for it: nothing is queued) or an Idempotency-Key is reused with another body.',
         headers: idempotencyHeaders,
         body: enqueueTextSchema,
         response: { 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema },
