@@ -30,6 +30,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     registry: new Registry(),
     defaultAccount: config.WABULK_ACCOUNT,
     configuredAccounts,
+    singleMessageTtlSeconds: config.WABULK_MESSAGE_TTL_S,
     defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined,
     bodyLimit: config.API_BODY_LIMIT_BYTES,
     uploadLimit: config.API_UPLOAD_LIMIT_BYTES,

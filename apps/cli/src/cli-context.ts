@@ -28,7 +28,7 @@ export async function openContext(env: Record<string, string | undefined> = proc
     throw new CliError(`cannot reach ${describeRedisTarget(target)} (${variable}). Start one (redis-server) or point ${variable} at it.`, 1);
   }
   const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX });
-  const producer = new Producer(ctx, { defaultAccount: config.WABULK_ACCOUNT, knownAccounts: configuredAccounts, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
+  const producer = new Producer(ctx, { defaultAccount: config.WABULK_ACCOUNT, knownAccounts: configuredAccounts, singleMessageTtlSeconds: config.WABULK_MESSAGE_TTL_S, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
   return {
     env: config,
     configuredAccounts,

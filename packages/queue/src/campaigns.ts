@@ -33,7 +33,12 @@ return false
  * Creates the campaign, or checks that an existing one matches (same account and body): re-running
  * an import is fine, reusing an id for another message is an error.
  */
-export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
+export async function ensureCampaign(
+  ctx: QueueContext,
+  campaignId: string,
+  meta: CampaignMeta,
+  options: { listed?: boolean } = {},
+): Promise<{ created: boolean; meta: CampaignMeta }> {
   const { redis, base } = ctx;
   const keys = campaignKeys(base, campaignId);
   const r = redis as RedisClient & { wabulkCreateCampaign?: (key: string, meta: string) => Promise<string | null> };
@@ -43,7 +48,9 @@ export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta
   if (existing === null) {
     // The account is not registered here: sending to an account must not make it known (only a
     // worker's start, an operator or the intake's configuration do; see account-registry.ts).
-    await redis.zadd(indexKeys(base).campaigns, 'NX', meta.createdAt, campaignId);
+    // Single messages (`listed: false`) stay out of the campaign list: a million a day would be a
+    // million rows of it, and an index that only grows.
+    if (options.listed !== false) await redis.zadd(indexKeys(base).campaigns, 'NX', meta.createdAt, campaignId);
     return { created: true, meta };
   }
   const old = JSON.parse(existing) as CampaignMeta;
@@ -61,7 +68,7 @@ export async function getCampaignMeta(ctx: QueueContext, campaignId: string): Pr
   return raw === null ? undefined : (JSON.parse(raw) as CampaignMeta);
 }
 
-/** Campaign ids, newest first. */
+/** Campaign ids, newest first (single messages are not listed: see ensureCampaign). */
 export async function listCampaigns(ctx: QueueContext, limit = 100): Promise<string[]> {
   return ctx.redis.zrevrange(indexKeys(ctx.base).campaigns, 0, limit - 1);
 }

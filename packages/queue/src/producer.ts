@@ -68,6 +68,12 @@ export interface ProducerOptions {
    * the registry, or the producer throws UnknownAccountError and queues nothing.
    */
   knownAccounts?: readonly string[];
+  /**
+   * How long a single message (enqueueText without a campaign id) is kept once it is finished:
+   * its meta, ledger and counters expire this many seconds after its last recipient ended sent or
+   * failed (default 7 days). Nothing expires while a recipient is pending.
+   */
+  singleMessageTtlSeconds?: number;
   defaultCountry?: CountryCode;
   metrics?: {
     enqueued: { inc(labels: { account: string }, n?: number): void };
@@ -95,11 +101,14 @@ export class Producer {
     const fields = parseOrThrow(enqueueTextSchema, input);
     const account = fields.account ?? this.options.defaultAccount ?? 'default';
     await this.#known.assertKnown(account);
+    const single = fields.campaignId === undefined;
     const campaignId = fields.campaignId ?? newMessageCampaignId();
     const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
     this.#countRejected(account, batch.rejected);
     if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
-    await ensureCampaign(this.ctx, campaignId, metaOf(account, fields));
+    await ensureCampaign(this.ctx, campaignId, metaOf(account, fields), { listed: !single });
+    // A single message is kept for a while once finished, then expires (the ledger's RECORD sets the TTL).
+    if (single) await this.ctx.ledger.expireWhenDone(campaignId, this.options.singleMessageTtlSeconds ?? SINGLE_MESSAGE_TTL_SECONDS);
     const added = await this.#add(account, campaignId, batch.numbers.map((to) => ({ to })));
     return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
   }
@@ -247,7 +256,13 @@ function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: 
   return meta;
 }
 
-/** Messages sent without a campaign id get a campaign of their own, so they have a ledger too. */
+/** How long a finished single message is kept by default (status, export, delivery callbacks): 7 days. */
+export const SINGLE_MESSAGE_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Messages sent without a campaign id get a campaign of their own, so they have a ledger too; it is
+ * not listed (ensureCampaign `listed: false`) and expires once finished (expireWhenDone).
+ */
 function newMessageCampaignId(): string {
   return `msg-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
 }
