@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CAMPAIGN_STATES } from '@wabulk/queue';
 import { runWorker } from '@wabulk/worker';
 import { accountCommand } from './commands/account.js';
 import { accountsAddCommand, accountsCommand } from './commands/accounts.js';
 import { apiCommand } from './commands/api.js';
+import { campaignsCommand } from './commands/campaigns.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { retryFailedCommand } from './commands/retry-failed.js';
@@ -74,6 +76,15 @@ export function buildProgram(exit: (code: number) => void): Command {
       .option('--json', 'print the account state as JSON')
       .action((o) => done(accountCommand(action, o)));
   }
+
+  program
+    .command('campaigns')
+    .description('the campaigns, newest first (single messages sent without a campaign id are not listed)')
+    .addOption(new Option('--state <state>', 'only campaigns in this state').choices(CAMPAIGN_STATES))
+    .option('--account <id>', 'only campaigns of this account')
+    .option('--limit <n>', 'at most this many', int('--limit', 1), 50)
+    .option('--json', 'print one JSON array of the objects `status --json` prints')
+    .action((o) => done(campaignsCommand(o)));
 
   const accounts = program
     .command('accounts')

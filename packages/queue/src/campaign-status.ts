@@ -5,6 +5,10 @@ import type { QueueContext } from './context.js';
 
 const counts = z.record(z.string(), z.number());
 
+/** Every state a campaign can be in (the list's `--state` filter takes these). */
+export const CAMPAIGN_STATES = ['scheduled', 'running', 'paused', 'cancelled', 'done'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+
 /**
  * What `wabulk status --json` and `GET /v1/campaigns/:id` answer: the one declaration of a
  * campaign's counters for the CLI, the API (and its OpenAPI document) and scripts.
@@ -25,6 +29,8 @@ export const campaignStatusSchema = z.object({
   pauseReason: z.string().nullable(),
   createdAt: z.number(),
   done: z.boolean().describe('no recipient is pending any more'),
+  // Minimal here (derived from `done`); section 3 of issue 10 (pause/cancel per campaign) extends it.
+  state: z.enum(CAMPAIGN_STATES).describe('running (recipients pending) or done'),
 });
 export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
 
@@ -48,5 +54,6 @@ export async function getCampaignStatus(ctx: QueueContext, campaignId: string): 
     pauseReason: account.pauseReason,
     createdAt: meta.createdAt,
     done: counts.pending === 0,
+    state: counts.pending === 0 ? 'done' : 'running',
   };
 }
