@@ -6,13 +6,14 @@ import {
   ensureCampaign,
   getCampaignStatus,
   InvalidCursorError,
+  messageKeys,
   listCampaignStatuses,
   Producer,
   waitForReady,
   type QueueContext,
 } from '@wabulk/queue';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
-import { numbers } from '../support/stack.js';
+import { numbers, startStack } from '../support/stack.js';
 
 // Section 4 of issue 10: the campaign list (newest first, filters, cursor), and single messages
 // kept out of it and expiring once finished.
@@ -126,4 +127,26 @@ test('a single message expires once finished (meta, ledger, counters), never whi
   await ctx.ledger.record('named', numbers(1)[0]!, { status: 'sent', messageId: 'm3', attempts: 1, updatedAt: 1 });
   expect(await redis.ttl(campaignKeys(base, 'named').counts)).toBe(-1);
   expect((await listCampaignStatuses(ctx)).campaigns.map((c) => c.campaignId)).toEqual(['named']);
+});
+
+test("through a real worker: a single message's message_id index expires with it, a campaign's keeps 30 days", async () => {
+  const s = await startStack();
+  try {
+    const single = new Producer(s.ctx, { defaultAccount: 'acme', knownAccounts: ['acme'], singleMessageTtlSeconds: 3600 });
+    const { campaignId } = await single.enqueueText({ to: numbers(1), body: 'otp' });
+    await s.producer.enqueueText({ campaignId: 'named', to: numbers(1), body: 'news' });
+    await s.startWorker();
+    await s.waitDone(campaignId);
+    await s.waitDone('named');
+    const id = (await s.ctx.ledger.get(campaignId, numbers(1)[0]!))!.messageId!;
+    const named = (await s.ctx.ledger.get('named', numbers(1)[0]!))!.messageId!;
+    const ttl = await s.redis.ttl(messageKeys(s.base, id).index);
+    expect(ttl).toBeGreaterThan(3500);
+    expect(ttl).toBeLessThanOrEqual(3600);
+    expect(await s.redis.ttl(campaignKeys(s.base, campaignId).recipients)).toBeGreaterThan(3500);
+    expect(await s.redis.ttl(messageKeys(s.base, named).index)).toBeGreaterThan(29 * 86_400);
+    expect(await s.redis.ttl(campaignKeys(s.base, 'named').recipients)).toBe(-1);
+  } finally {
+    await s.close();
+  }
 });

@@ -23,7 +23,7 @@ export interface ApiOptions {
   defaultAccount?: string;
   /** Accounts this API is configured for (configuredAccountIds): known without a worker or an operator. */
   configuredAccounts?: readonly string[];
-  /** WABULK_MESSAGE_TTL_S: how long a finished single message is kept (default 7 days). */
+  /** WABULK_MESSAGE_TTL_S: how long a finished single message is kept (default 2 days). */
   singleMessageTtlSeconds?: number;
   defaultCountry?: CountryCode;
   /** Largest JSON body (default 1 MiB). */

@@ -11,6 +11,8 @@ export interface CampaignMeta {
   ref1?: string;
   ref2?: string;
   createdAt: number;
+  /** A single message (sent without a campaign id): kept this many seconds once finished. */
+  ttl?: number;
 }
 
 /** A campaign id already used for another account or message; the message names the field (`campaignId: …`), `reason` is the rest. */

@@ -71,7 +71,7 @@ export interface ProducerOptions {
   /**
    * How long a single message (enqueueText without a campaign id) is kept once it is finished:
    * its meta, ledger and counters expire this many seconds after its last recipient ended sent or
-   * failed (default 7 days). Nothing expires while a recipient is pending.
+   * failed (default 2 days). Nothing expires while a recipient is pending.
    */
   singleMessageTtlSeconds?: number;
   defaultCountry?: CountryCode;
@@ -106,9 +106,13 @@ export class Producer {
     const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
     this.#countRejected(account, batch.rejected);
     if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
-    await ensureCampaign(this.ctx, campaignId, metaOf(account, fields), { listed: !single });
-    // A single message is kept for a while once finished, then expires (the ledger's RECORD sets the TTL).
-    if (single) await this.ctx.ledger.expireWhenDone(campaignId, this.options.singleMessageTtlSeconds ?? SINGLE_MESSAGE_TTL_SECONDS);
+    const meta = metaOf(account, fields);
+    const ttl = Math.max(1, Math.round(this.options.singleMessageTtlSeconds ?? SINGLE_MESSAGE_TTL_SECONDS));
+    if (single) meta.ttl = ttl;
+    await ensureCampaign(this.ctx, campaignId, meta, { listed: !single });
+    // A single message is kept for a while once finished, then expires (the ledger's RECORD sets the
+    // TTL; the worker gives its message_id index the same one).
+    if (single) await this.ctx.ledger.expireWhenDone(campaignId, ttl);
     const added = await this.#add(account, campaignId, batch.numbers.map((to) => ({ to })));
     return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
   }
@@ -256,8 +260,8 @@ function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: 
   return meta;
 }
 
-/** How long a finished single message is kept by default (status, export, delivery callbacks): 7 days. */
-export const SINGLE_MESSAGE_TTL_SECONDS = 7 * 24 * 3600;
+/** How long a finished single message is kept by default (status, export, delivery callbacks): 2 days. */
+export const SINGLE_MESSAGE_TTL_SECONDS = 2 * 24 * 3600;
 
 /**
  * Messages sent without a campaign id get a campaign of their own, so they have a ledger too; it is

@@ -26,7 +26,7 @@ export function campaignListRoutes(app: Api, api: ApiContext): void {
         tags: ['campaigns'],
         summary: 'the campaigns, newest first, filtered by state and account, paged with a cursor (as `wabulk campaigns`)',
         description:
-          'Messages sent through POST /v1/messages without a campaignId are not listed: each keeps the campaignId of its answer for GET /v1/campaigns/:id, recipients and callbacks, and expires WABULK_MESSAGE_TTL_S (default 7 days) after it finished.',
+          'Messages sent through POST /v1/messages without a campaignId are not listed: each keeps the campaignId of its answer for GET /v1/campaigns/:id, recipients and callbacks, and expires WABULK_MESSAGE_TTL_S (default 2 days) after it finished.',
         querystring: listQuery,
         response: { 200: listAnswer, 400: errorSchema },
       },
