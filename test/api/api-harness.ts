@@ -36,6 +36,8 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Api
     logger: createLogger({ level: 'silent', destination: process.stderr }),
     registry,
     defaultAccount: 'acme',
+    // The account the tests send to is configured, as `wabulk api` with WABULK_ACCOUNT=acme would be.
+    configuredAccounts: ['acme'],
     callbackAuth: { secret: CALLBACK_SECRET, basic: CALLBACK_BASIC },
     ...overrides,
   });

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { getCampaignMeta, getCampaignStatus } from '@wabulk/queue';
+import { getCampaignMeta, getCampaignStatus, registerAccounts } from '@wabulk/queue';
 import { bearer, startApi, type ApiHarness } from './api-harness.js';
 
 let h: ApiHarness;
@@ -25,6 +25,7 @@ test('CSV: counts, rejected rows with their line numbers, refs per recipient, fi
 });
 
 test('NDJSON, then a second upload without body adds recipients to the existing campaign; re-sending adds nothing', async () => {
+  await registerAccounts(h.ctx, ['acme2'], 'operator'); // a second account, known to intake
   const first = await upload('campaignId=nd&body=hello&account=acme2', '{"to":"+919876543210","ref":"x"}\nnot json\n{"phone":"+1"}\n', 'application/x-ndjson');
   expect(first.json()).toMatchObject({ accepted: 1, rejectedTotal: 2, account: 'acme2' });
   expect(first.json().rejected).toEqual([

@@ -67,7 +67,7 @@ test('recipients as CSV or NDJSON: every row, streamed, optionally one status', 
 });
 
 test('accounts: pause, state (reason, since, queue depth), resume; unknown 404; bad id 400', async () => {
-  expect((await get('/v1/accounts/acme')).statusCode).toBe(404);
+  expect((await get('/v1/accounts/nobody')).statusCode).toBe(404); // acme is configured for this API, nobody is not
   await campaign('c3', 3);
   const paused = await h.app.inject({ method: 'POST', url: '/v1/accounts/acme/pause', headers: json(), payload: { message: 'maintenance' } });
   expect(paused.statusCode).toBe(200);

@@ -1,4 +1,4 @@
-import { getCampaignStatus } from '@wabulk/queue';
+import { getCampaignStatus, registerAccounts } from '@wabulk/queue';
 import { json, metricValue, OTHER_TOKEN, startApi, type ApiHarness } from './api-harness.js';
 
 let h: ApiHarness;
@@ -16,6 +16,7 @@ test('202 with exactly what Producer.enqueueText returns; one job per recipient'
   expect(await h.ctx.queues.get('acme').count()).toBe(2);
   expect(await getCampaignStatus(h.ctx, 'c1')).toMatchObject({ total: 2, pending: 2, priority: 'high' });
   expect(await h.ctx.queues.get('acme').getJobCounts('wait', 'prioritized')).toEqual({ wait: 2, prioritized: 0 });
+  await registerAccounts(h.ctx, ['other'], 'operator'); // a second account, known to intake
   const array = await post({ to: ['+919876543211', '+919876543212'], body: 'hi', account: 'other' });
   expect(array.json()).toMatchObject({ campaignId: expect.stringMatching(/^msg-/), accepted: 2 });
   expect(await h.ctx.queues.get('other').count()).toBe(2);

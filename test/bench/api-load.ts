@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { createQueueContext, registerAccounts } from '@wabulk/queue';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
@@ -61,6 +62,11 @@ async function main() {
     { REDIS_URL, WABULK_KEY_PREFIX: base, WABULK_ACCOUNT: 'bench', WABULK_API_TOKENS: TOKEN, API_PORT: '0', API_HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     /"port":(\d+),"host":"127\.0\.0\.1"[^\n]*"msg":"api listening"/,
   );
+  // An account known through the registry (an operator's `accounts add`), not the API's configuration:
+  // its check is one HEXISTS, then remembered for 30 s.
+  const admin = new Redis(REDIS_URL);
+  await registerAccounts(createQueueContext({ redis: admin, base }), ['registered'], 'operator');
+  admin.disconnect();
   const api = `http://127.0.0.1:${apiPort}/v1/messages`;
   const json = { 'content-type': 'application/json' };
   const auth = { ...json, authorization: `Bearer ${TOKEN}` };
@@ -75,6 +81,8 @@ async function main() {
     // No campaignId: each request is a message of its own (a campaign `msg-…`), as a service sending OTPs does.
     { name: 'api: POST /v1/messages, 1 recipient', url: api, headers: auth, body: JSON.stringify({ to: '+919876543210', body: 'Your OTP is 1234' }) },
     { name: 'api: POST /v1/messages, 10 recipients', url: api, headers: auth, body: JSON.stringify({ to: ten, body: 'Sale starts today' }) },
+    { name: 'api: 1 recipient, registered account', url: api, headers: auth, body: JSON.stringify({ to: '+919876543210', body: 'Your OTP is 1234', account: 'registered' }) },
+    { name: 'api: 1 recipient, unknown account (422)', url: api, headers: auth, body: JSON.stringify({ to: '+919876543210', body: 'Your OTP is 1234', account: 'nosuch' }) },
   ];
   const results = [];
   for (const p of phases) {

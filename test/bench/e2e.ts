@@ -37,7 +37,7 @@ export async function drainPhase(
   await sim.reset();
   const ctx = createQueueContext({ redis: env.redis, base: env.base });
   const campaignId = `e2e-${opts.label}`;
-  const producer = new Producer(ctx, { defaultAccount: ACCOUNT });
+  const producer = new Producer(ctx, { defaultAccount: ACCOUNT, knownAccounts: [ACCOUNT] });
   const queued = await producer.enqueueCampaign({ campaignId, body: BODY, recipients: recipientRows(opts.n) });
   const counts = await ctx.queues.get(ACCOUNT).getJobCounts('wait', 'active', 'delayed', 'prioritized');
   await ctx.queues.close();

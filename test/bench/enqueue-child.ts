@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let rows = 0;
   if (arg.mode === 'wabulk') {
-    const producer = new Producer(ctx!, { defaultAccount: ACCOUNT });
+    const producer = new Producer(ctx!, { defaultAccount: ACCOUNT, knownAccounts: [ACCOUNT] });
     const result = await producer.enqueueCampaign({
       campaignId: arg.campaignId,
       body: BODY,

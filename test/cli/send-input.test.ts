@@ -223,7 +223,7 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
 
 describe('status', () => {
   const enqueue = (campaignId: string) =>
-    new Producer(ctx, { defaultAccount: 'acme' }).enqueueText({ campaignId, to: ['+919812345501', '+919812345502'], body: 'hi' });
+    new Producer(ctx, { defaultAccount: 'acme', knownAccounts: ['acme'] }).enqueueText({ campaignId, to: ['+919812345501', '+919812345502'], body: 'hi' });
 
   test('--json: one JSON object with the contract fields', async () => {
     await enqueue('s-json');

@@ -85,9 +85,9 @@ test('a campaign with WA500 and E110 on a 3-primary Redis Cluster: each recipien
   await waitForReady(redis);
   expect(redis.isCluster).toBe(true);
   ctx = createQueueContext({ redis, base });
-  const producer = new Producer(ctx, { defaultAccount: a.name });
+  const producer = new Producer(ctx, { defaultAccount: a.name, knownAccounts: [a.name, b.name] });
   const logger = createLogger({ level: 'silent', destination: process.stderr });
-  app = await buildApi({ redis, base, tokens: [TOKEN], logger, registry: new Registry(), defaultAccount: a.name, callbackAuth: { secret: SECRET } });
+  app = await buildApi({ redis, base, tokens: [TOKEN], logger, registry: new Registry(), defaultAccount: a.name, configuredAccounts: [a.name, b.name], callbackAuth: { secret: SECRET } });
 
   // Intake: A through the producer (a bad row and a repeat counted, not queued), B as a CSV upload through the API.
   const toA = numbers(A_RECIPIENTS);
@@ -197,7 +197,7 @@ test('a campaign with WA500 and E110 on a 3-primary Redis Cluster: each recipien
   redis = createRedisCluster(cluster.nodes, 'producer', { redisOptions: { disconnectTimeout: 50 } });
   await waitForReady(redis);
   ctx = createQueueContext({ redis, base });
-  app = await buildApi({ redis, base, tokens: [TOKEN], logger, registry: new Registry(), defaultAccount: a.name });
+  app = await buildApi({ redis, base, tokens: [TOKEN], logger, registry: new Registry(), defaultAccount: a.name, configuredAccounts: [a.name, b.name] });
   await cluster.killNode(cA.port);
   for (let i = 0; i < 3; i++) {
     const res = await app.inject({ method: 'POST', url: '/v1/messages', headers: auth, payload: { campaignId: cA.name, to: numbers(1, 9500 + i), body: 'cluster A' } });

@@ -5,7 +5,7 @@ import { createLogger } from '@wabulk/telemetry';
 import { freePort } from '../support/redis.js';
 import { json, startApi, type ApiHarness } from '../api/api-harness.js';
 import { answerProblems, messageOutcome, type InjectResponse } from './api-answers.js';
-import { messageCase } from './gen-request.js';
+import { FUZZ_ACCOUNTS, messageCase } from './gen-request.js';
 import { BAD_UTF8 } from './gen-text.js';
 import { MessageOracle } from './oracle.js';
 import { fuzzSettings, preview, Rng } from './prng.js';
@@ -26,8 +26,8 @@ const post = (h: ApiHarness, payload: string | Buffer, headers: Record<string, s
   h.app.inject({ method: 'POST', url: '/v1/messages', headers, payload }) as Promise<InjectResponse>;
 
 test(`POST /v1/messages: ${cases} random requests (seed ${seed}) — documented answers only, counts add up, nothing dropped`, async () => {
-  harness.none = await startApi();
-  harness.IN = await startApi({ defaultCountry: 'IN' });
+  harness.none = await startApi({ configuredAccounts: FUZZ_ACCOUNTS });
+  harness.IN = await startApi({ defaultCountry: 'IN', configuredAccounts: FUZZ_ACCOUNTS });
   const oracles = { none: new MessageOracle('acme'), IN: new MessageOracle('acme') };
   const rng = new Rng(seed ^ 0xa11);
   const problems: string[] = [];
@@ -91,7 +91,7 @@ test(`POST /v1/messages: ${cases} random requests (seed ${seed}) — documented 
 });
 
 test('the documented limits at their edges', async () => {
-  const h = (harness.none ??= await startApi());
+  const h = (harness.none ??= await startApi({ configuredAccounts: FUZZ_ACCOUNTS }));
   const astral = (n: number) => '😀'.repeat(n);
   const many = (n: number) => Array.from({ length: n }, (_, k) => `+9198${String(k).padStart(8, '0')}`);
   const expectations: Array<[string, string | Buffer, number, string?]> = [
@@ -126,7 +126,7 @@ test('the documented limits at their edges', async () => {
 });
 
 test(`raw bodies: ${cases} mutated byte sequences (seed ${seed}) — invalid UTF-8, truncation, junk, odd content types`, async () => {
-  const h = (harness.none ??= await startApi());
+  const h = (harness.none ??= await startApi({ configuredAccounts: FUZZ_ACCOUNTS }));
   const rng = new Rng(seed ^ 0xb0d);
   const problems: string[] = [];
   const base = Buffer.from(JSON.stringify({ to: ['+919876543210', '+447400123456', 'bogus'], body: 'Hello 😀', ref: 'r' }));
@@ -168,7 +168,7 @@ test('Redis down: valid requests answer 503, invalid ones still name their field
   // A producer connection to a port nothing listens on, as runApi opens it (disconnectTimeout: ioredis
   // otherwise keeps a 2 s timer after disconnecting a socket that never connected, and jest waits for it).
   const redis = createRedis(`redis://127.0.0.1:${await freePort()}`, 'producer', { disconnectTimeout: 50 });
-  const app = await buildApi({ redis, base: 'wbt-down', tokens: ['fuzz-token-0123456789abcdef'], logger: createLogger({ level: 'silent', destination: process.stderr }), registry: new Registry(), defaultAccount: 'acme' });
+  const app = await buildApi({ redis, base: 'wbt-down', tokens: ['fuzz-token-0123456789abcdef'], logger: createLogger({ level: 'silent', destination: process.stderr }), registry: new Registry(), defaultAccount: 'acme', configuredAccounts: ['acme'] });
   try {
     const rng = new Rng(seed ^ 0xd0a);
     const problems: string[] = [];

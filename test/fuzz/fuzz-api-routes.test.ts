@@ -12,7 +12,7 @@ import { judgeSource, type SourceOutcome } from './source-oracle.js';
 const { cases, seed } = fuzzSettings(300);
 let h: ApiHarness;
 beforeAll(async () => {
-  h = await startApi();
+  h = await startApi({ configuredAccounts: ['acme', 'fz-b'] }); // the two accounts the uploads use
 });
 afterAll(async () => h.close());
 

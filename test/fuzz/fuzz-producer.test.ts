@@ -45,8 +45,8 @@ afterAll(async () => {
 });
 
 const producers = () => ({
-  none: new Producer(ctx, { defaultAccount: 'acme' }),
-  IN: new Producer(ctx, { defaultAccount: 'acme', defaultCountry: 'IN' }),
+  none: new Producer(ctx, { defaultAccount: 'acme', knownAccounts: FUZZ_ACCOUNTS }),
+  IN: new Producer(ctx, { defaultAccount: 'acme', knownAccounts: FUZZ_ACCOUNTS, defaultCountry: 'IN' }),
 });
 
 async function enqueue(producer: Producer, input: unknown): Promise<Outcome> {

@@ -25,7 +25,7 @@ beforeEach(async () => {
   redis = createRedis(REDIS_URL, 'producer');
   await waitForReady(redis);
   ctx = createQueueContext({ redis, base });
-  producer = new Producer(ctx, { defaultAccount: 'acme' });
+  producer = new Producer(ctx, { defaultAccount: 'acme', knownAccounts: ['acme'] });
 });
 
 afterEach(async () => {

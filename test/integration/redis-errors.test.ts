@@ -88,7 +88,7 @@ test('Redis refusing for now (OOM, READONLY): refused; a command\'s own error: o
 
 test('a full Redis: the API answers 503, the CLI exits 1 and says Redis refused', async () => {
   const base = uniqueBase('full');
-  const app = await buildApi({ redis, base, tokens: ['t0123456789abcdef'], logger: createLogger({ level: 'silent', destination: process.stderr }), registry: new Registry() });
+  const app = await buildApi({ redis, base, tokens: ['t0123456789abcdef'], logger: createLogger({ level: 'silent', destination: process.stderr }), registry: new Registry(), configuredAccounts: ['acme'] });
   try {
     await whileFull(async () => {
       const res = await app.inject({ method: 'POST', url: '/v1/messages', headers: { authorization: 'Bearer t0123456789abcdef' }, payload: { account: 'acme', to: '+919876543210', body: 'hi' } });

@@ -51,7 +51,7 @@ test('Prometheus scraping a real worker: every panel query and every rule select
   intake.enqueued.inc({ account: 'acme' }, 0);
   const intakePort = await freePort();
   intakeServer = await startHealthServer({ port: intakePort, host: '127.0.0.1', ready: () => true, registry: intake.registry });
-  const producer = new Producer(s.ctx, { defaultAccount: 'acme', metrics: intake });
+  const producer = new Producer(s.ctx, { defaultAccount: 'acme', knownAccounts: ['acme'], metrics: intake });
 
   const metricsPort = await freePort();
   const worker: WorkerProcess = await spawnWorker(workerEnv({ base: s.base, simUrl: s.sim.url }, {

@@ -45,7 +45,7 @@ export async function startFaultStack(options: { redisUrl?: string; sim?: Partia
   const redis = createRedis(redisUrl, 'producer');
   await waitForReady(redis);
   const ctx = createQueueContext({ redis, base });
-  const producer = new Producer(ctx, { defaultAccount: 'acme' });
+  const producer = new Producer(ctx, { defaultAccount: 'acme', knownAccounts: ['acme'] });
   const stack: FaultStack = {
     sim,
     base,

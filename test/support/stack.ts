@@ -36,7 +36,7 @@ export async function startStack(options: { sim?: Partial<SimulatorOptions>; acc
   await waitForReady(redis);
   const ctx = createQueueContext({ redis, base });
   const account: AccountConfig = { id: 'acme', sid: SID, apiKey: API_KEY, sender: SENDER, baseUrl: sim.url, ...options.account };
-  const producer = new Producer(ctx, { defaultAccount: account.id });
+  const producer = new Producer(ctx, { defaultAccount: account.id, knownAccounts: [account.id] });
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
   const stack: Stack = {
     sim,

@@ -21,6 +21,10 @@ export interface ApiOptions {
   /** The shared metrics on `registry` (default: created on it). */
   metrics?: Metrics;
   defaultAccount?: string;
+  /** Accounts this API is configured for (configuredAccountIds): known without a worker or an operator. */
+  configuredAccounts?: readonly string[];
+  /** WABULK_MESSAGE_TTL_S: how long a finished single message is kept (default 2 days). */
+  singleMessageTtlSeconds?: number;
   defaultCountry?: CountryCode;
   /** Largest JSON body (default 1 MiB). */
   bodyLimit?: number;

@@ -13,6 +13,7 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { campaignUploadRoutes } from './routes/campaign-upload.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
+import { campaignListRoutes } from './routes/campaign-list.js';
 
 /**
  * The HTTP API as a fastify instance (not listening: `app.listen()` in runApi, `app.inject()` in tests).
@@ -23,7 +24,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   const metrics = options.metrics ?? createMetrics(options.registry);
   const api: ApiContext = {
     ctx,
-    producer: new Producer(ctx, { defaultAccount: options.defaultAccount, defaultCountry: options.defaultCountry, metrics }),
+    producer: new Producer(ctx, { defaultAccount: options.defaultAccount, knownAccounts: options.configuredAccounts, singleMessageTtlSeconds: options.singleMessageTtlSeconds, defaultCountry: options.defaultCountry, metrics }),
     idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds }),
     metrics,
     apiMetrics: createApiMetrics(options.registry),
@@ -80,6 +81,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   healthRoutes(app, api);
   messageRoutes(app, api);
   campaignRoutes(app, api);
+  campaignListRoutes(app, api);
   await app.register(async (scope) => campaignUploadRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
   accountRoutes(app, api);
   await app.register(async (scope) => callbackRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));

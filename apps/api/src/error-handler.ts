@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { CampaignConflictError, classifyRedisError, InvalidIdError, ValidationError } from '@wabulk/queue';
+import { CampaignConflictError, classifyRedisError, InvalidIdError, UnknownAccountError, ValidationError } from '@wabulk/queue';
 
 /** Every error answer: `{ error, message?, issues?: [{ field, message }] }`. Never a stack trace. */
 export interface ApiErrorBody {
@@ -53,6 +53,9 @@ export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; 
   }
   if (err instanceof ValidationError) return { statusCode: 400, body: { error: 'invalid request', issues: err.issues } };
   if (err instanceof InvalidIdError) return { statusCode: 400, body: { error: 'invalid request', issues: [{ field: err.field, message: err.reason }] } };
+  if (err instanceof UnknownAccountError) {
+    return { statusCode: 422, body: { error: 'unknown account', message: err.message, issues: [{ field: err.field, message: `no worker serves ${err.account} and no operator registered it; known: ${err.known.join(', ') || '(none)'}` }] } };
+  }
   if (err instanceof CampaignConflictError) return { statusCode: 409, body: { error: 'campaign conflict', message: err.reason } };
   const code = (err as FastifyError).code;
   const known = code === undefined ? undefined : FASTIFY_CODES[code];

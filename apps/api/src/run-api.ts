@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { apiEnvSchema, parseEnv } from '@wabulk/config';
+import { apiEnvSchema, configuredAccountIds, parseEnv } from '@wabulk/config';
 import { connectRedis, waitForReady, type CountryCode } from '@wabulk/queue';
 import { createLogger, handleShutdownSignals } from '@wabulk/telemetry';
 import { buildApi } from './build-api.js';
@@ -11,6 +11,7 @@ import { buildApi } from './build-api.js';
  */
 export async function runApi(env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = parseEnv(apiEnvSchema, env);
+  const configuredAccounts = configuredAccountIds(env);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'wabulk-api' });
   // Not enableAutoPipelining: it doubled the rate of POST /v1/messages in a load test, then broke
   // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931).
@@ -28,6 +29,8 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     logger,
     registry: new Registry(),
     defaultAccount: config.WABULK_ACCOUNT,
+    configuredAccounts,
+    singleMessageTtlSeconds: config.WABULK_MESSAGE_TTL_S,
     defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined,
     bodyLimit: config.API_BODY_LIMIT_BYTES,
     uploadLimit: config.API_UPLOAD_LIMIT_BYTES,

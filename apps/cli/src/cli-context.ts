@@ -1,10 +1,12 @@
-import { baseEnvSchema, parseEnv, type BaseEnv } from '@wabulk/config';
+import { baseEnvSchema, configuredAccountIds, parseEnv, type BaseEnv } from '@wabulk/config';
 import { classifyRedisError, connectRedis, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
 import { CliError } from './cli-error.js';
 
 export interface CliContext {
   env: BaseEnv;
+  /** Accounts this process is configured for (KALEYRA_* / WABULK_ACCOUNTS_FILE / WABULK_ACCOUNT). */
+  configuredAccounts: string[];
   ctx: QueueContext;
   producer: Producer;
   /** "Redis at host:port" (or the cluster's nodes), for messages; never a password. */
@@ -15,6 +17,7 @@ export interface CliContext {
 /** Opens Redis (failing fast with a clear message when it is not there) and the queue layout. */
 export async function openContext(env: Record<string, string | undefined> = process.env): Promise<CliContext> {
   const config = parseEnv(baseEnvSchema, env);
+  const configuredAccounts = configuredAccountIds(env);
   const target = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
   const redis = connectRedis(target, 'producer');
   try {
@@ -25,9 +28,10 @@ export async function openContext(env: Record<string, string | undefined> = proc
     throw new CliError(`cannot reach ${describeRedisTarget(target)} (${variable}). Start one (redis-server) or point ${variable} at it.`, 1);
   }
   const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX });
-  const producer = new Producer(ctx, { defaultAccount: config.WABULK_ACCOUNT, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
+  const producer = new Producer(ctx, { defaultAccount: config.WABULK_ACCOUNT, knownAccounts: configuredAccounts, singleMessageTtlSeconds: config.WABULK_MESSAGE_TTL_S, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
   return {
     env: config,
+    configuredAccounts,
     ctx,
     producer,
     where: describeRedisTarget(target),

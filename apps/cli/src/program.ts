@@ -1,8 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CAMPAIGN_STATES } from '@wabulk/queue';
 import { runWorker } from '@wabulk/worker';
 import { accountCommand } from './commands/account.js';
 import { campaignControlCommand } from './commands/campaign-control.js';
+import { accountsAddCommand, accountsCommand } from './commands/accounts.js';
 import { apiCommand } from './commands/api.js';
+import { campaignsCommand } from './commands/campaigns.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { retryFailedCommand } from './commands/retry-failed.js';
@@ -83,6 +86,27 @@ export function buildProgram(exit: (code: number) => void): Command {
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--json', 'print the campaign status as JSON')
     .action((o) => done(campaignControlCommand('cancel', o)));
+
+  program
+    .command('campaigns')
+    .description('the campaigns, newest first (single messages sent without a campaign id are not listed)')
+    .addOption(new Option('--state <state>', 'only campaigns in this state').choices(CAMPAIGN_STATES))
+    .option('--account <id>', 'only campaigns of this account')
+    .option('--limit <n>', 'at most this many', int('--limit', 1), 50)
+    .option('--json', 'print one JSON array of the objects `status --json` prints')
+    .action((o) => done(campaignsCommand(o)));
+
+  const accounts = program
+    .command('accounts')
+    .description('the known accounts (a worker serving them started, an operator added them, or configured here) with their state')
+    .option('--json', 'print one JSON array')
+    .action((o) => done(accountsCommand(o)));
+  accounts
+    .command('add <id>')
+    .description('register an account ahead of its workers, so messages for it are accepted')
+    .option('--json', 'print the account as a one-element JSON array')
+    // `--json` may land on `accounts` (commander reads a parent's options anywhere): take both.
+    .action((id: string, _o, cmd: Command) => done(accountsAddCommand(id, cmd.optsWithGlobals())));
 
   program
     .command('export')

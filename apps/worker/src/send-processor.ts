@@ -108,7 +108,8 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       metrics.sent.inc({ account, code: res.code });
       // message_id → recipient for delivery callbacks; applies any that came before this point. A
       // failure here fails the attempt: the re-run finds the message_id recorded and writes the index.
-      const early = await recordMessageId(ctx, res.messageId, { campaignId, to });
+      // A single message's index lives as long as its ledger (meta.ttl); a campaign's for 30 days.
+      const early = await recordMessageId(ctx, res.messageId, { campaignId, to }, { ttlSeconds: meta.ttl });
       if (early > 0) log().debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
       return { messageId: kept.messageId ?? res.messageId, code: res.code };
     } catch (err) {

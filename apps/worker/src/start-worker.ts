@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { ConfigError, type AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
-import { connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
 import { DEFAULT_WORKER_ERROR_POLICY, describeError, type WorkerErrorPolicy } from './worker-errors.js';
@@ -94,6 +94,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     void worker.run().catch((err: Error) => log.error({ err: { message: err.message } }, 'worker stopped'));
     log.info({ queue: queueName(account.id), concurrency: options.concurrency, ratePerSecond: rate }, 'worker started');
   }
+
+  // The accounts this process serves become known to every intake (the producer refuses others).
+  // Not awaited: the worker's connection waits for Redis, and starting must not.
+  void registerAccounts(ctx, options.accounts.map((a) => a.id), 'worker').catch((err: Error) =>
+    logger.warn({ err: { message: err.message } }, 'could not register the accounts in Redis; intake may refuse them until an operator adds them'),
+  );
 
   let closed = false;
   // Queue depth, pause state (whoever paused it) and liveness of each account, read at scrape time.

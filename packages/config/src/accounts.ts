@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { accountSchema, ConfigError, formatIssues, type AccountConfig, type WorkerEnv } from './env.js';
+import { accountIdSchema } from './ids.js';
 
 /**
  * The Kaleyra accounts a worker sends for: every entry of the JSON file named by
@@ -43,4 +44,30 @@ export function loadAccounts(env: WorkerEnv, readFile: (path: string) => string 
     throw new ConfigError(`invalid configuration: ${text}`);
   }
   return [parsed.data];
+}
+
+/**
+ * The accounts an intake process (`wabulk api`, `wabulk send`) is configured for, read from its raw
+ * environment: the ids of WABULK_ACCOUNTS_FILE (only the ids are read: the intake needs no secrets),
+ * or else WABULK_ACCOUNT when it or any KALEYRA_* setting is given. WABULK_ACCOUNT's default
+ * ("default") alone configures nothing: an account nothing was told about is not known.
+ */
+export function configuredAccountIds(env: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string[] {
+  const file = env.WABULK_ACCOUNTS_FILE;
+  if (file) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFile(file));
+    } catch (err) {
+      throw new ConfigError(`WABULK_ACCOUNTS_FILE: cannot read a JSON array from ${file} (${(err as Error).message.split('\n')[0]})`);
+    }
+    const parsed = z.array(z.looseObject({ id: accountIdSchema })).safeParse(raw);
+    if (!parsed.success) throw new ConfigError(`invalid WABULK_ACCOUNTS_FILE: ${formatIssues(parsed.error, 'accounts.')}`);
+    return [...new Set(parsed.data.map((a) => a.id))];
+  }
+  const kaleyra = ['KALEYRA_SID', 'KALEYRA_API_KEY', 'KALEYRA_SENDER', 'KALEYRA_BASE_URL', 'KALEYRA_POD'].some((k) => Boolean(env[k]));
+  if (!env.WABULK_ACCOUNT && !kaleyra) return [];
+  const id = accountIdSchema.safeParse(env.WABULK_ACCOUNT ?? 'default');
+  if (!id.success) throw new ConfigError(`invalid configuration: WABULK_ACCOUNT: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  return [id.data];
 }

@@ -53,6 +53,8 @@ export const baseEnvSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code such as IN')
     .optional(),
+  /** How long a finished single message (sent without a campaign id) is kept: status, export, callbacks. */
+  WABULK_MESSAGE_TTL_S: z.coerce.number().int().min(60).max(366 * 86_400).default(2 * 86_400),
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({

@@ -11,6 +11,6 @@ export {
   type WorkerEnv,
   type ApiEnv,
 } from './env.js';
-export { loadAccounts } from './accounts.js';
+export { configuredAccountIds, loadAccounts } from './accounts.js';
 export { ACCOUNT_ID, ACCOUNT_ID_RULE, accountIdSchema, KEY_PREFIX, KEY_PREFIX_RULE, keyPrefixSchema, requiredString } from './ids.js';
 export { CLUSTER_NODES_RULE, ClusterNodesError, describeClusterNodes, parseClusterNodes, splitClusterNodes, type ClusterNodes } from './redis-nodes.js';

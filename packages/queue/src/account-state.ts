@@ -1,6 +1,6 @@
 import type { AccountCode } from '@wabulk/kaleyra';
 import type { QueueContext } from './context.js';
-import { accountKeys, indexKeys } from './keys.js';
+import { accountKeys } from './keys.js';
 
 /** Why an account stopped: Kaleyra's account-level codes (ACCOUNT_CODES), or an operator. */
 export type PauseReason = AccountCode | 'manual' | (string & {});
@@ -43,7 +43,6 @@ export async function pauseAccount(
   const now = options.now ?? Date.now();
   const paused = await redis.eval(PAUSE, 1, accountKeys(base, account).state, reason, options.message ?? '', String(now), String(options.requestStartedAt ?? now));
   if (paused !== 1) return false;
-  await redis.sadd(indexKeys(base).accounts, account);
   const queue = queues.get(account);
   await queue.pause();
   // A resume may have landed between the decision above and queue.pause(): it cleared the state

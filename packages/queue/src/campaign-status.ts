@@ -5,10 +5,12 @@ import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { prioritySchema } from './priority.js';
 
-/** A campaign's state as operators see it (a later issue adds `scheduled`). */
+/** A campaign's state as operators see it (the list's `--state` filter takes these; a later issue adds `scheduled`). */
 export const CAMPAIGN_STATES = ['running', 'paused', 'cancelled', 'done'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 
 const counts = z.record(z.string(), z.number());
+
 
 /**
  * What `wabulk status --json` and `GET /v1/campaigns/:id` answer: the one declaration of a

@@ -17,6 +17,8 @@ export interface CampaignMeta {
    */
   priority?: Priority;
   createdAt: number;
+  /** A single message (sent without a campaign id): kept this many seconds once finished. */
+  ttl?: number;
 }
 
 /** A campaign id already used for another account or message; the message names the field (`campaignId: …`), `reason` is the rest. */
@@ -40,7 +42,12 @@ return false
  * an import is fine, reusing an id for another message is an error. A different `priority` is not
  * an error: the existing campaign keeps its own (the returned meta says which).
  */
-export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta: CampaignMeta): Promise<{ created: boolean; meta: CampaignMeta }> {
+export async function ensureCampaign(
+  ctx: QueueContext,
+  campaignId: string,
+  meta: CampaignMeta,
+  options: { listed?: boolean } = {},
+): Promise<{ created: boolean; meta: CampaignMeta }> {
   const { redis, base } = ctx;
   const keys = campaignKeys(base, campaignId);
   const r = redis as RedisClient & { wabulkCreateCampaign?: (key: string, meta: string) => Promise<string | null> };
@@ -48,8 +55,11 @@ export async function ensureCampaign(ctx: QueueContext, campaignId: string, meta
   if (typeof r.wabulkCreateCampaign !== 'function') redis.defineCommand('wabulkCreateCampaign', { numberOfKeys: 1, lua: CREATE });
   const existing = await r.wabulkCreateCampaign!(keys.meta, JSON.stringify(meta));
   if (existing === null) {
-    const index = indexKeys(base);
-    await Promise.all([redis.zadd(index.campaigns, 'NX', meta.createdAt, campaignId), redis.sadd(index.accounts, meta.account)]);
+    // The account is not registered here: sending to an account must not make it known (only a
+    // worker's start, an operator or the intake's configuration do; see account-registry.ts).
+    // Single messages (`listed: false`) stay out of the campaign list: a million a day would be a
+    // million rows of it, and an index that only grows.
+    if (options.listed !== false) await redis.zadd(indexKeys(base).campaigns, 'NX', meta.createdAt, campaignId);
     return { created: true, meta };
   }
   const old = JSON.parse(existing) as CampaignMeta;
@@ -67,11 +77,12 @@ export async function getCampaignMeta(ctx: QueueContext, campaignId: string): Pr
   return raw === null ? undefined : (JSON.parse(raw) as CampaignMeta);
 }
 
-/** Campaign ids, newest first. */
+/** Campaign ids, newest first (single messages are not listed: see ensureCampaign). */
 export async function listCampaigns(ctx: QueueContext, limit = 100): Promise<string[]> {
   return ctx.redis.zrevrange(indexKeys(ctx.base).campaigns, 0, limit - 1);
 }
 
+/** The registered accounts (a worker serving them started, or an operator added them), sorted. */
 export async function listAccounts(ctx: QueueContext): Promise<string[]> {
-  return (await ctx.redis.smembers(indexKeys(ctx.base).accounts)).sort();
+  return (await ctx.redis.hkeys(indexKeys(ctx.base).accounts)).sort();
 }

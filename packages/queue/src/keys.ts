@@ -12,7 +12,8 @@ import { z } from 'zod';
  *   fair-share cursor            {<base>-<account>}:fair:<campaignId>  (string "<round> <used>", TTL; priority.ts)
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
  *   campaign control state       <base>:campaign:{<campaignId>}:state  (hash: state running|paused|cancelled, at)
- *   indexes                      <base>:index:{accounts} | <base>:index:{campaigns}
+ *   known accounts               <base>:accounts:{registry}            (hash account → JSON {source, at}: who registered it, when)
+ *   campaign list                <base>:index:{campaigns}              (sorted set by creation time; single messages stay out)
  *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL;
  *                                <base>:msgid~:{<sha256>} for an id that is empty or starts with '}')
  *   callbacks before their send  <base>:msgcb:{<messageId>}            (list of callback JSON, TTL)
@@ -85,7 +86,11 @@ export function messageKeys(base: string, messageId: string) {
 
 export const idempotencyKey = (base: string, digest: string) => `${base}:idem:{${digest}}`;
 
-export const indexKeys = (base: string) => ({ accounts: `${base}:index:{accounts}`, campaigns: `${base}:index:{campaigns}` });
+/**
+ * `accounts`: the registry of known accounts, a hash (field = account, value = JSON {source, at}).
+ * It replaces the old set `<base>:index:{accounts}`, which any send wrote and so proved nothing.
+ */
+export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}` });
 
 /** Deterministic job id: re-adding the same recipient of a campaign is a no-op while the job exists. */
 export function jobIdFor(campaignId: string, e164: string, generation = 0): string {

@@ -1,8 +1,19 @@
 /**
  * Lua for the ledger, so each status change and its counters move together (one slot per
- * campaign: KEYS[1] = recipients hash, KEYS[2] = counts hash). Entries are JSON:
+ * campaign: KEYS[1] = recipients hash, KEYS[2] = counts hash, KEYS[3] = meta for RECORD and RESET_FAILED). Entries are JSON:
  * {"s":status,"m":messageId,"c":code,"r":reason,"a":attempts,"t":updatedAtMs}.
  */
+
+/**
+ * A campaign whose counters carry 'ttl' (a single message: Producer.enqueueText without a campaign
+ * id) expires that many seconds after its last pending recipient ended: KEYS[3] = its meta. A
+ * retry (RESET_FAILED) makes it pending again and PERSISTs it until it ends again.
+ */
+const EXPIRE_WHEN_DONE = `
+if new.s ~= 'pending' and tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') <= 0 then
+  local ttl = redis.call('HGET', KEYS[2], 'ttl')
+  if ttl then for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ttl) end end
+end`;
 
 /** ARGV[1] = now, ARGV[2..] = E.164 numbers. Creates missing entries as pending; returns per input 'new' or the existing status. */
 export const REGISTER = `
@@ -60,6 +71,7 @@ else
 end
 redis.call('HINCRBY', KEYS[2], new.s, 1)
 if new.s == 'failed' and new.c then redis.call('HINCRBY', KEYS[2], 'code:' .. new.c, 1) end
+${EXPIRE_WHEN_DONE}
 return {new.s, new.m or ''}
 `;
 
@@ -85,6 +97,9 @@ for i = 3, #ARGV do
       moved[#moved + 1] = ARGV[i]
     end
   end
+end
+if #moved > 0 and redis.call('HEXISTS', KEYS[2], 'ttl') == 1 then
+  for k = 1, 3 do redis.call('PERSIST', KEYS[k]) end
 end
 return moved
 `;

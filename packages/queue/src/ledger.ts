@@ -71,8 +71,8 @@ function unpack(to: string, raw: string): LedgerRow {
 
 type Scripted = RedisClient & {
   wabulkRegister(k1: string, k2: string, ...argv: string[]): Promise<string[]>;
-  wabulkRecord(k1: string, k2: string, to: string, entry: string): Promise<[string, string]>;
-  wabulkResetFailed(k1: string, k2: string, ...argv: string[]): Promise<string[]>;
+  wabulkRecord(k1: string, k2: string, k3: string, to: string, entry: string): Promise<[string, string]>;
+  wabulkResetFailed(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
   wabulkDeliver(k1: string, k2: string, to: string, status: string, code: string, reason: string, at: string): Promise<[string, number]>;
   wabulkCancelPending(k1: string, k2: string, ...argv: string[]): Promise<number>;
 };
@@ -81,8 +81,8 @@ function withScripts(redis: RedisClient): Scripted {
   const r = redis as Scripted;
   if (typeof r.wabulkRegister !== 'function') {
     redis.defineCommand('wabulkRegister', { numberOfKeys: 2, lua: REGISTER });
-    redis.defineCommand('wabulkRecord', { numberOfKeys: 2, lua: RECORD });
-    redis.defineCommand('wabulkResetFailed', { numberOfKeys: 2, lua: RESET_FAILED });
+    redis.defineCommand('wabulkRecord', { numberOfKeys: 3, lua: RECORD });
+    redis.defineCommand('wabulkResetFailed', { numberOfKeys: 3, lua: RESET_FAILED });
     redis.defineCommand('wabulkDeliver', { numberOfKeys: 2, lua: DELIVER });
     redis.defineCommand('wabulkCancelPending', { numberOfKeys: 2, lua: CANCEL_PENDING });
   }
@@ -115,7 +115,7 @@ export class Ledger {
    */
   async record(campaignId: string, to: string, entry: LedgerEntry): Promise<{ status: RecipientStatus; messageId?: string }> {
     const k = campaignKeys(this.#base, campaignId);
-    const [status, messageId] = await this.#redis.wabulkRecord(k.recipients, k.counts, to, pack(entry));
+    const [status, messageId] = await this.#redis.wabulkRecord(k.recipients, k.counts, k.meta, to, pack(entry));
     return { status: status as RecipientStatus, messageId: messageId || undefined };
   }
 
@@ -139,7 +139,7 @@ export class Ledger {
   async resetFailed(campaignId: string, numbers: readonly string[], codes: readonly string[] = [], now = Date.now()): Promise<string[]> {
     if (numbers.length === 0) return [];
     const k = campaignKeys(this.#base, campaignId);
-    return this.#redis.wabulkResetFailed(k.recipients, k.counts, String(now), codes.join(','), ...numbers);
+    return this.#redis.wabulkResetFailed(k.recipients, k.counts, k.meta, String(now), codes.join(','), ...numbers);
   }
 
   /**
@@ -164,6 +164,14 @@ export class Ledger {
     }
     const counters = Object.fromEntries(Object.entries(COUNTER_FIELDS).map(([name, field]) => [name, n(field)])) as Record<keyof typeof COUNTER_FIELDS, number>;
     return { ...counters, byCode, failedAfterSendByCode };
+  }
+
+  /**
+   * Makes the campaign expire `ttlSeconds` after its last pending recipient ends (RECORD sets the
+   * TTL on its meta, ledger and counters; a retry clears it). Single messages use it.
+   */
+  async expireWhenDone(campaignId: string, ttlSeconds: number): Promise<void> {
+    await this.#redis.hset(campaignKeys(this.#base, campaignId).counts, 'ttl', String(Math.max(1, Math.round(ttlSeconds))));
   }
 
   /** A new generation number for the campaign's retried jobs (their ids must differ from the first run's). */

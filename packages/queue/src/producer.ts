@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
+import { KnownAccounts } from './account-registry.js';
 import { getCampaignControlState } from './campaign-control.js';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
@@ -65,6 +66,18 @@ export interface CampaignImportResult extends EnqueueResult {
 
 export interface ProducerOptions {
   defaultAccount?: string;
+  /**
+   * Accounts this intake is configured for (KALEYRA_* / WABULK_ACCOUNTS_FILE / WABULK_ACCOUNT):
+   * known without a worker or an operator having registered them. Any other account must be in
+   * the registry, or the producer throws UnknownAccountError and queues nothing.
+   */
+  knownAccounts?: readonly string[];
+  /**
+   * How long a single message (enqueueText without a campaign id) is kept once it is finished:
+   * its meta, ledger and counters expire this many seconds after its last recipient ended sent or
+   * failed (default 2 days). Nothing expires while a recipient is pending.
+   */
+  singleMessageTtlSeconds?: number;
   defaultCountry?: CountryCode;
   metrics?: {
     enqueued: { inc(labels: { account: string }, n?: number): void };
@@ -78,22 +91,34 @@ const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40)
 
 /** Intake for every path (library, API, CLI): validation, normalisation, the ledger, then BullMQ. */
 export class Producer {
+  readonly #known: KnownAccounts;
+
   constructor(
     readonly ctx: QueueContext,
     readonly options: ProducerOptions = {},
-  ) {}
+  ) {
+    this.#known = new KnownAccounts(ctx, options.knownAccounts);
+  }
 
   /** One message to one or many recipients ("a,b,c" or an array): one job per distinct valid number. */
   async enqueueText(input: EnqueueTextInput): Promise<EnqueueResult> {
     const fields = parseOrThrow(enqueueTextSchema, input);
     const account = fields.account ?? this.options.defaultAccount ?? 'default';
+    await this.#known.assertKnown(account);
+    const single = fields.campaignId === undefined;
     const campaignId = fields.campaignId ?? newMessageCampaignId();
     const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
     this.#countRejected(account, batch.rejected);
     if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
-    const { meta } = await ensureCampaign(this.ctx, campaignId, metaOf(account, fields, fields.priority ?? 'high'));
+    const meta = metaOf(account, fields, fields.priority ?? 'high');
+    const ttl = Math.max(1, Math.round(this.options.singleMessageTtlSeconds ?? SINGLE_MESSAGE_TTL_SECONDS));
+    if (single) meta.ttl = ttl;
+    const { meta: kept } = await ensureCampaign(this.ctx, campaignId, meta, { listed: !single });
+    // A single message is kept for a while once finished, then expires (the ledger's RECORD sets the
+    // TTL; the worker gives its message_id index the same one).
+    if (single) await this.ctx.ledger.expireWhenDone(campaignId, ttl);
     // A message without a campaign id is a campaign of one call: no fair-share cursor to keep.
-    const added = await this.#add(account, campaignId, priorityOf(meta), batch.numbers.map((to) => ({ to })), fields.campaignId !== undefined);
+    const added = await this.#add(account, campaignId, priorityOf(kept), batch.numbers.map((to) => ({ to })), !single);
     return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
   }
 
@@ -108,6 +133,7 @@ export class Producer {
     parseOrThrow(bodySchema, input.body);
     const account = assertAccountId(fields.account ?? this.options.defaultAccount ?? 'default');
     const campaignId = assertCampaignId(input.campaignId);
+    await this.#known.assertKnown(account);
     // The campaign is created with its first recipients, not before: a file refused as unreadable
     // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
     let created: Promise<{ meta: CampaignMeta }> | undefined;
@@ -247,7 +273,13 @@ function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: 
   return meta;
 }
 
-/** Messages sent without a campaign id get a campaign of their own, so they have a ledger too. */
+/** How long a finished single message is kept by default (status, export, delivery callbacks): 2 days. */
+export const SINGLE_MESSAGE_TTL_SECONDS = 2 * 24 * 3600;
+
+/**
+ * Messages sent without a campaign id get a campaign of their own, so they have a ledger too; it is
+ * not listed (ensureCampaign `listed: false`) and expires once finished (expireWhenDone).
+ */
 function newMessageCampaignId(): string {
   return `msg-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
 }

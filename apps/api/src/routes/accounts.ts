@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getAccountState, listAccounts, pauseAccount, resumeAccount } from '@wabulk/queue';
+import { getAccountState, listAccounts, pauseAccount, registerAccounts, resumeAccount } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
 import { accountParams, accountStateSchema, errorSchema } from '../schemas.js';
@@ -19,9 +19,31 @@ export function accountRoutes(app: Api, api: ApiContext): void {
 
   app.get('/v1/accounts/:id', { schema: { tags: ['accounts'], summary: 'paused or running, why and since when, queue depth', params: accountParams, response } }, async (request) => {
     const { id } = request.params;
-    if (!(await listAccounts(ctx)).includes(id)) throw new ApiError(404, { error: 'not found', message: `no account ${id} has been used yet` });
+    const configured = api.options.configuredAccounts ?? [];
+    if (!configured.includes(id) && !(await listAccounts(ctx)).includes(id)) {
+      throw new ApiError(404, { error: 'not found', message: `account ${id} is not known: no worker serving it has started and no operator registered it` });
+    }
     return state(id);
   });
+
+  app.post(
+    '/v1/accounts/:id',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'register an account ahead of its workers (as `wabulk accounts add ID`), so messages for it are accepted',
+        description: 'Idempotent. An account is known once a worker serving it has started, an operator registered it, or the API is configured for it (KALEYRA_* / WABULK_ACCOUNTS_FILE / WABULK_ACCOUNT); messages for any other account are refused with 422.',
+        params: accountParams,
+        response,
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await registerAccounts(ctx, [id], 'operator');
+      request.log.info({ account: id, caller: request.tokenId }, 'account registered through the API');
+      return state(id);
+    },
+  );
 
   app.post(
     '/v1/accounts/:id/pause',

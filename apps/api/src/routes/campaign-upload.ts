@@ -72,7 +72,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
         summary: 'a campaign from a streamed CSV or NDJSON upload',
         description: `Body: CSV (text/csv) with a header naming the recipient column (default "to") and optional ref, ref1, ref2 columns, or bare numbers one per line; or NDJSON (application/x-ndjson): one {"to", "ref"?, …} object per line. Campaign fields in the query string. Answers 202 with the counts and the first ${KEEP_REJECTED} rejected rows with their line numbers.`,
         querystring: uploadQuery,
-        response: { 202: importResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
+        response: { 202: importResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema.describe('unknown account: no worker serves it, no operator registered it, the API is not configured for it') },
       },
     },
     async (request, reply) => {

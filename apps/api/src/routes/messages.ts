@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { enqueueTextSchema, fingerprint } from '@wabulk/queue';
+import { enqueueTextSchema, fingerprint, UnknownAccountError } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, toErrorAnswer } from '../error-handler.js';
 import { enqueueResultSchema, errorSchema } from '../schemas.js';
@@ -25,7 +25,7 @@ export function messageRoutes(app: Api, api: ApiContext): void {
       schema: {
         tags: ['messages'],
         summary: 'queue one message for one or many recipients',
-        description: '`to` is one number, "a,b,c", or an array (at most 10000). Answers 202 with what was queued, duplicates, and every rejected input with its reason.',
+        description: '`to` is one number, "a,b,c", or an array (at most 10000). Answers 202 with what was queued, duplicates, and every rejected input with its reason. 422 when `account` is unknown (no worker serving it has started, no operator registered it, the API is not configured for it: nothing is queued) or an Idempotency-Key is reused with another body.',
         headers: idempotencyHeaders,
         body: enqueueTextSchema,
         response: { 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema },
@@ -50,8 +50,9 @@ export function messageRoutes(app: Api, api: ApiContext): void {
             return reply.code(202).send(result);
           } catch (err) {
             const answer = toErrorAnswer(err as Error);
-            // Input errors are answers too (the same request would get them again); anything else may succeed on a retry.
-            if (answer.statusCode >= 400 && answer.statusCode < 500) await api.idempotency.finish(request.tokenId, key, hash, begin.token, answer.statusCode, answer.body);
+            // Input errors are answers too (the same request would get them again); anything else may succeed on a
+            // retry, an unknown account too (a worker serving it may start, an operator may register it).
+            if (answer.statusCode >= 400 && answer.statusCode < 500 && !(err instanceof UnknownAccountError)) await api.idempotency.finish(request.tokenId, key, hash, begin.token, answer.statusCode, answer.body);
             else await api.idempotency.abandon(request.tokenId, key, begin.token).catch(() => {});
             throw err;
           }

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { CampaignConflictError, InvalidIdError, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected } from '@wabulk/queue';
+import { CampaignConflictError, InvalidIdError, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, UnknownAccountError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected } from '@wabulk/queue';
 import { withContext, type CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { watchCampaign } from '../live-summary.js';
@@ -47,7 +47,7 @@ export async function sendCommand(o: SendOptions): Promise<number> {
     try {
       result = o.to !== undefined ? await c.producer.enqueueText({ ...fields, to: o.to }) : await importFile(c, o, { ...fields, campaignId: o.campaign! });
     } catch (err) {
-      if (err instanceof ValidationError || err instanceof SourceError || err instanceof CampaignConflictError || err instanceof InvalidIdError) {
+      if (err instanceof ValidationError || err instanceof SourceError || err instanceof CampaignConflictError || err instanceof InvalidIdError || err instanceof UnknownAccountError) {
         throw new CliError(err instanceof SourceError && o.csv ? `${o.csv}: ${err.message}` : err.message, 2);
       }
       throw err;

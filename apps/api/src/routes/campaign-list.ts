@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { accountIdSchema } from '@wabulk/config';
+import { CAMPAIGN_STATES, InvalidCursorError, listCampaignStatuses } from '@wabulk/queue';
+import type { Api, ApiContext } from '../api-context.js';
+import { invalid } from '../error-handler.js';
+import { campaignStatusSchema, errorSchema } from '../schemas.js';
+
+const listQuery = z.object({
+  state: z.enum(CAMPAIGN_STATES).optional().describe('only campaigns in this state'),
+  account: accountIdSchema.optional().describe('only campaigns of this account'),
+  limit: z.coerce.number().int().min(1).max(500).default(20).describe('campaigns per page'),
+  cursor: z.string().min(1).max(200).optional().describe('the `cursor` of the previous page'),
+});
+
+const listAnswer = z.object({
+  campaigns: z.array(campaignStatusSchema).describe('newest first; the same objects as GET /v1/campaigns/:id'),
+  cursor: z.string().nullable().describe('pass as `cursor` for the next page; null after the last one (a filtered page may be short and still have one)'),
+});
+
+/** GET /v1/campaigns: the campaign list, as `wabulk campaigns`. */
+export function campaignListRoutes(app: Api, api: ApiContext): void {
+  app.get(
+    '/v1/campaigns',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'the campaigns, newest first, filtered by state and account, paged with a cursor (as `wabulk campaigns`)',
+        description:
+          'Messages sent through POST /v1/messages without a campaignId are not listed: each keeps the campaignId of its answer for GET /v1/campaigns/:id, recipients and callbacks, and expires WABULK_MESSAGE_TTL_S (default 2 days) after it finished.',
+        querystring: listQuery,
+        response: { 200: listAnswer, 400: errorSchema },
+      },
+    },
+    async (request) => {
+      const { state, account, limit, cursor } = request.query;
+      try {
+        return await listCampaignStatuses(api.ctx, { state, account, limit, cursor });
+      } catch (err) {
+        if (err instanceof InvalidCursorError) throw invalid('cursor', 'must be the cursor of the previous page');
+        throw err;
+      }
+    },
+  );
+}

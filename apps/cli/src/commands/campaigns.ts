@@ -1,0 +1,32 @@
+import { listCampaignStatuses, type CampaignState, type CampaignStatus } from '@wabulk/queue';
+import { withContext } from '../cli-context.js';
+
+export interface CampaignsOptions {
+  state?: CampaignState;
+  account?: string;
+  limit: number;
+  json?: boolean;
+}
+
+const line = (s: CampaignStatus) =>
+  `${s.campaignId}\t${s.account}\t${s.state}\t${new Date(s.createdAt).toISOString()}\ttotal ${s.total}, pending ${s.pending}, sent ${s.sent}, failed ${s.failed}${s.paused ? ` (account paused: ${s.pauseReason})` : ''}`;
+
+/**
+ * `campaigns [--state S] [--account A] [--limit N] [--json]`: newest first; `--json` prints one JSON
+ * array of the objects `status --json` prints. Single messages (sent without a campaign id) are not listed.
+ */
+export async function campaignsCommand(o: CampaignsOptions): Promise<number> {
+  return withContext<number>(async (c) => {
+    const found: CampaignStatus[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listCampaignStatuses(c.ctx, { state: o.state, account: o.account, limit: o.limit - found.length, cursor });
+      found.push(...page.campaigns);
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined && found.length < o.limit);
+    if (o.json) process.stdout.write(`${JSON.stringify(found)}\n`);
+    else if (found.length === 0) process.stdout.write('no campaigns\n');
+    else for (const s of found) process.stdout.write(`${line(s)}\n`);
+    return 0;
+  });
+}

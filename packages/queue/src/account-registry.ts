@@ -1,0 +1,106 @@
+import type { QueueContext } from './context.js';
+import { assertAccountId, indexKeys } from './keys.js';
+
+/** Who made an account known: a worker serving it started, or an operator registered it ahead of its workers. */
+export type RegistrationSource = 'worker' | 'operator';
+
+export interface AccountRegistration {
+  account: string;
+  source: RegistrationSource;
+  /** When it was registered (ms); for 'worker', the last time a worker serving it started. */
+  at: number;
+}
+
+/**
+ * An account nothing serves: no worker for it has started, no operator registered it, and the
+ * intake process is not configured for it. Callers match on the class (or `name`), never on the text.
+ */
+export class UnknownAccountError extends Error {
+  override readonly name = 'UnknownAccountError';
+  readonly field = 'account';
+  constructor(
+    readonly account: string,
+    readonly known: readonly string[],
+  ) {
+    super(
+      `account: no worker serves account ${JSON.stringify(account)} and no operator registered it; ` +
+        `known accounts: ${known.length > 0 ? known.join(', ') : '(none)'}. ` +
+        'Start a worker for it or register it with `wabulk accounts add ID`.',
+    );
+  }
+}
+
+/**
+ * Records the accounts in the registry. A worker's start overwrites the entry (the time says when a
+ * worker last started); an operator's registration never replaces a worker's.
+ */
+export async function registerAccounts(ctx: QueueContext, accounts: readonly string[], source: RegistrationSource, now = Date.now()): Promise<void> {
+  if (accounts.length === 0) return;
+  const key = indexKeys(ctx.base).accounts;
+  const value = JSON.stringify({ source, at: now } satisfies Omit<AccountRegistration, 'account'>);
+  const pipeline = ctx.redis.pipeline();
+  for (const account of accounts) {
+    assertAccountId(account);
+    if (source === 'worker') pipeline.hset(key, account, value);
+    else pipeline.hsetnx(key, account, value);
+  }
+  await pipeline.exec();
+}
+
+/** Every registered account with who registered it, sorted by id. */
+export async function listRegisteredAccounts(ctx: QueueContext): Promise<AccountRegistration[]> {
+  const all = await ctx.redis.hgetall(indexKeys(ctx.base).accounts);
+  return Object.entries(all)
+    .map(([account, raw]) => ({ account, ...parseRegistration(raw) }))
+    .sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+}
+
+function parseRegistration(raw: string): Omit<AccountRegistration, 'account'> {
+  try {
+    const v = JSON.parse(raw) as Partial<AccountRegistration>;
+    return { source: v.source === 'worker' ? 'worker' : 'operator', at: typeof v.at === 'number' ? v.at : 0 };
+  } catch {
+    return { source: 'operator', at: 0 };
+  }
+}
+
+/** How long a positive answer is kept in memory: accounts are never unregistered, so this only bounds a stale cache. */
+const KNOWN_TTL_MS = 30_000;
+
+/**
+ * The intake's check that an account is known: configured ones need no Redis; a registered one is
+ * read once (HEXISTS) and then kept for KNOWN_TTL_MS, so the hot path (POST /v1/messages) costs no
+ * Redis command per message. An unknown answer is never cached: a worker may start a moment later.
+ */
+export class KnownAccounts {
+  readonly #configured: ReadonlySet<string>;
+  readonly #seen = new Map<string, number>();
+
+  constructor(
+    readonly ctx: QueueContext,
+    configured: readonly string[] = [],
+    readonly ttlMs = KNOWN_TTL_MS,
+  ) {
+    this.#configured = new Set(configured);
+  }
+
+  get configured(): string[] {
+    return [...this.#configured].sort();
+  }
+
+  async isKnown(account: string, now = Date.now()): Promise<boolean> {
+    if (this.#configured.has(account)) return true;
+    const until = this.#seen.get(account);
+    if (until !== undefined && until > now) return true;
+    const known = (await this.ctx.redis.hexists(indexKeys(this.ctx.base).accounts, account)) === 1;
+    if (known) this.#seen.set(account, now + this.ttlMs);
+    return known;
+  }
+
+  /** Throws UnknownAccountError (naming every known account) unless the account is known. */
+  async assertKnown(account: string): Promise<void> {
+    if (await this.isKnown(account)) return;
+    const registered = (await listRegisteredAccounts(this.ctx)).map((r) => r.account);
+    throw new UnknownAccountError(account, [...new Set([...this.#configured, ...registered])].sort());
+  }
+}
