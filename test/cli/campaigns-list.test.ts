@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createQueueContext, createRedis, ensureCampaign, waitForReady, type QueueContext } from '@wabulk/queue';
+import { CAMPAIGN_STATES, createQueueContext, createRedis, ensureCampaign, waitForReady, type QueueContext } from '@wabulk/queue';
 import { cliEnv, describeRun, killAllClis, onlyJson, runCli } from '../support/proc-cli.js';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
 
@@ -44,6 +44,8 @@ test('campaigns --json: newest first, the objects of status --json; --account, -
   const text = await cli(['campaigns']);
   expect(text.stdout).toMatch(/^new\tbeta\tdone\t/m);
   const bad = await cli(['campaigns', '--state', 'nope']);
-  expect(bad.code).not.toBe(0); // commander's own usage error (1 today for every command's bad choice)
-  expect(bad.stderr).toContain('Allowed choices are scheduled, running, paused, cancelled, done');
+  expect(bad.code).toBe(2); // bad usage, as every command's
+  expect(bad.stderr).toContain(`Allowed choices are ${CAMPAIGN_STATES.join(', ')}`);
+  const missing = await cli(['cancel']);
+  expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 2, stderr: expect.stringContaining("required option '--campaign <id>' not specified") });
 });

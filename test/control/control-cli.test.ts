@@ -50,9 +50,9 @@ test('exit 3 for an unknown campaign, 2 for --campaign with --account; cancel wi
   }
   const both = await cli(['pause', '--campaign', 'cli1', '--account', 'acme']);
   expect(both.code).toBe(2);
-  // commander's own usage errors on subcommands exit 1 today (as `status` without --campaign does).
+  // A missing required option is bad usage on every subcommand: exit 2.
   const bare = await cli(['cancel']);
-  expect(bare.code).not.toBe(0);
+  expect(bare.code).toBe(2);
   expect(bare.stderr).toMatch(/--campaign/);
   // The account form still works.
   const account = await cli(['pause', '--account', 'acme', '--json']);

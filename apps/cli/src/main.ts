@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '@wabulk/config';
 import { CliError } from './cli-error.js';
 import { buildProgram } from './program.js';
@@ -7,7 +7,13 @@ import { buildProgram } from './program.js';
 const program = buildProgram((code) => {
   process.exitCode = code;
 });
-program.exitOverride();
+// On every subcommand too (commander copies settings to subcommands only when they are created):
+// a bad choice or a missing required option is bad usage, exit 2, whichever command it is.
+const overrideExit = (cmd: Command): void => {
+  cmd.exitOverride();
+  cmd.commands.forEach(overrideExit);
+};
+overrideExit(program);
 
 try {
   await program.parseAsync(process.argv);
