@@ -68,7 +68,7 @@ async function before(): Promise<Record<string, { keys: number; bytes: number }>
         ids[i + j] = id;
         await ensureCampaign(ctx, id, { account: ACCOUNT, body: BODY, createdAt: Date.now() });
         await redis.sadd(`${base}:index:{accounts}`, ACCOUNT); // what ensureCampaign did until issue 10
-        await ctx.ledger.register(id, [to(i + j)]);
+        await ctx.ledger.register(id, [{ to: to(i + j) }]);
         await ctx.queues.get(ACCOUNT).add('send', { c: id, to: to(i + j) }, { ...JOB_OPTIONS, jobId: jobIdFor(id, to(i + j)) });
       }),
     );

@@ -54,7 +54,7 @@ test('newest first, the objects of status --json, filtered by account and state;
   // createdAt set explicitly: the order is by creation time, whatever the clock did.
   for (const [i, id, account] of [[1, 'c-old', 'acme'], [2, 'c-mid', 'beta'], [3, 'c-new', 'acme']] as const) {
     await ensureCampaign(ctx, id, { account, body: `hi ${id}`, createdAt: 1_000 * i });
-    await ctx.ledger.register(id, numbers(2));
+    await ctx.ledger.register(id, numbers(2).map((to) => ({ to })));
   }
   const single = await producer.enqueueText({ to: numbers(1), body: 'an OTP' });
   expect(single.campaignId).toMatch(/^msg-/);

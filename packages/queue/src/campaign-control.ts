@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { removeSortedJobs, sweepWaitList } from './campaign-jobs.js';
 import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import type { SendJobData } from './job.js';
+import { sendJobData } from './job.js';
+import { unpackRefs, type RecipientRefs } from './ledger.js';
 import { allocatePriorities, jobOptions, priorityOf } from './priority.js';
 import { assertCampaignId, campaignKeys, jobIdFor } from './keys.js';
 
@@ -94,10 +95,11 @@ export async function resumeCampaign(ctx: QueueContext, campaignId: string): Pro
   if (!changed) return { campaignId, state, jobs: 0 };
   const generation = await ctx.ledger.nextGeneration(campaignId);
   let jobs = 0;
-  await forEachPendingBatch(ctx, campaignId, async (numbers) => {
+  await forEachPendingBatch(ctx, campaignId, async (numbers, refs) => {
     // The campaign's own priority class, continuing its fair-share rounds (from the class's head at the latest).
     const priorities = await allocatePriorities(ctx.redis, queue, ctx.base, meta.account, campaignId, priorityOf(meta), numbers.length);
-    await queue.addBulk(numbers.map((to, i) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: jobOptions(jobIdFor(campaignId, to, generation), priorities?.[i]) })));
+    // Each recipient's own refs, from its ledger entry (the paused jobs that carried them are gone).
+    await queue.addBulk(numbers.map((to, i) => ({ name: 'send', data: sendJobData(campaignId, to, refs[i]), opts: jobOptions(jobIdFor(campaignId, to, generation), priorities?.[i]) })));
     jobs += numbers.length;
   });
   return { campaignId, state, jobs };
@@ -125,8 +127,11 @@ export async function cancelCampaign(ctx: QueueContext, campaignId: string): Pro
   return { campaignId, state: 'cancelled', jobs, cancelled };
 }
 
-/** HSCAN over the ledger, `fn` on the pending recipients of each page (one page in flight). */
-async function forEachPendingBatch(ctx: QueueContext, campaignId: string, fn: (numbers: string[]) => Promise<void>): Promise<void> {
+/**
+ * HSCAN over the ledger, `fn` on the pending recipients of each page (one page in flight), with
+ * each one's own refs (`refs[i]` for `numbers[i]`; undefined when it has none).
+ */
+async function forEachPendingBatch(ctx: QueueContext, campaignId: string, fn: (numbers: string[], refs: Array<RecipientRefs | undefined>) => Promise<void>): Promise<void> {
   const key = campaignKeys(ctx.base, campaignId).recipients;
   let cursor = '0';
   do {
@@ -134,10 +139,17 @@ async function forEachPendingBatch(ctx: QueueContext, campaignId: string, fn: (n
     const [next, flat] = await ctx.redis.hscan(key, cursor, 'COUNT', BATCH);
     cursor = next;
     const pending: string[] = [];
+    const refs: Array<RecipientRefs | undefined> = [];
     // A substring test avoids parsing each entry: inside a JSON string value the quotes are escaped,
-    // so `"s":"pending"` can only be the status field (whatever the key order Lua's cjson wrote).
-    for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i + 1]!.includes('"s":"pending"')) pending.push(flat[i]!);
-    if (pending.length > 0) await fn(pending);
+    // so `"s":"pending"` can only be the status field (whatever the key order Lua's cjson wrote; the
+    // refs object x has no key s). Only an entry with refs (`"x":`) is parsed, for them.
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const raw = flat[i + 1]!;
+      if (!raw.includes('"s":"pending"')) continue;
+      pending.push(flat[i]!);
+      refs.push(raw.includes('"x":') ? unpackRefs((JSON.parse(raw) as { x?: unknown }).x) : undefined);
+    }
+    if (pending.length > 0) await fn(pending, refs);
     // Paced: as long idle as busy, so a sweep of millions leaves Redis (and this host's CPU) to the
     // account's other campaigns half the time. The state is written before the sweep starts, so
     // pacing delays only the bookkeeping, never the stop.

@@ -3,7 +3,7 @@ export { connectRedis, createRedis, describeRedisTarget, waitForReady, type Redi
 export { createRedisCluster } from './redis-cluster.js';
 export { classifyRedisError, type RedisErrorKind } from './redis-errors.js';
 export { Producer, SINGLE_MESSAGE_TTL_SECONDS, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
-export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientStatus } from './ledger.js';
+export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
 export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
 export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';

@@ -18,6 +18,18 @@ export const sendJobSchema = z.object({
 });
 export type SendJobData = z.infer<typeof sendJobSchema>;
 
+/**
+ * A recipient's job data with its own refs (r/r1/r2) when it has any: the import, a resume and a
+ * retry-failed all build jobs with it (the refs are kept in the ledger entry for the last two).
+ */
+export function sendJobData(campaignId: string, to: string, refs?: { ref?: string; ref1?: string; ref2?: string }): SendJobData {
+  const data: SendJobData = { c: campaignId, to };
+  if (refs?.ref !== undefined) data.r = refs.ref;
+  if (refs?.ref1 !== undefined) data.r1 = refs.ref1;
+  if (refs?.ref2 !== undefined) data.r2 = refs.ref2;
+  return data;
+}
+
 /** Custom backoff name; the worker's backoffStrategy gives the delays (WABULK_RETRY_DELAYS_MS). */
 export const BACKOFF_TYPE = 'wabulk';
 

@@ -1,7 +1,10 @@
 /**
  * Lua for the ledger, so each status change and its counters move together (one slot per
  * campaign: KEYS[1] = recipients hash, KEYS[2] = counts hash, KEYS[3] = meta for RECORD and RESET_FAILED). Entries are JSON:
- * {"s":status,"m":messageId,"c":code,"r":reason,"a":attempts,"t":updatedAtMs}.
+ * {"s":status,"m":messageId,"c":code,"r":reason,"a":attempts,"t":updatedAtMs,"x":refs}, where x (only
+ * on a recipient imported with refs of its own) is {"r":ref,"r1":ref1,"r2":ref2} with the refs it
+ * has. Every script that rewrites an entry carries x over, so a resume or a retry can put the refs
+ * back in the recipient's new job.
  */
 
 /**
@@ -15,18 +18,26 @@ if new.s ~= 'pending' and tonumber(redis.call('HGET', KEYS[2], 'pending') or '0'
   if ttl then for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ttl) end end
 end`;
 
-/** ARGV[1] = now, ARGV[2..] = E.164 numbers. Creates missing entries as pending; returns per input 'new' or the existing status. */
+/**
+ * ARGV[1] = now, then pairs ARGV[2k], ARGV[2k+1] = E.164 number, its refs as JSON ({"r":…,"r1":…,"r2":…},
+ * '' when it has none). Creates missing entries as pending (with x = the refs when given); returns per
+ * number 'new' or the existing status. An existing entry is left as it is: a re-run import with other
+ * refs for a number already registered keeps the first refs.
+ */
 export const REGISTER = `
 local out = {}
 local created = 0
-local fresh = cjson.encode({s = 'pending', t = tonumber(ARGV[1])})
-for i = 2, #ARGV do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], fresh) == 1 then
+local now = tonumber(ARGV[1])
+local fresh = cjson.encode({s = 'pending', t = now})
+for i = 2, #ARGV - 1, 2 do
+  local entry = fresh
+  if ARGV[i + 1] ~= '' then entry = cjson.encode({s = 'pending', t = now, x = cjson.decode(ARGV[i + 1])}) end
+  if redis.call('HSETNX', KEYS[1], ARGV[i], entry) == 1 then
     created = created + 1
     out[#out + 1] = 'new'
   else
-    local ok, entry = pcall(cjson.decode, redis.call('HGET', KEYS[1], ARGV[i]))
-    out[#out + 1] = ok and entry.s or 'pending'
+    local ok, e = pcall(cjson.decode, redis.call('HGET', KEYS[1], ARGV[i]))
+    out[#out + 1] = ok and e.s or 'pending'
   end
 end
 if created > 0 then
@@ -42,7 +53,7 @@ return out
  * a second 'sent' keeps the first message_id. `cancelled` only replaces `pending`, and only `sent`
  * replaces `cancelled`: a request already in flight when the campaign was cancelled that Kaleyra
  * accepted is recorded as what it is (sent, with its message_id); one that failed stays cancelled.
- * Returns the status the entry ends with and its message id.
+ * Returns the status the entry ends with and its message id. The old entry's refs (x) are kept.
  */
 export const RECORD = `
 local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
@@ -62,7 +73,12 @@ end
 if old and old.s == new.s and new.s ~= 'pending' then
   return {old.s, old.m or ''}
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if old and old.x and new.x == nil then
+  new.x = old.x
+  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(new))
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
 if old then
   redis.call('HINCRBY', KEYS[2], old.s, -1)
   if old.s == 'failed' and old.c then redis.call('HINCRBY', KEYS[2], 'code:' .. old.c, -1) end
@@ -90,7 +106,7 @@ for i = 3, #ARGV do
     local e = cjson.decode(raw)
     if e.s == 'failed' and (any or (e.c and codes[e.c])) then
       local attempts = e.a or 0
-      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({s = 'pending', a = attempts, t = tonumber(ARGV[1]), c = e.c, r = 'retrying after ' .. (e.c or 'failure')}))
+      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({s = 'pending', a = attempts, t = tonumber(ARGV[1]), c = e.c, r = 'retrying after ' .. (e.c or 'failure'), x = e.x}))
       redis.call('HINCRBY', KEYS[2], 'failed', -1)
       if e.c then redis.call('HINCRBY', KEYS[2], 'code:' .. e.c, -1) end
       redis.call('HINCRBY', KEYS[2], 'pending', 1)
@@ -110,7 +126,8 @@ return moved
  * Moves only forward: sent < delivered = failed-after-send < read (the first of delivered and
  * failed wins; read is proof of delivery and beats both). An entry without a message_id (never
  * accepted by Kaleyra) is not touched. The delivery failure is kept in dc/dr beside the send's own
- * code, and its counter 'fas:<code>' moves with it. Returns {status after, 1 if changed}.
+ * code, and its counter 'fas:<code>' moves with it (the entry is decoded and re-encoded whole, so
+ * its refs x stay). Returns {status after, 1 if changed}.
  */
 export const DELIVER = `
 local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
@@ -149,7 +166,7 @@ for i = 2, #ARGV do
   if raw then
     local e = cjson.decode(raw)
     if e.s == 'pending' then
-      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({s = 'cancelled', a = e.a, c = e.c, r = 'cancelled by an operator', t = tonumber(ARGV[1])}))
+      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({s = 'cancelled', a = e.a, c = e.c, r = 'cancelled by an operator', t = tonumber(ARGV[1]), x = e.x}))
       moved = moved + 1
     end
   end

@@ -31,8 +31,45 @@ export interface LedgerEntry {
   updatedAt: number;
 }
 
+/** A recipient's own refs (from its CSV/NDJSON row), echoed by Kaleyra in delivery callbacks. */
+export interface RecipientRefs {
+  ref?: string;
+  ref1?: string;
+  ref2?: string;
+}
+
 export interface LedgerRow extends LedgerEntry {
   to: string;
+  /** The recipient's own refs, when it was imported with any (a campaign's default refs are in its meta). */
+  refs?: RecipientRefs;
+}
+
+/** A recipient to register: its number and, when its row had any, its own refs. */
+export interface RegisterRow {
+  to: string;
+  refs?: RecipientRefs;
+}
+
+/** The entry's `x`: only the refs present; undefined when there are none (no bytes for campaigns without). */
+interface PackedRefs { r?: string; r1?: string; r2?: string }
+
+export function packRefs(refs: RecipientRefs | undefined): PackedRefs | undefined {
+  if (!refs) return undefined;
+  const x: PackedRefs = {};
+  if (refs.ref !== undefined) x.r = refs.ref;
+  if (refs.ref1 !== undefined) x.r1 = refs.ref1;
+  if (refs.ref2 !== undefined) x.r2 = refs.ref2;
+  return Object.keys(x).length > 0 ? x : undefined;
+}
+
+export function unpackRefs(x: unknown): RecipientRefs | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const p = x as Record<string, unknown>;
+  const refs: RecipientRefs = {};
+  if (typeof p['r'] === 'string') refs.ref = p['r'];
+  if (typeof p['r1'] === 'string') refs.ref1 = p['r1'];
+  if (typeof p['r2'] === 'string') refs.ref2 = p['r2'];
+  return Object.keys(refs).length > 0 ? refs : undefined;
 }
 
 /**
@@ -57,8 +94,11 @@ export type CampaignCounts = { [K in keyof typeof COUNTER_FIELDS]: number } & {
   failedAfterSendByCode: Record<string, number>;
 };
 
-/** dc/dr: the delivery failure of a failed-after-send entry (c/r keep the send's own code). */
-interface Packed { s: RecipientStatus; m?: string; c?: string; r?: string; a?: number; t: number; dc?: string; dr?: string }
+/**
+ * dc/dr: the delivery failure of a failed-after-send entry (c/r keep the send's own code). x: the
+ * recipient's own refs (r is taken: the reason), written by REGISTER and carried over by every script.
+ */
+interface Packed { s: RecipientStatus; m?: string; c?: string; r?: string; a?: number; t: number; dc?: string; dr?: string; x?: PackedRefs }
 
 const pack = (e: LedgerEntry): string =>
   JSON.stringify({ s: e.status, m: e.messageId, c: e.code, r: e.reason?.slice(0, 500), a: e.attempts, t: e.updatedAt } satisfies Packed);
@@ -66,7 +106,10 @@ const pack = (e: LedgerEntry): string =>
 function unpack(to: string, raw: string): LedgerRow {
   const p = JSON.parse(raw) as Packed;
   const failedLater = p.s === 'failed-after-send';
-  return { to, status: p.s, messageId: p.m, code: failedLater ? (p.dc ?? p.c) : p.c, reason: failedLater ? (p.dr ?? p.r) : p.r, attempts: p.a, updatedAt: p.t };
+  const row: LedgerRow = { to, status: p.s, messageId: p.m, code: failedLater ? (p.dc ?? p.c) : p.c, reason: failedLater ? (p.dr ?? p.r) : p.r, attempts: p.a, updatedAt: p.t };
+  const refs = unpackRefs(p.x);
+  if (refs) row.refs = refs;
+  return row;
 }
 
 type Scripted = RedisClient & {
@@ -102,11 +145,19 @@ export class Ledger {
     this.#base = base;
   }
 
-  /** Creates pending entries for new numbers; returns, per number, 'new' or the status it already had. */
-  async register(campaignId: string, numbers: readonly string[], now = Date.now()): Promise<Array<'new' | RecipientStatus>> {
-    if (numbers.length === 0) return [];
+  /**
+   * Creates pending entries for new numbers (with their own refs, when given); returns, per row,
+   * 'new' or the status it already had. An entry that exists keeps its refs (the first import's).
+   */
+  async register(campaignId: string, rows: readonly RegisterRow[], now = Date.now()): Promise<Array<'new' | RecipientStatus>> {
+    if (rows.length === 0) return [];
     const k = campaignKeys(this.#base, campaignId);
-    return (await this.#redis.wabulkRegister(k.recipients, k.counts, String(now), ...numbers)) as Array<'new' | RecipientStatus>;
+    const argv: string[] = [];
+    for (const row of rows) {
+      const x = packRefs(row.refs);
+      argv.push(row.to, x ? JSON.stringify(x) : '');
+    }
+    return (await this.#redis.wabulkRegister(k.recipients, k.counts, String(now), ...argv)) as Array<'new' | RecipientStatus>;
   }
 
   /**

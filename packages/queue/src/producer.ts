@@ -4,7 +4,8 @@ import { KnownAccounts } from './account-registry.js';
 import { getCampaignControlState } from './campaign-control.js';
 import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import type { SendJobData } from './job.js';
+import { sendJobData } from './job.js';
+import type { RecipientRefs } from './ledger.js';
 import { allocatePriorities, jobOptions, priorityOf, type Priority } from './priority.js';
 import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
 import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
@@ -85,7 +86,7 @@ export interface ProducerOptions {
   };
 }
 
-interface Row { to: string; r?: string; r1?: string; r2?: string }
+interface Row { to: string; refs?: RecipientRefs }
 
 const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40);
 
@@ -181,7 +182,8 @@ export class Producer {
         reject({ input: row.to, reason: n.reason, line: row.line });
         continue;
       }
-      chunk.push({ to: n.e164, r: truncateRef(row.ref), r1: truncateRef(row.ref1), r2: truncateRef(row.ref2) });
+      const refs = { ref: truncateRef(row.ref), ref1: truncateRef(row.ref1), ref2: truncateRef(row.ref2) };
+      chunk.push(refs.ref === undefined && refs.ref1 === undefined && refs.ref2 === undefined ? { to: n.e164 } : { to: n.e164, refs });
       if (chunk.length >= chunkSize) {
         flush(chunk);
         chunk = [];
@@ -206,21 +208,23 @@ export class Producer {
     const generation = await ledger.nextGeneration(campaignId);
     const queue = queues.get(meta.account);
     let requeued = 0;
-    let batch: string[] = [];
+    // The refs of each failed recipient, read with it (RESET_FAILED keeps them in the entry too).
+    let batch = new Map<string, RecipientRefs | undefined>();
     const flush = async () => {
-      const moved = await ledger.resetFailed(campaignId, batch, options.codes ?? []);
-      batch = [];
+      const refsOf = batch;
+      batch = new Map();
+      const moved = await ledger.resetFailed(campaignId, [...refsOf.keys()], options.codes ?? []);
       if (moved.length === 0) return;
       // Retried recipients continue the campaign's rounds (from the class's head at the latest), like a later chunk.
       const priorities = await allocatePriorities(this.ctx.redis, queue, this.ctx.base, meta.account, campaignId, priorityOf(meta), moved.length);
-      await queue.addBulk(moved.map((to, i) => ({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: jobOptions(jobIdFor(campaignId, to, generation), priorities?.[i]) })));
+      await queue.addBulk(moved.map((to, i) => ({ name: 'send', data: sendJobData(campaignId, to, refsOf.get(to)), opts: jobOptions(jobIdFor(campaignId, to, generation), priorities?.[i]) })));
       requeued += moved.length;
     };
     for await (const row of ledger.rows(campaignId)) {
       if (row.status !== 'failed') continue;
       if (options.codes?.length && !options.codes.includes(row.code ?? '')) continue;
-      batch.push(row.to);
-      if (batch.length >= (options.batch ?? 1000)) await flush();
+      batch.set(row.to, row.refs);
+      if (batch.size >= (options.batch ?? 1000)) await flush();
     }
     await flush();
     return { requeued };
@@ -235,7 +239,7 @@ export class Producer {
       else unique.set(row.to, row);
     }
     const list = [...unique.values()];
-    const statuses = await this.ctx.ledger.register(campaignId, list.map((r) => r.to));
+    const statuses = await this.ctx.ledger.register(campaignId, list);
     const jobs = [];
     let accepted = 0;
     for (let i = 0; i < list.length; i++) {
@@ -243,12 +247,8 @@ export class Producer {
       if (status === 'new') accepted++;
       else duplicates++;
       if (status !== 'new' && status !== 'pending') continue;
-      const { to, r, r1, r2 } = list[i]!;
-      const data: SendJobData = { c: campaignId, to };
-      if (r !== undefined) data.r = r;
-      if (r1 !== undefined) data.r1 = r1;
-      if (r2 !== undefined) data.r2 = r2;
-      jobs.push({ name: 'send', data, jobId: jobIdFor(campaignId, to) });
+      const { to, refs } = list[i]!;
+      jobs.push({ name: 'send', data: sendJobData(campaignId, to, refs), jobId: jobIdFor(campaignId, to) });
     }
     if (jobs.length > 0) {
       const queue = this.ctx.queues.get(account);
