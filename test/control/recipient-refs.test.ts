@@ -103,3 +103,15 @@ test('memory: ledger bytes per recipient with three short refs, and without (ent
   console.log(`ledger bytes per recipient: without refs ${none.toFixed(1)}, with three short refs ${refs.toFixed(1)} (+${(refs - none).toFixed(1)})`);
   expect(refs).toBeGreaterThan(none);
 });
+
+test('a ref with a lone UTF-16 surrogate (found by the fuzz suite) is registered, recorded and resumed; it is kept as U+FFFD', async () => {
+  const [to] = numbers(1, 900);
+  await producer.enqueueCampaign({ account: 'acme', campaignId: 'rf-lone', body: 'hi', recipients: [{ to: to!, ref: 'a\udfffb', ref1: 'c\\u\u0007"' }] });
+  expect((await h.ctx.ledger.get('rf-lone', to!))?.refs).toEqual({ ref: 'a\ufffdb', ref1: 'c\\u\u0007"' });
+  await h.ctx.ledger.record('rf-lone', to!, { status: 'failed', code: 'WA500', reason: 'x', attempts: 4, updatedAt: 1 });
+  expect((await h.ctx.ledger.get('rf-lone', to!))?.refs).toEqual({ ref: 'a\ufffdb', ref1: 'c\\u\u0007"' });
+  expect(await producer.retryFailed('rf-lone')).toEqual({ requeued: 1 });
+  await pauseCampaign(h.ctx, 'rf-lone');
+  await resumeCampaign(h.ctx, 'rf-lone');
+  expect((await jobsOf('rf-lone')).map((j) => refsOfJob(j.data))).toEqual([{ r: 'a\ufffdb', r1: 'c\\u\u0007"' }]);
+});

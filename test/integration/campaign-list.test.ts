@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   campaignKeys,
+  cancelCampaign,
   createQueueContext,
   createRedis,
   ensureCampaign,
@@ -121,6 +122,15 @@ test('a single message expires once finished (meta, ledger, counters), never whi
   // A delivery callback in the retention window keeps the TTL.
   await ctx.ledger.deliver(campaignId, numbers(2)[0]!, { status: 'delivered', at: 4 });
   for (const t of await ttls()) expect(t).toBeGreaterThan(3500);
+
+  // Cancelled: a single message cancelled while pending ends there, and expires like the others.
+  const cancelled = await producer.enqueueText({ to: numbers(2, 500), body: 'order update' });
+  const cKeys = campaignKeys(base, cancelled.campaignId);
+  await ctx.ledger.record(cancelled.campaignId, numbers(2, 500)[0]!, { status: 'sent', messageId: 'm9', attempts: 1, updatedAt: 1 });
+  expect(await redis.ttl(cKeys.counts)).toBe(-1);
+  await cancelCampaign(ctx, cancelled.campaignId);
+  expect(await getCampaignStatus(ctx, cancelled.campaignId)).toMatchObject({ sent: 1, cancelled: 1, pending: 0, state: 'cancelled' });
+  for (const t of await Promise.all([redis.ttl(cKeys.meta), redis.ttl(cKeys.recipients), redis.ttl(cKeys.counts)])) expect(t).toBeGreaterThan(3500);
 
   // A campaign with an id of its own is listed and never expires.
   await producer.enqueueText({ campaignId: 'named', to: numbers(1), body: 'x' });

@@ -1,6 +1,6 @@
 /**
  * Lua for the ledger, so each status change and its counters move together (one slot per
- * campaign: KEYS[1] = recipients hash, KEYS[2] = counts hash, KEYS[3] = meta for RECORD and RESET_FAILED). Entries are JSON:
+ * campaign: KEYS[1] = recipients hash, KEYS[2] = counts hash, KEYS[3] = meta for RECORD, RESET_FAILED and CANCEL_PENDING). Entries are JSON:
  * {"s":status,"m":messageId,"c":code,"r":reason,"a":attempts,"t":updatedAtMs,"x":refs}, where x (only
  * on a recipient imported with refs of its own) is {"r":ref,"r1":ref1,"r2":ref2} with the refs it
  * has. Every script that rewrites an entry carries x over, so a resume or a retry can put the refs
@@ -13,7 +13,7 @@
  * retry (RESET_FAILED) makes it pending again and PERSISTs it until it ends again.
  */
 const EXPIRE_WHEN_DONE = `
-if new.s ~= 'pending' and tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') <= 0 then
+if tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') <= 0 then
   local ttl = redis.call('HGET', KEYS[2], 'ttl')
   if ttl then for k = 1, 3 do redis.call('EXPIRE', KEYS[k], ttl) end end
 end`;
@@ -87,7 +87,9 @@ else
 end
 redis.call('HINCRBY', KEYS[2], new.s, 1)
 if new.s == 'failed' and new.c then redis.call('HINCRBY', KEYS[2], 'code:' .. new.c, 1) end
+if new.s ~= 'pending' then
 ${EXPIRE_WHEN_DONE}
+end
 return {new.s, new.m or ''}
 `;
 
@@ -174,6 +176,8 @@ end
 if moved > 0 then
   redis.call('HINCRBY', KEYS[2], 'pending', -moved)
   redis.call('HINCRBY', KEYS[2], 'cancelled', moved)
+  -- A cancelled single message ends here: it expires like one that ended sent or failed (KEYS[3] = meta).
+${EXPIRE_WHEN_DONE}
 end
 return moved
 `;

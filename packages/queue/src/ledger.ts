@@ -53,12 +53,18 @@ export interface RegisterRow {
 /** The entry's `x`: only the refs present; undefined when there are none (no bytes for campaigns without). */
 interface PackedRefs { r?: string; r1?: string; r2?: string }
 
+/**
+ * Lone UTF-16 surrogates become U+FFFD: JSON.stringify writes them as `\udXXX` escapes, which Redis's
+ * Lua cjson refuses ("invalid unicode escape code"), and they are no text Kaleyra could echo anyway.
+ */
+const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
 export function packRefs(refs: RecipientRefs | undefined): PackedRefs | undefined {
   if (!refs) return undefined;
   const x: PackedRefs = {};
-  if (refs.ref !== undefined) x.r = refs.ref;
-  if (refs.ref1 !== undefined) x.r1 = refs.ref1;
-  if (refs.ref2 !== undefined) x.r2 = refs.ref2;
+  if (refs.ref !== undefined) x.r = wellFormed(refs.ref);
+  if (refs.ref1 !== undefined) x.r1 = wellFormed(refs.ref1);
+  if (refs.ref2 !== undefined) x.r2 = wellFormed(refs.ref2);
   return Object.keys(x).length > 0 ? x : undefined;
 }
 
@@ -117,7 +123,7 @@ type Scripted = RedisClient & {
   wabulkRecord(k1: string, k2: string, k3: string, to: string, entry: string): Promise<[string, string]>;
   wabulkResetFailed(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
   wabulkDeliver(k1: string, k2: string, to: string, status: string, code: string, reason: string, at: string): Promise<[string, number]>;
-  wabulkCancelPending(k1: string, k2: string, ...argv: string[]): Promise<number>;
+  wabulkCancelPending(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
 };
 
 function withScripts(redis: RedisClient): Scripted {
@@ -127,7 +133,7 @@ function withScripts(redis: RedisClient): Scripted {
     redis.defineCommand('wabulkRecord', { numberOfKeys: 3, lua: RECORD });
     redis.defineCommand('wabulkResetFailed', { numberOfKeys: 3, lua: RESET_FAILED });
     redis.defineCommand('wabulkDeliver', { numberOfKeys: 2, lua: DELIVER });
-    redis.defineCommand('wabulkCancelPending', { numberOfKeys: 2, lua: CANCEL_PENDING });
+    redis.defineCommand('wabulkCancelPending', { numberOfKeys: 3, lua: CANCEL_PENDING });
   }
   return r;
 }
@@ -200,7 +206,7 @@ export class Ledger {
   async cancelPending(campaignId: string, numbers: readonly string[], now = Date.now()): Promise<number> {
     if (numbers.length === 0) return 0;
     const k = campaignKeys(this.#base, campaignId);
-    return this.#redis.wabulkCancelPending(k.recipients, k.counts, String(now), ...numbers);
+    return this.#redis.wabulkCancelPending(k.recipients, k.counts, k.meta, String(now), ...numbers);
   }
 
   /** Counters kept beside the entries: reading them never scans the campaign. */
