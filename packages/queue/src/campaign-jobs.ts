@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
 
 /**
  * Removing one campaign's queued jobs from its account's queue, at any size, without stalling the
@@ -67,19 +68,17 @@ if removed > 0 then redis.call('LREM', key, removed, mark) end
 return {removed, #ids}
 `;
 
-type Scripted = RedisClient & {
+interface CampaignJobCommands {
   wabulkRemoveSorted(waitKey: string, ...argv: string[]): Promise<number>;
   wabulkSweepWait(waitKey: string, ...argv: string[]): Promise<[number, number]>;
+}
+
+const CAMPAIGN_JOB_SCRIPTS = {
+  wabulkRemoveSorted: { numberOfKeys: 1, lua: REMOVE_SORTED },
+  wabulkSweepWait: { numberOfKeys: 1, lua: SWEEP_WAIT },
 };
 
-function scripted(redis: RedisClient): Scripted {
-  const r = redis as Scripted;
-  if (typeof r.wabulkRemoveSorted !== 'function') {
-    redis.defineCommand('wabulkRemoveSorted', { numberOfKeys: 1, lua: REMOVE_SORTED });
-    redis.defineCommand('wabulkSweepWait', { numberOfKeys: 1, lua: SWEEP_WAIT });
-  }
-  return r;
-}
+const scripted = (redis: RedisClient) => withScripts<CampaignJobCommands>(redis, CAMPAIGN_JOB_SCRIPTS);
 
 /** The prioritized or delayed jobs among `ids` (any generation), removed. */
 export async function removeSortedJobs(redis: RedisClient, queue: Queue, ids: readonly string[]): Promise<number> {

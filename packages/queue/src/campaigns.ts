@@ -1,7 +1,7 @@
 import type { QueueContext } from './context.js';
 import type { Priority } from './priority.js';
 import { campaignKeys, indexKeys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
 
 /** What every recipient of a campaign shares; written once when the campaign is created, never changed. */
 export interface CampaignMeta {
@@ -50,10 +50,9 @@ export async function ensureCampaign(
 ): Promise<{ created: boolean; meta: CampaignMeta }> {
   const { redis, base } = ctx;
   const keys = campaignKeys(base, campaignId);
-  const r = redis as RedisClient & { wabulkCreateCampaign?: (key: string, meta: string) => Promise<string | null> };
   // EVALSHA after the first call: every API request without a campaign id creates one.
-  if (typeof r.wabulkCreateCampaign !== 'function') redis.defineCommand('wabulkCreateCampaign', { numberOfKeys: 1, lua: CREATE });
-  const existing = await r.wabulkCreateCampaign!(keys.meta, JSON.stringify(meta));
+  const r = withScripts<{ wabulkCreateCampaign(key: string, meta: string): Promise<string | null> }>(redis, { wabulkCreateCampaign: { numberOfKeys: 1, lua: CREATE } });
+  const existing = await r.wabulkCreateCampaign(keys.meta, JSON.stringify(meta));
   if (existing === null) {
     // The account is not registered here: sending to an account must not make it known (only a
     // worker's start, an operator or the intake's configuration do; see account-registry.ts).

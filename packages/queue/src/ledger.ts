@@ -1,6 +1,7 @@
 import { campaignKeys } from './keys.js';
 import { CANCEL_PENDING, DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
 import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
 
 /**
  * pending → sent (Kaleyra accepted it: message_id) → delivered → read, from delivery callbacks; or
@@ -118,36 +119,32 @@ function unpack(to: string, raw: string): LedgerRow {
   return row;
 }
 
-type Scripted = RedisClient & {
+interface LedgerCommands {
   wabulkRegister(k1: string, k2: string, ...argv: string[]): Promise<string[]>;
   wabulkRecord(k1: string, k2: string, k3: string, to: string, entry: string): Promise<[string, string]>;
   wabulkResetFailed(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
   wabulkDeliver(k1: string, k2: string, to: string, status: string, code: string, reason: string, at: string): Promise<[string, number]>;
   wabulkCancelPending(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
-};
-
-function withScripts(redis: RedisClient): Scripted {
-  const r = redis as Scripted;
-  if (typeof r.wabulkRegister !== 'function') {
-    redis.defineCommand('wabulkRegister', { numberOfKeys: 2, lua: REGISTER });
-    redis.defineCommand('wabulkRecord', { numberOfKeys: 3, lua: RECORD });
-    redis.defineCommand('wabulkResetFailed', { numberOfKeys: 3, lua: RESET_FAILED });
-    redis.defineCommand('wabulkDeliver', { numberOfKeys: 2, lua: DELIVER });
-    redis.defineCommand('wabulkCancelPending', { numberOfKeys: 3, lua: CANCEL_PENDING });
-  }
-  return r;
 }
+
+const LEDGER_SCRIPTS = {
+  wabulkRegister: { numberOfKeys: 2, lua: REGISTER },
+  wabulkRecord: { numberOfKeys: 3, lua: RECORD },
+  wabulkResetFailed: { numberOfKeys: 3, lua: RESET_FAILED },
+  wabulkDeliver: { numberOfKeys: 2, lua: DELIVER },
+  wabulkCancelPending: { numberOfKeys: 3, lua: CANCEL_PENDING },
+};
 
 /**
  * The record of every recipient of every campaign: pending → sent (with message_id) | failed (with
  * code and reason). The ledger, not BullMQ, is the record: completed jobs are removed, entries stay.
  */
 export class Ledger {
-  readonly #redis: Scripted;
+  readonly #redis: RedisClient & LedgerCommands;
   readonly #base: string;
 
   constructor(redis: RedisClient, base: string) {
-    this.#redis = withScripts(redis);
+    this.#redis = withScripts<LedgerCommands>(redis, LEDGER_SCRIPTS);
     this.#base = base;
   }
 

@@ -1,6 +1,6 @@
 import { messageKeys } from './keys.js';
 import type { DeliveryUpdate, RecipientStatus } from './ledger.js';
-import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
 import type { QueueContext } from './context.js';
 
 /**
@@ -33,19 +33,15 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 return false
 `;
 
-type Scripted = RedisClient & {
+interface MessageIndexCommands {
   wabulkWriteMsgIndex(k1: string, k2: string, value: string, ttl: string): Promise<string[]>;
   wabulkLookupMsg(k1: string, k2: string, callback: string, ttl: string, max: string): Promise<string | null>;
-};
-
-function withScripts(redis: RedisClient): Scripted {
-  const r = redis as Scripted;
-  if (typeof r.wabulkWriteMsgIndex !== 'function') {
-    redis.defineCommand('wabulkWriteMsgIndex', { numberOfKeys: 2, lua: WRITE_INDEX });
-    redis.defineCommand('wabulkLookupMsg', { numberOfKeys: 2, lua: LOOKUP_OR_KEEP });
-  }
-  return r;
 }
+
+const MESSAGE_INDEX_SCRIPTS = {
+  wabulkWriteMsgIndex: { numberOfKeys: 2, lua: WRITE_INDEX },
+  wabulkLookupMsg: { numberOfKeys: 2, lua: LOOKUP_OR_KEEP },
+};
 
 export interface MessageRef {
   campaignId: string;
@@ -71,7 +67,7 @@ const parseRef = (value: string): MessageRef => {
  * between the two writes). Returns how many early callbacks moved the ledger.
  */
 export async function recordMessageId(ctx: QueueContext, messageId: string, ref: MessageRef, options: { ttlSeconds?: number } = {}): Promise<number> {
-  const redis = withScripts(ctx.redis);
+  const redis = withScripts<MessageIndexCommands>(ctx.redis, MESSAGE_INDEX_SCRIPTS);
   const keys = messageKeys(ctx.base, messageId);
   const waiting = await redis.wabulkWriteMsgIndex(keys.index, keys.pending, `${ref.campaignId}\n${ref.to}`, String(options.ttlSeconds ?? MESSAGE_INDEX_TTL_SECONDS));
   if (waiting.length === 0) return 0;
@@ -95,7 +91,7 @@ export async function applyDeliveryCallback(
   update: DeliveryUpdate,
   options: { pendingTtlSeconds?: number } = {},
 ): Promise<{ outcome: CallbackOutcome; status?: RecipientStatus | 'missing' }> {
-  const redis = withScripts(ctx.redis);
+  const redis = withScripts<MessageIndexCommands>(ctx.redis, MESSAGE_INDEX_SCRIPTS);
   const keys = messageKeys(ctx.base, messageId);
   const found = await redis.wabulkLookupMsg(keys.index, keys.pending, JSON.stringify(update), String(options.pendingTtlSeconds ?? PENDING_CALLBACK_TTL_SECONDS), String(PENDING_CALLBACKS_MAX));
   if (found === null) return { outcome: 'unknown' };

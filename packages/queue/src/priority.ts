@@ -4,6 +4,7 @@ import type { CampaignMeta } from './campaigns.js';
 import { JOB_OPTIONS } from './job.js';
 import { fairShareKey } from './keys.js';
 import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
 
 /**
  * Priorities and fair share, with BullMQ's open-source pieces only (no Pro groups).
@@ -69,7 +70,7 @@ if ttl > 0 then redis.call('SET', KEYS[2], string.format('%d %d', round + math.f
 return {round, used}
 `;
 
-type AllocatingRedis = RedisClient & { wabulkAllocateRounds?: (prioritized: string, cursor: string, ...args: Array<string | number>) => Promise<[number, number]> };
+interface AllocatingCommands { wabulkAllocateRounds(prioritized: string, cursor: string, ...args: Array<string | number>): Promise<[number, number]> }
 
 /**
  * BullMQ priorities for the next `n` jobs of a campaign (undefined for `high`: no priority).
@@ -90,9 +91,8 @@ export async function allocatePriorities(
 ): Promise<number[] | undefined> {
   if (priority === 'high' || n === 0) return undefined;
   const { lo, hi } = PRIORITY_RANGES[priority];
-  const r = redis as AllocatingRedis;
-  if (typeof r.wabulkAllocateRounds !== 'function') redis.defineCommand('wabulkAllocateRounds', { numberOfKeys: 2, lua: ALLOCATE });
-  const [round, used] = await r.wabulkAllocateRounds!(
+  const r = withScripts<AllocatingCommands>(redis, { wabulkAllocateRounds: { numberOfKeys: 2, lua: ALLOCATE } });
+  const [round, used] = await r.wabulkAllocateRounds(
     queue.toKey('prioritized'),
     fairShareKey(base, account, campaignId),
     (lo * SCORE_UNIT).toString(),
