@@ -144,7 +144,10 @@ test('priorities survive an E110 pause and resume, and retries after a 500', asy
   s.sim.setBalance(Infinity);
   await resumeAccount(s.ctx, 'acme');
   await s.waitDone('keep');
-  const done = await s.ctx.queues.get('acme').getJobs(['completed']);
+  // The ledger records a send before BullMQ completes its job: wait for the last completions too.
+  const queue = s.ctx.queues.get('acme');
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed! >= 300 || undefined, { what: 'every job completed in BullMQ' });
+  const done = await queue.getJobs(['completed']);
   expect(done).toHaveLength(300);
   expect(done.filter((j) => j.attemptsMade > 0).length).toBeGreaterThanOrEqual(5);
   for (const j of done) expect(j.priority).toBe(before.get(String(j.id)));
