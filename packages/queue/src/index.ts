@@ -17,6 +17,7 @@ export { readCsvRecipients, readNdjsonRecipients, SourceError } from './campaign
 export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 export { ValidationError, enqueueTextSchema, messageFieldsSchema, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
-export { ACCOUNT_ID, accountKeys, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
+export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
 export { QueueRegistry } from './queue-registry.js';
 export { allocatePriorities, FAIR_SHARE_ROUND, PRIORITIES, PRIORITY_RANGES, prioritySchema, type Priority } from './priority.js';
+export { addSuppressions, checkSuppression, countSuppressions, isSuppressed, listSuppressions, removeSuppressions, suppressedAmong, SUPPRESSED, type SuppressionMatch, type SuppressionPage, type SuppressionScope } from './suppression.js';

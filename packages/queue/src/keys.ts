@@ -18,6 +18,8 @@ import { z } from 'zod';
  *                                <base>:msgid~:{<sha256>} for an id that is empty or starts with '}')
  *   callbacks before their send  <base>:msgcb:{<messageId>}            (list of callback JSON, TTL)
  *   idempotent API answers       <base>:idem:{<sha256(token id, key)>} (string, TTL)
+ *   suppression lists            <base>:suppress:{acct-<account>} | <base>:suppress:{global}
+ *                                (hash E.164 number → ms it was added; suppression.ts)
  * The message-id keys of one message share its hash tag, so one script can write the index and
  * take the callbacks that arrived before it atomically; different messages spread over the cluster.
  * BullMQ 6 refuses ':' in queue names and job ids; ours are built from ids without ':'.
@@ -83,6 +85,10 @@ export function messageKeys(base: string, messageId: string) {
   }
   return { index: `${base}:msgid:{${id}}`, pending: `${base}:msgcb:{${id}}` };
 }
+
+/** A do-not-message list: one account's, or the global one that applies to every account. */
+export type SuppressionScope = { account: string } | 'global';
+export const suppressionKey = (base: string, scope: SuppressionScope) => (scope === 'global' ? `${base}:suppress:{global}` : `${base}:suppress:{acct-${assertAccountId(scope.account)}}`);
 
 export const idempotencyKey = (base: string, digest: string) => `${base}:idem:{${digest}}`;
 

@@ -1,0 +1,95 @@
+import type { QueueContext } from './context.js';
+import { suppressionKey, type SuppressionScope } from './keys.js';
+import { withScripts } from './scripts.js';
+
+/**
+ * Do-not-message lists: one per account and one global list that applies to every account. Each is
+ * a hash of E.164 numbers (normalised exactly as recipients are, by the caller) → the time (ms) the
+ * number was added. Intake rejects a listed recipient with the reason `suppressed`; the worker
+ * checks again just before each send, so a number listed after it was queued ends `cancelled`
+ * with the reason `suppressed`.
+ */
+export type { SuppressionScope } from './keys.js';
+
+export const SUPPRESSED = 'suppressed';
+
+/** Where a number is listed: the account's list, the global list, or both (the times it was added). */
+export interface SuppressionMatch {
+  account?: number;
+  global?: number;
+}
+
+/** ARGV[1] = now, ARGV[2..] = numbers: HSETNX each (a number listed again keeps its first time). Returns how many were new. */
+const ADD = `
+local n = 0
+for i = 2, #ARGV do n = n + redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) end
+return n
+`;
+
+interface SuppressionCommands { wabulkSuppressAdd(key: string, now: string, ...numbers: string[]): Promise<number> }
+
+/** Adds numbers to a list; returns how many were not on it yet. */
+export async function addSuppressions(ctx: QueueContext, scope: SuppressionScope, numbers: readonly string[], now = Date.now()): Promise<number> {
+  if (numbers.length === 0) return 0;
+  const r = withScripts<SuppressionCommands>(ctx.redis, { wabulkSuppressAdd: { numberOfKeys: 1, lua: ADD } });
+  return r.wabulkSuppressAdd(suppressionKey(ctx.base, scope), String(now), ...numbers);
+}
+
+/** Removes numbers from a list; returns how many were on it. */
+export async function removeSuppressions(ctx: QueueContext, scope: SuppressionScope, numbers: readonly string[]): Promise<number> {
+  if (numbers.length === 0) return 0;
+  return ctx.redis.hdel(suppressionKey(ctx.base, scope), ...numbers);
+}
+
+/**
+ * The numbers among `numbers` that are on the account's list or the global one. Both HMGETs are
+ * sent at once (one round trip of waiting, also on a cluster where the two lists live on different
+ * nodes): intake calls it once per chunk.
+ */
+export async function suppressedAmong(ctx: QueueContext, account: string, numbers: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (numbers.length === 0) return found;
+  const [own, global] = await Promise.all([
+    ctx.redis.hmget(suppressionKey(ctx.base, { account }), ...numbers),
+    ctx.redis.hmget(suppressionKey(ctx.base, 'global'), ...numbers),
+  ]);
+  for (let i = 0; i < numbers.length; i++) if (own[i] !== null || global[i] !== null) found.add(numbers[i]!);
+  return found;
+}
+
+/** Where one number is listed (for the account given, and globally); `{}` when it is on neither list. */
+export async function checkSuppression(ctx: QueueContext, account: string | undefined, number: string): Promise<SuppressionMatch> {
+  const [own, global] = await Promise.all([
+    account === undefined ? Promise.resolve(null) : ctx.redis.hget(suppressionKey(ctx.base, { account }), number),
+    ctx.redis.hget(suppressionKey(ctx.base, 'global'), number),
+  ]);
+  const match: SuppressionMatch = {};
+  if (own !== null) match.account = Number(own);
+  if (global !== null) match.global = Number(global);
+  return match;
+}
+
+/** Whether the worker must not send to `number` for `account` (one round trip: both lists at once). */
+export async function isSuppressed(ctx: QueueContext, account: string, number: string): Promise<boolean> {
+  const [own, global] = await Promise.all([ctx.redis.hexists(suppressionKey(ctx.base, { account }), number), ctx.redis.hexists(suppressionKey(ctx.base, 'global'), number)]);
+  return own === 1 || global === 1;
+}
+
+export interface SuppressionPage {
+  /** '0' = no more pages. */
+  cursor: string;
+  entries: Array<{ number: string; addedAt: number }>;
+}
+
+/** One page of a list (HSCAN: unordered; an entry may appear twice while Redis rehashes). */
+export async function listSuppressions(ctx: QueueContext, scope: SuppressionScope, options: { cursor?: string; count?: number } = {}): Promise<SuppressionPage> {
+  const [cursor, flat] = await ctx.redis.hscan(suppressionKey(ctx.base, scope), options.cursor ?? '0', 'COUNT', options.count ?? 1000);
+  const entries: SuppressionPage['entries'] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ number: flat[i]!, addedAt: Number(flat[i + 1]) });
+  return { cursor, entries };
+}
+
+/** How many numbers a list holds. */
+export async function countSuppressions(ctx: QueueContext, scope: SuppressionScope): Promise<number> {
+  return ctx.redis.hlen(suppressionKey(ctx.base, scope));
+}
