@@ -41,7 +41,7 @@ async function* rows(list: SourceRow[]) {
 describe('enqueueText', () => {
   test('splits, normalises, dedupes and reports every bad number; one job per recipient', async () => {
     const r = await producer.enqueueText({ campaignId: 'c1', to: '+919876543210, 919876543210,bogus, +14155550100', body: 'hi' });
-    expect(r).toEqual({ campaignId: 'c1', accepted: 2, duplicates: 1, rejected: [{ input: 'bogus', reason: 'not a phone number' }] });
+    expect(r).toEqual({ campaignId: 'c1', accepted: 2, duplicates: 1, rejected: [{ input: 'bogus', reason: 'not a phone number' }], rejectedByReason: { 'not a phone number': 1 }, suppressed: 0 });
     const queue = ctx.queues.get('acme');
     const jobs = await queue.getJobs(['waiting', 'prioritized']);
     expect(jobs.map((j) => String(j.id)).sort()).toEqual(['c1-14155550100', 'c1-919876543210']);

@@ -95,7 +95,7 @@ test("a worker's start registers the accounts it serves", async () => {
       const list = await listRegisteredAccounts(s.ctx);
       return list.length > 0 ? list : undefined;
     }, { timeoutMs: 10_000, what: 'the worker registering its account' });
-    expect(registered).toEqual([{ account: 'served', source: 'worker', at: expect.any(Number) }]);
+    expect(registered).toEqual([{ account: 'served', source: 'worker', at: expect.any(Number), ratePerSecond: expect.any(Number) }]);
     expect((await producer.enqueueText({ to: numbers(1), body: 'hi', account: 'served' })).accepted).toBe(1);
     await refusal(producer.enqueueText({ to: numbers(1), body: 'hi' }));
   } finally {

@@ -1,6 +1,6 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { getCampaignControlState, pauseAccount, recordMessageId, sendJobSchema, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, getCampaignControlState, isOpen, isSuppressed, nextOpening, pauseAccount, recordMessageId, renderTemplate, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
@@ -22,7 +22,7 @@ export interface SendProcessorDeps {
   maxThrottleHoldMs?: number;
 }
 
-export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' };
+export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' | 'suppressed' };
 
 /**
  * The worker's decision table (docs/architecture.md, "The worker's decision table"), one Kaleyra
@@ -38,6 +38,10 @@ export type SendOutcome = { messageId: string; code: string; skipped?: 'already-
  * A job that finds a message_id already recorded (a stalled re-run) completes without sending.
  * A job of a campaign an operator paused completes without sending (the recipient stays pending:
  * resume adds it again); of a cancelled one, it is recorded cancelled (campaign-control.ts).
+ * A recipient on a suppression list (listed after it was queued) is recorded cancelled, reason
+ * `suppressed`. Outside its sending window (its local time, send-window.ts) a job goes back to the
+ * delayed set until the window opens, without using an attempt. The text is rendered from the
+ * campaign's template and the job's values just before the send (template.ts).
  */
 /** Job ids of a retry-failed or resume generation end in `-r<n>` (jobIdFor). */
 const LATER_GENERATION = /-r\d+$/;
@@ -80,13 +84,29 @@ export function createSendProcessor(deps: SendProcessorDeps) {
 
     const meta = await campaignMeta(campaignId);
     if (!meta) throw new UnrecoverableError(`campaign ${campaignId} has no meta: it was deleted`);
-    // Read for every job, just before its send (one HGET, never cached): once pause or cancel has
-    // returned, no send of the campaign starts.
-    const control = await getCampaignControlState(ctx, campaignId);
-    if (control === 'paused') return { messageId: '', code: 'PAUSED', skipped: 'campaign-paused' };
+    // Read for every job, just before its send (never cached), together with the suppression lists
+    // (sent at once: one round trip): once pause or cancel has returned, or a number is listed, no
+    // send of it starts.
+    const [control, suppressed] = await Promise.all([getCampaignControlState(ctx, campaignId), isSuppressed(ctx, meta.account, to)]);
+    // A scheduled campaign has no jobs until it starts; one found anyway waits like a paused one.
+    if (control === 'paused' || control === 'scheduled') return { messageId: '', code: 'PAUSED', skipped: 'campaign-paused' };
     if (control === 'cancelled') {
       await ctx.ledger.record(campaignId, to, { status: 'cancelled', reason: 'cancelled by an operator', attempts: job.attemptsMade, updatedAt: Date.now() });
       return { messageId: '', code: 'CANCELLED', skipped: 'campaign-cancelled' };
+    }
+    if (suppressed) {
+      await ctx.ledger.record(campaignId, to, { status: 'cancelled', code: 'SUPPRESSED', reason: SUPPRESSED, attempts: job.attemptsMade, updatedAt: Date.now() });
+      metrics.suppressed.inc({ account });
+      return { messageId: '', code: 'SUPPRESSED', skipped: 'suppressed' };
+    }
+    const window = windowOf(meta);
+    if (window) await holdForWindow(job, data, window, zoneOf(to, meta.tz), token);
+    let body = meta.body;
+    if (meta.template) {
+      const rendered = renderTemplate(meta.template, data.v ?? []);
+      // Checked at intake: a job that does not render is not ours to guess at.
+      if (!rendered.ok) throw new UnrecoverableError(`job ${job.id}: ${rendered.reason}`);
+      body = rendered.text;
     }
     const attempt = job.attemptsMade + 1;
     // Kaleyra's retry schedule counts only the attempts that met a Kaleyra answer.
@@ -96,7 +116,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     try {
       const res = await client.sendText({
         to,
-        body: meta.body,
+        body,
         previewUrl: meta.previewUrl,
         ref: data.r ?? meta.ref,
         ref1: data.r1 ?? meta.ref1,
@@ -120,6 +140,29 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       timer({ outcome: err.kind });
       return handleKaleyraError(err, job, token, { attempt, kaleyraAttempt }, startedAt, log);
     }
+  }
+
+  /**
+   * Outside the recipient's window: back to the delayed set until it opens (no attempt used), counted
+   * in the campaign's `window` counter once (the job's `w`); inside it, a job that was counted stops being.
+   */
+  async function holdForWindow(job: Job<SendJobData>, data: SendJobData, window: NonNullable<ReturnType<typeof windowOf>>, zone: string, token: string | undefined): Promise<void> {
+    const now = Date.now();
+    const counts = campaignKeys(ctx.base, data.c).counts;
+    if (isOpen(window, zone, now)) {
+      if (data.w === 1) {
+        await job.updateData({ ...job.data, w: 0 });
+        await ctx.redis.hincrby(counts, WINDOW_COUNTER, -1);
+      }
+      return;
+    }
+    if (data.w !== 1) {
+      await job.updateData({ ...job.data, w: 1 });
+      await ctx.redis.hincrby(counts, WINDOW_COUNTER, 1);
+    }
+    metrics.windowHeld.inc({ account });
+    await job.moveToDelayed(nextOpening(window, zone, now), token);
+    throw new DelayedError();
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { ConfigError, type AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
-import { connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
 import { DEFAULT_WORKER_ERROR_POLICY, describeError, type WorkerErrorPolicy } from './worker-errors.js';
@@ -25,6 +25,8 @@ export interface StartWorkerOptions {
   stalledIntervalMs?: number;
   logger: Logger;
   metrics: Metrics;
+  /** How often due scheduled campaigns are looked for (default 1 s). */
+  schedulerIntervalMs?: number;
   /** Injected send client per account (benchmarks, tests); default: a KaleyraClient. */
   createClient?: (account: AccountConfig) => Pick<KaleyraClient, 'sendText' | 'close'>;
 }
@@ -105,9 +107,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 
   // The accounts this process serves become known to every intake (the producer refuses others).
   // Not awaited: the worker's connection waits for Redis, and starting must not.
-  void registerAccounts(ctx, options.accounts.map((a) => a.id), 'worker').catch((err: Error) =>
+  const rates = Object.fromEntries(options.accounts.map((a) => [a.id, a.ratePerSecond ?? options.ratePerSecond]));
+  void registerAccounts(ctx, options.accounts.map((a) => a.id), 'worker', Date.now(), rates).catch((err: Error) =>
     logger.warn({ err: { message: err.message } }, 'could not register the accounts in Redis; intake may refuse them until an operator adds them'),
   );
+
+  // Scheduled campaigns start from every worker process (a claim makes one of them do each).
+  const scheduler = startScheduler(ctx, {
+    intervalMs: options.schedulerIntervalMs,
+    onStart: (campaignId, jobs) => logger.info({ campaignId, jobs }, 'scheduled campaign started'),
+    onError: (err) => logger.warn({ err: { message: err.message } }, 'could not start scheduled campaigns; will try again'),
+  });
 
   let closed = false;
   // Queue depth, pause state (whoever paused it) and liveness of each account, read at scrape time.
@@ -124,6 +134,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       if (closed) return;
       closed = true;
       stopObserving();
+      await scheduler.stop();
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(clients.map((c) => c.close()));
       await ctx.queues.close();

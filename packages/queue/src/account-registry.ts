@@ -9,6 +9,8 @@ export interface AccountRegistration {
   source: RegistrationSource;
   /** When it was registered (ms); for 'worker', the last time a worker serving it started. */
   at: number;
+  /** The send rate the last worker serving it started with (a dry run's estimate uses it). */
+  ratePerSecond?: number;
 }
 
 /**
@@ -34,13 +36,15 @@ export class UnknownAccountError extends Error {
  * Records the accounts in the registry. A worker's start overwrites the entry (the time says when a
  * worker last started); an operator's registration never replaces a worker's.
  */
-export async function registerAccounts(ctx: QueueContext, accounts: readonly string[], source: RegistrationSource, now = Date.now()): Promise<void> {
+export async function registerAccounts(ctx: QueueContext, accounts: readonly string[], source: RegistrationSource, now = Date.now(), rates: Readonly<Record<string, number>> = {}): Promise<void> {
   if (accounts.length === 0) return;
   const key = indexKeys(ctx.base).accounts;
-  const value = JSON.stringify({ source, at: now } satisfies Omit<AccountRegistration, 'account'>);
   const pipeline = ctx.redis.pipeline();
   for (const account of accounts) {
     assertAccountId(account);
+    const entry: Omit<AccountRegistration, 'account'> = { source, at: now };
+    if (rates[account] !== undefined) entry.ratePerSecond = rates[account];
+    const value = JSON.stringify(entry);
     if (source === 'worker') pipeline.hset(key, account, value);
     else pipeline.hsetnx(key, account, value);
   }
@@ -58,7 +62,9 @@ export async function listRegisteredAccounts(ctx: QueueContext): Promise<Account
 function parseRegistration(raw: string): Omit<AccountRegistration, 'account'> {
   try {
     const v = JSON.parse(raw) as Partial<AccountRegistration>;
-    return { source: v.source === 'worker' ? 'worker' : 'operator', at: typeof v.at === 'number' ? v.at : 0 };
+    const r: Omit<AccountRegistration, 'account'> = { source: v.source === 'worker' ? 'worker' : 'operator', at: typeof v.at === 'number' ? v.at : 0 };
+    if (typeof v.ratePerSecond === 'number' && v.ratePerSecond > 0) r.ratePerSecond = v.ratePerSecond;
+    return r;
   } catch {
     return { source: 'operator', at: 0 };
   }
@@ -103,4 +109,10 @@ export class KnownAccounts {
     const registered = (await listRegisteredAccounts(this.ctx)).map((r) => r.account);
     throw new UnknownAccountError(account, [...new Set([...this.#configured, ...registered])].sort());
   }
+}
+
+/** The rate the last worker serving `account` started with, if one did. */
+export async function registeredRate(ctx: QueueContext, account: string): Promise<number | undefined> {
+  const raw = await ctx.redis.hget(indexKeys(ctx.base).accounts, account);
+  return raw === null ? undefined : parseRegistration(raw).ratePerSecond;
 }

@@ -19,8 +19,11 @@ import { withScripts } from './scripts.js';
  */
 
 const JOB_KEYS = `
+local waiting = 0
 local function delJob(p, id)
   local k = p .. id
+  local d = redis.call('HGET', k, 'data')
+  if d and string.find(d, '"w":1', 1, true) then waiting = waiting + 1 end
   redis.call('DEL', k, k .. ':logs', k .. ':dependencies', k .. ':processed', k .. ':failed', k .. ':unsuccessful')
 end
 `;
@@ -28,7 +31,10 @@ end
 // KEYS[1] = the queue's wait list: it routes the script to the queue's slot in Redis Cluster (the
 // other keys share its hash tag and are built from the prefix, as BullMQ's own scripts do).
 
-/** ARGV[1] = queue key prefix ("<prefix>:<queue>:"), ARGV[2..] = job ids. Returns how many were removed. */
+/**
+ * ARGV[1] = queue key prefix ("<prefix>:<queue>:"), ARGV[2..] = job ids. Returns {removed, of them
+ * waiting for their sending window} (jobs whose data has w = 1: the campaign's counter drops by it).
+ */
 const REMOVE_SORTED = `${JOB_KEYS}
 local p = ARGV[1]
 local n = 0
@@ -39,12 +45,12 @@ for i = 2, #ARGV do
     n = n + 1
   end
 end
-return n
+return {n, waiting}
 `;
 
 /**
  * ARGV[1] = queue key prefix, ARGV[2] = campaign id, ARGV[3] = list name (wait), ARGV[4] = first
- * index, ARGV[5] = page size. Returns {removed, entries read}.
+ * index, ARGV[5] = page size. Returns {removed, entries read, of the removed waiting for their window}.
  */
 const SWEEP_WAIT = `${JOB_KEYS}
 local p = ARGV[1]
@@ -65,12 +71,12 @@ for i, id in ipairs(ids) do
   end
 end
 if removed > 0 then redis.call('LREM', key, removed, mark) end
-return {removed, #ids}
+return {removed, #ids, waiting}
 `;
 
 interface CampaignJobCommands {
-  wabulkRemoveSorted(waitKey: string, ...argv: string[]): Promise<number>;
-  wabulkSweepWait(waitKey: string, ...argv: string[]): Promise<[number, number]>;
+  wabulkRemoveSorted(waitKey: string, ...argv: string[]): Promise<[number, number]>;
+  wabulkSweepWait(waitKey: string, ...argv: string[]): Promise<[number, number, number]>;
 }
 
 const CAMPAIGN_JOB_SCRIPTS = {
@@ -80,21 +86,29 @@ const CAMPAIGN_JOB_SCRIPTS = {
 
 const scripted = (redis: RedisClient) => withScripts<CampaignJobCommands>(redis, CAMPAIGN_JOB_SCRIPTS);
 
+/** Jobs removed, and how many of them were waiting for their sending window. */
+export interface Removed {
+  jobs: number;
+  waiting: number;
+}
+
 /** The prioritized or delayed jobs among `ids` (any generation), removed. */
-export async function removeSortedJobs(redis: RedisClient, queue: Queue, ids: readonly string[]): Promise<number> {
-  if (ids.length === 0) return 0;
-  return scripted(redis).wabulkRemoveSorted(queue.toKey('wait'), queue.toKey(''), ...ids);
+export async function removeSortedJobs(redis: RedisClient, queue: Queue, ids: readonly string[]): Promise<Removed> {
+  if (ids.length === 0) return { jobs: 0, waiting: 0 };
+  const [jobs, waiting] = await scripted(redis).wabulkRemoveSorted(queue.toKey('wait'), queue.toKey(''), ...ids);
+  return { jobs, waiting };
 }
 
 /** Every job of the campaign in the queue's wait list, removed a page at a time. */
-export async function sweepWaitList(redis: RedisClient, queue: Queue, campaignId: string, pageSize = 1000): Promise<number> {
+export async function sweepWaitList(redis: RedisClient, queue: Queue, campaignId: string, pageSize = 1000): Promise<Removed> {
   const r = scripted(redis);
   const prefix = queue.toKey('');
-  let removed = 0;
+  const removed = { jobs: 0, waiting: 0 };
   let start = 0;
   for (;;) {
-    const [gone, read] = await r.wabulkSweepWait(queue.toKey('wait'), prefix, campaignId, 'wait', String(start), String(pageSize));
-    removed += gone;
+    const [gone, read, waiting] = await r.wabulkSweepWait(queue.toKey('wait'), prefix, campaignId, 'wait', String(start), String(pageSize));
+    removed.jobs += gone;
+    removed.waiting += waiting;
     if (read < pageSize) return removed;
     start += read - gone;
   }

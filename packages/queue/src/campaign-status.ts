@@ -5,8 +5,8 @@ import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { prioritySchema } from './priority.js';
 
-/** A campaign's state as operators see it (the list's `--state` filter takes these; a later issue adds `scheduled`). */
-export const CAMPAIGN_STATES = ['running', 'paused', 'cancelled', 'done'] as const;
+/** A campaign's state as operators see it (the list's `--state` filter takes these). */
+export const CAMPAIGN_STATES = ['scheduled', 'running', 'paused', 'cancelled', 'done'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 
 const counts = z.record(z.string(), z.number());
@@ -25,7 +25,11 @@ export const campaignStatusSchema = z.object({
   sent: z.number().describe('accepted by Kaleyra (with a message_id), whatever delivery state followed'),
   failed: z.number().describe('never accepted by Kaleyra: failed with its code (total = pending + sent + failed + cancelled)'),
   cancelled: z.number().describe('still pending when an operator cancelled the campaign: never sent, never retried'),
-  state: z.enum(CAMPAIGN_STATES).describe('running; paused or cancelled by an operator (pause/resume/cancel --campaign); done once nothing is pending'),
+  state: z.enum(CAMPAIGN_STATES).describe('scheduled (waiting for startsAt); running; paused or cancelled by an operator (pause/resume/cancel --campaign); done once nothing is pending'),
+  startsAt: z.number().nullable().describe('scheduled start (ms since the epoch), when the campaign was given one'),
+  window: z.string().nullable().describe('sending window in each recipient\'s local time (HH:MM-HH:MM), when it has one'),
+  tz: z.string().nullable().describe('the one zone every recipient\'s window is read in, when forced'),
+  waitingForWindow: z.number().describe('of pending: recipients whose job waits for its sending window to open'),
   delivered: z.number().describe('of sent: delivered to the phone (read included), from delivery callbacks'),
   read: z.number().describe('of sent: read'),
   failedAfterSend: z.number().describe('of sent: the delivery callback said failed / not-sent'),
@@ -51,7 +55,12 @@ export async function getCampaignStatus(ctx: QueueContext, campaignId: string): 
     sent: counts.sent + counts.delivered + counts.read + counts.failedAfterSend,
     failed: counts.failed,
     cancelled: counts.cancelled,
-    state: control === 'cancelled' ? 'cancelled' : counts.pending === 0 ? 'done' : control,
+    state: control === 'cancelled' || control === 'scheduled' ? control : counts.pending === 0 ? 'done' : control,
+    startsAt: meta.startsAt ?? null,
+    window: meta.window ?? null,
+    tz: meta.tz ?? null,
+    // Moved by the intake and the worker separately (and by pause/cancel sweeps): kept within what can be true.
+    waitingForWindow: Math.min(Math.max(counts.window, 0), counts.pending),
     delivered: counts.delivered + counts.read,
     read: counts.read,
     failedAfterSend: counts.failedAfterSend,

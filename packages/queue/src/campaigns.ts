@@ -1,6 +1,7 @@
 import type { QueueContext } from './context.js';
 import type { Priority } from './priority.js';
 import { campaignKeys, indexKeys } from './keys.js';
+import { addToSchedule } from './schedule.js';
 import { withScripts } from './scripts.js';
 
 /** What every recipient of a campaign shares; written once when the campaign is created, never changed. */
@@ -19,6 +20,14 @@ export interface CampaignMeta {
   createdAt: number;
   /** A single message (sent without a campaign id): kept this many seconds once finished. */
   ttl?: number;
+  /** The placeholder names of `body` (template.ts), when it has any: each recipient carries a value for each. */
+  vars?: string[];
+  /** Scheduled start (ms): nothing is sent before it (schedule.ts). */
+  startsAt?: number;
+  /** Sending window in each recipient's local time, "HH:MM-HH:MM" (send-window.ts). */
+  window?: string;
+  /** One time zone for every recipient's window, instead of each number's own. */
+  tz?: string;
 }
 
 /** A campaign id already used for another account or message; the message names the field (`campaignId: …`), `reason` is the rest. */
@@ -30,11 +39,18 @@ export class CampaignConflictError extends Error {
   }
 }
 
+/**
+ * KEYS[1] = meta, KEYS[2] = control state. ARGV[1] = meta JSON, ARGV[2] = the initial control state
+ * ('scheduled' for a campaign with a start time ahead, '' otherwise), written with the meta in one
+ * step so a campaign is never seen without its schedule. Returns {existing meta or '', state}.
+ */
 const CREATE = `
 local v = redis.call('GET', KEYS[1])
-if v then return v end
-redis.call('SET', KEYS[1], ARGV[1])
-return false
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1])
+  if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'state', ARGV[2], 'at', ARGV[3]) end
+end
+return {v or '', redis.call('HGET', KEYS[2], 'state') or 'running'}
 `;
 
 /**
@@ -47,28 +63,37 @@ export async function ensureCampaign(
   campaignId: string,
   meta: CampaignMeta,
   options: { listed?: boolean } = {},
-): Promise<{ created: boolean; meta: CampaignMeta }> {
+): Promise<{ created: boolean; meta: CampaignMeta; state: string }> {
   const { redis, base } = ctx;
   const keys = campaignKeys(base, campaignId);
+  const scheduled = meta.startsAt !== undefined && meta.startsAt > Date.now();
   // EVALSHA after the first call: every API request without a campaign id creates one.
-  const r = withScripts<{ wabulkCreateCampaign(key: string, meta: string): Promise<string | null> }>(redis, { wabulkCreateCampaign: { numberOfKeys: 1, lua: CREATE } });
-  const existing = await r.wabulkCreateCampaign(keys.meta, JSON.stringify(meta));
-  if (existing === null) {
+  const r = withScripts<{ wabulkCreateCampaign(k1: string, k2: string, meta: string, state: string, at: string): Promise<[string, string]> }>(redis, { wabulkCreateCampaign: { numberOfKeys: 2, lua: CREATE } });
+  const [existing, state] = await r.wabulkCreateCampaign(keys.meta, keys.state, JSON.stringify(meta), scheduled ? 'scheduled' : '', String(Date.now()));
+  // A scheduled campaign is in the schedule until it starts; written after its meta, and again by a
+  // re-run of the import (a crash in between loses nothing).
+  if (state === 'scheduled') await addToSchedule(ctx, campaignId, (existing === '' ? meta : (JSON.parse(existing) as CampaignMeta)).startsAt ?? Date.now());
+  if (existing === '') {
     // The account is not registered here: sending to an account must not make it known (only a
     // worker's start, an operator or the intake's configuration do; see account-registry.ts).
     // Single messages (`listed: false`) stay out of the campaign list: a million a day would be a
     // million rows of it, and an index that only grows.
     if (options.listed !== false) await redis.zadd(indexKeys(base).campaigns, 'NX', meta.createdAt, campaignId);
-    return { created: true, meta };
+    return { created: true, meta, state };
   }
   const old = JSON.parse(existing) as CampaignMeta;
+  assertSameCampaign(campaignId, old, meta);
+  return { created: false, meta: old, state };
+}
+
+/** An existing campaign must be the same message for the same account (a re-run import); its priority and schedule stay its own. */
+export function assertSameCampaign(campaignId: string, old: CampaignMeta, meta: Pick<CampaignMeta, 'account' | 'body' | 'previewUrl'>): void {
   if (old.account !== meta.account) {
     throw new CampaignConflictError(`campaign ${campaignId} belongs to account ${old.account}, not ${meta.account}`);
   }
   if (old.body !== meta.body || (old.previewUrl ?? false) !== (meta.previewUrl ?? false)) {
     throw new CampaignConflictError(`campaign ${campaignId} already exists with a different message; use a new campaign id`);
   }
-  return { created: false, meta: old };
 }
 
 export async function getCampaignMeta(ctx: QueueContext, campaignId: string): Promise<CampaignMeta | undefined> {

@@ -7,7 +7,7 @@ export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, t
 export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
 export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
-export { KnownAccounts, listRegisteredAccounts, registerAccounts, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
+export { KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
 export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
 export { CAMPAIGN_STATES, campaignStatusSchema, getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';
@@ -15,9 +15,13 @@ export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type C
 export { exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
 export { readCsvRecipients, readNdjsonRecipients, SourceError } from './campaign-source.js';
 export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
-export { ValidationError, enqueueTextSchema, messageFieldsSchema, type EnqueueTextInput } from './validation.js';
+export { ValidationError, enqueueTextSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
 export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
 export { QueueRegistry } from './queue-registry.js';
 export { allocatePriorities, FAIR_SHARE_ROUND, PRIORITIES, PRIORITY_RANGES, prioritySchema, type Priority } from './priority.js';
 export { addSuppressions, checkSuppression, countSuppressions, isSuppressed, listSuppressions, removeSuppressions, suppressedAmong, SUPPRESSED, type SuppressionMatch, type SuppressionPage, type SuppressionScope } from './suppression.js';
+export { parseTemplate, placeholderNames, renderTemplate, valuesOf, type Placeholder, type RenderResult, type Template } from './template.js';
+export { MAX_SCHEDULE_AHEAD_MS, startDueCampaigns, startScheduler, type Scheduler } from './schedule.js';
+export { queueRecipients, WINDOW_COUNTER, windowOf, type QueuedRecipient } from './queue-recipients.js';
+export { assertZone, isOpen, nextOpening, parseWindow, WindowError, zoneOf, type SendWindow } from './send-window.js';

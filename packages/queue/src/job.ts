@@ -11,6 +11,10 @@ export const sendJobSchema = z.object({
   r: z.string().optional(),
   r1: z.string().optional(),
   r2: z.string().optional(),
+  /** The recipient's values for the campaign's placeholders, in the order of its meta's `vars` (template.ts). */
+  v: z.array(z.string()).optional(),
+  /** 1 while the job is counted as waiting for its sending window (send-window.ts; the counts' `window`). */
+  w: z.number().int().min(0).max(1).optional(),
   /** Written by the worker: errors that were not Kaleyra answers so far (their own attempt budget). */
   we: z.number().int().min(0).optional(),
   /** Written by the worker on a stalled re-run: the stalledCounter already counted as a possible duplicate. */
@@ -19,14 +23,15 @@ export const sendJobSchema = z.object({
 export type SendJobData = z.infer<typeof sendJobSchema>;
 
 /**
- * A recipient's job data with its own refs (r/r1/r2) when it has any: the import, a resume and a
- * retry-failed all build jobs with it (the refs are kept in the ledger entry for the last two).
+ * A recipient's job data with its own refs (r/r1/r2) and placeholder values (v) when it has any:
+ * every path that queues a recipient builds its job with it (both are kept in the ledger entry too).
  */
-export function sendJobData(campaignId: string, to: string, refs?: { ref?: string; ref1?: string; ref2?: string }): SendJobData {
+export function sendJobData(campaignId: string, to: string, refs?: { ref?: string; ref1?: string; ref2?: string }, vars?: readonly string[]): SendJobData {
   const data: SendJobData = { c: campaignId, to };
   if (refs?.ref !== undefined) data.r = refs.ref;
   if (refs?.ref1 !== undefined) data.r1 = refs.ref1;
   if (refs?.ref2 !== undefined) data.r2 = refs.ref2;
+  if (vars !== undefined && vars.length > 0) data.v = [...vars];
   return data;
 }
 

@@ -14,6 +14,7 @@ import { z } from 'zod';
  *   campaign control state       <base>:campaign:{<campaignId>}:state  (hash: state running|paused|cancelled, at)
  *   known accounts               <base>:accounts:{registry}            (hash account → JSON {source, at}: who registered it, when)
  *   campaign list                <base>:index:{campaigns}              (sorted set by creation time; single messages stay out)
+ *   schedule                     <base>:index:{schedule}               (sorted set campaign → start time, ms; schedule.ts)
  *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL;
  *                                <base>:msgid~:{<sha256>} for an id that is empty or starts with '}')
  *   callbacks before their send  <base>:msgcb:{<messageId>}            (list of callback JSON, TTL)
@@ -96,7 +97,7 @@ export const idempotencyKey = (base: string, digest: string) => `${base}:idem:{$
  * `accounts`: the registry of known accounts, a hash (field = account, value = JSON {source, at}).
  * It replaces the old set `<base>:index:{accounts}`, which any send wrote and so proved nothing.
  */
-export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}` });
+export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}`, schedule: `${base}:index:{schedule}` });
 
 /** Deterministic job id: re-adding the same recipient of a campaign is a no-op while the job exists. */
 export function jobIdFor(campaignId: string, e164: string, generation = 0): string {

@@ -19,13 +19,14 @@ if tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') <= 0 then
 end`;
 
 /**
- * ARGV[1] = now, then pairs ARGV[2k], ARGV[2k+1] = E.164 number, its refs as JSON ({"r":…,"r1":…,"r2":…},
- * '' when it has none). Creates missing entries as pending (with x = the refs when given); returns per
- * number 'new' or the existing status. An existing entry is left as it is: a re-run import with other
- * refs for a number already registered keeps the first refs.
+ * KEYS[3] = the campaign's control state. ARGV[1] = now, then pairs ARGV[2k], ARGV[2k+1] = E.164
+ * number, its refs and values as JSON ({"r":…,"r1":…,"r2":…,"v":[…]}, '' when it has none). Creates
+ * missing entries as pending (with x when given); returns the control state ('running' when unset),
+ * then per number 'new' or the existing status. An existing entry is left as it is: a re-run import
+ * with other refs for a number already registered keeps the first ones.
  */
 export const REGISTER = `
-local out = {}
+local out = {redis.call('HGET', KEYS[3], 'state') or 'running'}
 local created = 0
 local now = tonumber(ARGV[1])
 local fresh = cjson.encode({s = 'pending', t = now})

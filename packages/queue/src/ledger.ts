@@ -43,16 +43,19 @@ export interface LedgerRow extends LedgerEntry {
   to: string;
   /** The recipient's own refs, when it was imported with any (a campaign's default refs are in its meta). */
   refs?: RecipientRefs;
+  /** Its values for the campaign's placeholders (meta `vars` order), when the text has any. */
+  vars?: string[];
 }
 
-/** A recipient to register: its number and, when its row had any, its own refs. */
+/** A recipient to register: its number and, when its row had any, its own refs and placeholder values. */
 export interface RegisterRow {
   to: string;
   refs?: RecipientRefs;
+  vars?: readonly string[];
 }
 
-/** The entry's `x`: only the refs present; undefined when there are none (no bytes for campaigns without). */
-interface PackedRefs { r?: string; r1?: string; r2?: string }
+/** The entry's `x`: only the refs and values present; undefined when there are none (no bytes for campaigns without). */
+interface PackedRefs { r?: string; r1?: string; r2?: string; v?: string[] }
 
 /**
  * Lone UTF-16 surrogates become U+FFFD: JSON.stringify writes them as `\udXXX` escapes, which Redis's
@@ -60,13 +63,21 @@ interface PackedRefs { r?: string; r1?: string; r2?: string }
  */
 const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
-export function packRefs(refs: RecipientRefs | undefined): PackedRefs | undefined {
-  if (!refs) return undefined;
+export function packRefs(refs: RecipientRefs | undefined, vars?: readonly string[]): PackedRefs | undefined {
   const x: PackedRefs = {};
-  if (refs.ref !== undefined) x.r = wellFormed(refs.ref);
-  if (refs.ref1 !== undefined) x.r1 = wellFormed(refs.ref1);
-  if (refs.ref2 !== undefined) x.r2 = wellFormed(refs.ref2);
+  if (refs?.ref !== undefined) x.r = wellFormed(refs.ref);
+  if (refs?.ref1 !== undefined) x.r1 = wellFormed(refs.ref1);
+  if (refs?.ref2 !== undefined) x.r2 = wellFormed(refs.ref2);
+  // Never an empty array: Lua's cjson would write it back as {}.
+  if (vars !== undefined && vars.length > 0) x.v = vars.map(wellFormed);
   return Object.keys(x).length > 0 ? x : undefined;
+}
+
+/** The placeholder values kept in an entry's x (Lua's cjson writes an empty table as {}: only arrays count). */
+export function unpackVars(x: unknown): string[] | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const v = (x as Record<string, unknown>)['v'];
+  return Array.isArray(v) && v.length > 0 ? v.map((s) => (typeof s === 'string' ? s : '')) : undefined;
 }
 
 export function unpackRefs(x: unknown): RecipientRefs | undefined {
@@ -92,7 +103,8 @@ const COUNTER_FIELDS = {
   delivered: 'delivered',
   read: 'read',
   failedAfterSend: 'failed-after-send',
-} as const satisfies Record<string, 'total' | RecipientStatus>;
+  window: 'window',
+} as const satisfies Record<string, 'total' | 'window' | RecipientStatus>;
 
 export type CampaignCounts = { [K in keyof typeof COUNTER_FIELDS]: number } & {
   /** Failed recipients by Kaleyra code. */
@@ -116,11 +128,13 @@ function unpack(to: string, raw: string): LedgerRow {
   const row: LedgerRow = { to, status: p.s, messageId: p.m, code: failedLater ? (p.dc ?? p.c) : p.c, reason: failedLater ? (p.dr ?? p.r) : p.r, attempts: p.a, updatedAt: p.t };
   const refs = unpackRefs(p.x);
   if (refs) row.refs = refs;
+  const vars = unpackVars(p.x);
+  if (vars) row.vars = vars;
   return row;
 }
 
 interface LedgerCommands {
-  wabulkRegister(k1: string, k2: string, ...argv: string[]): Promise<string[]>;
+  wabulkRegister(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
   wabulkRecord(k1: string, k2: string, k3: string, to: string, entry: string): Promise<[string, string]>;
   wabulkResetFailed(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
   wabulkDeliver(k1: string, k2: string, to: string, status: string, code: string, reason: string, at: string): Promise<[string, number]>;
@@ -128,7 +142,7 @@ interface LedgerCommands {
 }
 
 const LEDGER_SCRIPTS = {
-  wabulkRegister: { numberOfKeys: 2, lua: REGISTER },
+  wabulkRegister: { numberOfKeys: 3, lua: REGISTER },
   wabulkRecord: { numberOfKeys: 3, lua: RECORD },
   wabulkResetFailed: { numberOfKeys: 3, lua: RESET_FAILED },
   wabulkDeliver: { numberOfKeys: 2, lua: DELIVER },
@@ -149,18 +163,20 @@ export class Ledger {
   }
 
   /**
-   * Creates pending entries for new numbers (with their own refs, when given); returns, per row,
-   * 'new' or the status it already had. An entry that exists keeps its refs (the first import's).
+   * Creates pending entries for new numbers (with their own refs and values, when given); returns,
+   * per row, 'new' or the status it already had, and the campaign's control state read in the same
+   * script (a scheduled campaign's recipients get their jobs when it starts, not now). An entry
+   * that exists keeps its refs and values (the first import's).
    */
-  async register(campaignId: string, rows: readonly RegisterRow[], now = Date.now()): Promise<Array<'new' | RecipientStatus>> {
-    if (rows.length === 0) return [];
+  async register(campaignId: string, rows: readonly RegisterRow[], now = Date.now()): Promise<{ statuses: Array<'new' | RecipientStatus>; state: string }> {
     const k = campaignKeys(this.#base, campaignId);
     const argv: string[] = [];
     for (const row of rows) {
-      const x = packRefs(row.refs);
+      const x = packRefs(row.refs, row.vars);
       argv.push(row.to, x ? JSON.stringify(x) : '');
     }
-    return (await this.#redis.wabulkRegister(k.recipients, k.counts, String(now), ...argv)) as Array<'new' | RecipientStatus>;
+    const [state, ...statuses] = await this.#redis.wabulkRegister(k.recipients, k.counts, k.state, String(now), ...argv);
+    return { statuses: statuses as Array<'new' | RecipientStatus>, state: state ?? 'running' };
   }
 
   /**
@@ -209,7 +225,7 @@ export class Ledger {
   /** Counters kept beside the entries: reading them never scans the campaign. */
   async counts(campaignId: string): Promise<CampaignCounts> {
     const raw = await this.#redis.hgetall(campaignKeys(this.#base, campaignId).counts);
-    const n = (f: string) => Math.max(0, Number(raw[f] ?? 0));
+    const n = (f: string) => (f === 'window' ? Number(raw[f] ?? 0) : Math.max(0, Number(raw[f] ?? 0)));
     const byCode: Record<string, number> = {};
     const failedAfterSendByCode: Record<string, number> = {};
     for (const [field, value] of Object.entries(raw)) {

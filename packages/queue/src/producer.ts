@@ -2,22 +2,32 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { KnownAccounts } from './account-registry.js';
 import { getCampaignControlState } from './campaign-control.js';
-import { ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
+import { assertSameCampaign, ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import { sendJobData } from './job.js';
 import type { RecipientRefs } from './ledger.js';
-import { allocatePriorities, jobOptions, priorityOf, type Priority } from './priority.js';
-import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
-import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
-import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, type EnqueueTextInput } from './validation.js';
+import type { Priority } from './priority.js';
+import { assertAccountId, assertCampaignId, campaignKeys } from './keys.js';
+import { normaliseRecipient, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
+import { queueRecipients } from './queue-recipients.js';
+import { SUPPRESSED, suppressedAmong } from './suppression.js';
+import { parseTemplate, renderTemplate, valuesOf, type Placeholder, type Template } from './template.js';
+import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, ValidationError, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 
 export interface EnqueueResult {
   campaignId: string;
-  /** Recipients queued by this call. */
+  /** Recipients queued by this call (a dry run: that would be). */
   accepted: number;
   /** Inputs that were already queued: repeated in this call, or in the campaign before. */
   duplicates: number;
   rejected: Rejected[];
+  /** Every rejection by its reason's label (`suppressed`, `not a valid number`, …). */
+  rejectedByReason: Record<string, number>;
+  /** Recipients rejected because a suppression list holds them (also in rejectedByReason). */
+  suppressed: number;
+  /** Set on a dry run: nothing was written. */
+  dryRun?: true;
+  /** Dry run: the first three accepted recipients with the text each would get. */
+  samples?: Array<{ to: string; text: string }>;
 }
 
 /** One row of a CSV/NDJSON source; `error` marks a row the reader could not use. */
@@ -27,6 +37,8 @@ export interface SourceRow {
   ref?: string;
   ref1?: string;
   ref2?: string;
+  /** The row's values of the template's placeholders (the reader's `fields`), by placeholder name. */
+  vars?: Record<string, string>;
   error?: string;
   input?: string;
 }
@@ -41,6 +53,7 @@ export interface ImportProgress {
 export interface EnqueueCampaignInput {
   account?: string;
   campaignId: string;
+  /** The text; may hold placeholders `{{column}}` / `{{column|fallback}}` (template.ts). */
   body: string;
   previewUrl?: boolean;
   ref?: string;
@@ -48,6 +61,14 @@ export interface EnqueueCampaignInput {
   ref2?: string;
   /** Default 'normal'; an existing campaign keeps its own priority. */
   priority?: Priority;
+  /** Scheduled start, ISO 8601 with an offset (a new campaign only). */
+  at?: string;
+  /** Sending window in each recipient's local time, "HH:MM-HH:MM". */
+  window?: string;
+  /** One IANA zone for every recipient's window. */
+  tz?: string;
+  /** Read and check everything, write nothing (counts, rejections, samples). */
+  dryRun?: boolean;
   recipients: AsyncIterable<SourceRow> | Iterable<SourceRow>;
   /** Recipients per ledger write + addBulk (default 1000). */
   chunkSize?: number;
@@ -86,7 +107,19 @@ export interface ProducerOptions {
   };
 }
 
-interface Row { to: string; refs?: RecipientRefs }
+interface Row { to: string; refs?: RecipientRefs; vars?: string[]; line?: number; input: string }
+
+/** What one intake (a call or an import) counts as it goes; chunks add to it concurrently. */
+interface Tally {
+  accepted: number;
+  duplicates: number;
+  suppressed: number;
+  /** Dry run only: numbers already counted (a real run has the ledger for that). */
+  seen?: Set<string>;
+}
+
+/** A rejection; `line` only for a row of a file. */
+const rejection = (input: string, reason: string, line: number | undefined): Rejected => (line === undefined ? { input, reason } : { input, reason, line });
 
 const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40);
 
@@ -101,26 +134,57 @@ export class Producer {
     this.#known = new KnownAccounts(ctx, options.knownAccounts);
   }
 
-  /** One message to one or many recipients ("a,b,c" or an array): one job per distinct valid number. */
+  /**
+   * One message to one or many recipients ("a,b,c", an array of numbers, or of {to, variables}):
+   * one job per distinct valid number that no suppression list holds.
+   */
   async enqueueText(input: EnqueueTextInput): Promise<EnqueueResult> {
     const fields = parseOrThrow(enqueueTextSchema, input);
     const account = fields.account ?? this.options.defaultAccount ?? 'default';
     await this.#known.assertKnown(account);
     const single = fields.campaignId === undefined;
     const campaignId = fields.campaignId ?? newMessageCampaignId();
-    const batch = normaliseRecipients(fields.to, this.options.defaultCountry);
-    this.#countRejected(account, batch.rejected);
-    if (batch.numbers.length === 0) return { campaignId, accepted: 0, duplicates: batch.duplicates, rejected: batch.rejected };
-    const meta = metaOf(account, fields, fields.priority ?? 'high');
+    const template = parseTemplate(fields.body);
+    const inputs = recipientInputs(fields.to, fields.variables);
+    assertEveryPlaceholderHasValues(template, inputs);
+    const result: EnqueueResult = { campaignId, accepted: 0, duplicates: 0, rejected: [], rejectedByReason: {}, suppressed: 0 };
+    const reject = (r: Rejected) => {
+      result.rejected.push(r);
+      result.rejectedByReason[reasonLabel(r.reason)] = (result.rejectedByReason[reasonLabel(r.reason)] ?? 0) + 1;
+      this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
+    };
+    if (inputs.length === 0) reject({ input: typeof fields.to === 'string' ? fields.to : '', reason: 'empty' });
+    const rows: Row[] = [];
+    const samples: Array<{ to: string; text: string }> | undefined = fields.dryRun ? [] : undefined;
+    for (const { input: text, vars } of inputs) {
+      const row = this.#row(template, { to: text, vars }, reject, samples);
+      if (row) rows.push(row);
+    }
+    const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: fields.dryRun ? new Set() : undefined };
+    if (fields.dryRun) {
+      const existing = await getCampaignMeta(this.ctx, campaignId);
+      if (existing) assertSameCampaign(campaignId, existing, { account, body: fields.body, previewUrl: fields.previewUrl });
+      await this.#chunk(account, campaignId, undefined, rows, tally, reject);
+      return { ...result, accepted: tally.accepted, duplicates: tally.duplicates, suppressed: tally.suppressed, dryRun: true, samples };
+    }
+    if (rows.length === 0) return { ...result, duplicates: tally.duplicates };
+    const meta = metaOf(account, fields, fields.priority ?? 'high', template);
     const ttl = Math.max(1, Math.round(this.options.singleMessageTtlSeconds ?? SINGLE_MESSAGE_TTL_SECONDS));
     if (single) meta.ttl = ttl;
-    const { meta: kept } = await ensureCampaign(this.ctx, campaignId, meta, { listed: !single });
-    // A single message is kept for a while once finished, then expires (the ledger's RECORD sets the
-    // TTL; the worker gives its message_id index the same one).
-    if (single) await this.ctx.ledger.expireWhenDone(campaignId, ttl);
+    let created: Promise<{ meta: CampaignMeta }> | undefined;
+    const ensure = async () => {
+      created ??= (async () => {
+        const r = await ensureCampaign(this.ctx, campaignId, meta, { listed: !single });
+        // A single message is kept for a while once finished, then expires (the ledger's RECORD sets the
+        // TTL; the worker gives its message_id index the same one).
+        if (single) await this.ctx.ledger.expireWhenDone(campaignId, ttl);
+        return r;
+      })();
+      return created;
+    };
     // A message without a campaign id is a campaign of one call: no fair-share cursor to keep.
-    const added = await this.#add(account, campaignId, priorityOf(kept), batch.numbers.map((to) => ({ to })), !single);
-    return { campaignId, accepted: added.accepted, duplicates: batch.duplicates + added.duplicates, rejected: batch.rejected };
+    await this.#chunk(account, campaignId, ensure, rows, tally, reject, !single);
+    return { ...result, accepted: tally.accepted, duplicates: tally.duplicates, suppressed: tally.suppressed };
   }
 
   /**
@@ -130,36 +194,43 @@ export class Producer {
    */
   async enqueueCampaign(input: EnqueueCampaignInput): Promise<CampaignImportResult> {
     const { recipients, onProgress, onRejected } = input;
-    const fields = parseOrThrow(messageFieldsSchema, { ...input, recipients: undefined, onProgress: undefined, onRejected: undefined });
+    const fields = parseOrThrow(messageFieldsSchema, { ...input, recipients: undefined, onProgress: undefined, onRejected: undefined, dryRun: undefined, chunkSize: undefined, inFlight: undefined, keepRejected: undefined });
     parseOrThrow(bodySchema, input.body);
     const account = assertAccountId(fields.account ?? this.options.defaultAccount ?? 'default');
     const campaignId = assertCampaignId(input.campaignId);
     await this.#known.assertKnown(account);
+    const template = parseTemplate(input.body);
+    const dryRun = input.dryRun === true;
+    if (dryRun) {
+      const existing = await getCampaignMeta(this.ctx, campaignId);
+      if (existing) assertSameCampaign(campaignId, existing, { account, body: input.body, previewUrl: fields.previewUrl });
+    }
     // The campaign is created with its first recipients, not before: a file refused as unreadable
     // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
     let created: Promise<{ meta: CampaignMeta }> | undefined;
-    const ensure = () => (created ??= ensureCampaign(this.ctx, campaignId, metaOf(account, fields, fields.priority ?? 'normal')));
+    const ensure = dryRun ? undefined : () => (created ??= ensureCampaign(this.ctx, campaignId, metaOf(account, fields, fields.priority ?? 'normal', template)));
 
     const chunkSize = input.chunkSize ?? 1000;
     const keep = input.keepRejected ?? 10_000;
     const limit = pLimit(input.inFlight ?? 4);
-    const result: CampaignImportResult = { campaignId, account, read: 0, accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0 };
-    const progress = () => onProgress?.({ read: result.read, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejectedTotal });
+    const result: CampaignImportResult = { campaignId, account, read: 0, accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0, rejectedByReason: {}, suppressed: 0 };
+    const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: dryRun ? new Set() : undefined };
+    const progress = () => onProgress?.({ read: result.read, accepted: tally.accepted, duplicates: tally.duplicates, rejected: result.rejectedTotal });
     const reject = (r: Rejected) => {
       result.rejectedTotal++;
       if (result.rejected.length < keep) result.rejected.push(r);
-      this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
+      const label = reasonLabel(r.reason);
+      result.rejectedByReason[label] = (result.rejectedByReason[label] ?? 0) + 1;
+      this.options.metrics?.rejected.inc({ account, reason: label });
       onRejected?.(r);
     };
+    const samples: Array<{ to: string; text: string }> | undefined = dryRun ? [] : undefined;
     const pending = new Set<Promise<void>>();
     let failure: unknown;
     const flush = (rows: Row[]) => {
       const p = limit(async () => {
         if (failure !== undefined) return;
-        const { meta } = await ensure();
-        const added = await this.#add(account, campaignId, priorityOf(meta), rows);
-        result.accepted += added.accepted;
-        result.duplicates += added.duplicates;
+        await this.#chunk(account, campaignId, ensure, rows, tally, reject);
         progress();
       }).catch((err: unknown) => {
         failure ??= err;
@@ -177,13 +248,9 @@ export class Producer {
         reject({ input: row.input ?? row.to ?? '', reason: row.error ?? 'no recipient', line: row.line });
         continue;
       }
-      const n = normaliseRecipient(row.to, this.options.defaultCountry);
-      if (!n.ok) {
-        reject({ input: row.to, reason: n.reason, line: row.line });
-        continue;
-      }
-      const refs = { ref: truncateRef(row.ref), ref1: truncateRef(row.ref1), ref2: truncateRef(row.ref2) };
-      chunk.push(refs.ref === undefined && refs.ref1 === undefined && refs.ref2 === undefined ? { to: n.e164 } : { to: n.e164, refs });
+      const r = this.#row(template, row as SourceRow & { to: string }, reject, samples);
+      if (!r) continue;
+      chunk.push(r);
       if (chunk.length >= chunkSize) {
         flush(chunk);
         chunk = [];
@@ -194,8 +261,9 @@ export class Producer {
     if (chunk.length > 0) flush(chunk);
     while (pending.size > 0) await Promise.race(pending);
     if (failure !== undefined) throw failure;
+    Object.assign(result, { accepted: tally.accepted, duplicates: tally.duplicates, suppressed: tally.suppressed });
     progress();
-    return result;
+    return dryRun ? { ...result, dryRun: true, samples } : result;
   }
 
   /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
@@ -204,68 +272,112 @@ export class Producer {
     if (!meta) throw new Error(`campaignId: no campaign ${campaignId}`);
     // A cancelled campaign sends nothing more, its failed recipients included.
     if ((await getCampaignControlState(this.ctx, campaignId)) === 'cancelled') return { requeued: 0 };
-    const { ledger, queues } = this.ctx;
+    const { ledger } = this.ctx;
     const generation = await ledger.nextGeneration(campaignId);
-    const queue = queues.get(meta.account);
     let requeued = 0;
-    // The refs of each failed recipient, read with it (RESET_FAILED keeps them in the entry too).
-    let batch = new Map<string, RecipientRefs | undefined>();
+    // The refs and values of each failed recipient, read with it (RESET_FAILED keeps them in the entry too).
+    let batch = new Map<string, { refs?: RecipientRefs; vars?: string[] }>();
     const flush = async () => {
-      const refsOf = batch;
+      const of = batch;
       batch = new Map();
-      const moved = await ledger.resetFailed(campaignId, [...refsOf.keys()], options.codes ?? []);
+      const moved = await ledger.resetFailed(campaignId, [...of.keys()], options.codes ?? []);
       if (moved.length === 0) return;
       // Retried recipients continue the campaign's rounds (from the class's head at the latest), like a later chunk.
-      const priorities = await allocatePriorities(this.ctx.redis, queue, this.ctx.base, meta.account, campaignId, priorityOf(meta), moved.length);
-      await queue.addBulk(moved.map((to, i) => ({ name: 'send', data: sendJobData(campaignId, to, refsOf.get(to)), opts: jobOptions(jobIdFor(campaignId, to, generation), priorities?.[i]) })));
+      await queueRecipients(this.ctx, campaignId, meta, moved.map((to) => ({ to, ...of.get(to) })), { generation });
       requeued += moved.length;
     };
     for await (const row of ledger.rows(campaignId)) {
       if (row.status !== 'failed') continue;
       if (options.codes?.length && !options.codes.includes(row.code ?? '')) continue;
-      batch.set(row.to, row.refs);
+      batch.set(row.to, { refs: row.refs, vars: row.vars });
       if (batch.size >= (options.batch ?? 1000)) await flush();
     }
     await flush();
     return { requeued };
   }
 
-  /** Ledger first (pending), then the jobs: a crash in between leaves pending entries that a re-run re-adds. */
-  async #add(account: string, campaignId: string, priority: Priority, rows: Row[], keepCursor = true): Promise<{ accepted: number; duplicates: number }> {
+  /**
+   * One input checked as a recipient: its number normalised, its text rendered (refused with a
+   * reason when a value is missing or the text too long), its refs kept. Undefined when rejected.
+   */
+  #row(template: Template, row: { to: string; ref?: string; ref1?: string; ref2?: string; vars?: Record<string, string>; line?: number }, reject: (r: Rejected) => void, samples?: Array<{ to: string; text: string }>): Row | undefined {
+    const n = normaliseRecipient(row.to, this.options.defaultCountry);
+    if (!n.ok) {
+      reject(rejection(row.to, n.reason, row.line));
+      return undefined;
+    }
+    const out: Row = { to: n.e164, input: row.to, line: row.line };
+    if (template.names.length > 0 || samples) {
+      const vars = valuesOf(template.names, row.vars);
+      const rendered = renderTemplate(template, vars);
+      if (!rendered.ok) {
+        reject(rejection(row.to, rendered.reason, row.line));
+        return undefined;
+      }
+      if (template.names.length > 0) out.vars = vars;
+      if (samples && samples.length < 3) samples.push({ to: n.e164, text: rendered.text });
+    }
+    const refs = { ref: truncateRef(row.ref), ref1: truncateRef(row.ref1), ref2: truncateRef(row.ref2) };
+    if (refs.ref !== undefined || refs.ref1 !== undefined || refs.ref2 !== undefined) out.refs = refs;
+    return out;
+  }
+
+  /**
+   * One chunk: duplicates within it dropped, then the suppression lists (one round trip), then the
+   * ledger (pending) and the jobs: a crash in between leaves pending entries that a re-run re-adds.
+   * A scheduled or paused campaign's recipients get no jobs here (its start or resume queues them).
+   * `ensure` undefined = a dry run: only reads (the ledger's existing entries count as duplicates).
+   */
+  async #chunk(account: string, campaignId: string, ensure: (() => Promise<{ meta: CampaignMeta }>) | undefined, rows: Row[], tally: Tally, reject: (r: Rejected) => void, keepCursor = true): Promise<void> {
     const unique = new Map<string, Row>();
-    let duplicates = 0;
     for (const row of rows) {
-      if (unique.has(row.to)) duplicates++;
+      if (unique.has(row.to) || tally.seen?.has(row.to)) tally.duplicates++;
       else unique.set(row.to, row);
     }
+    if (unique.size === 0) return;
+    const suppressed = await suppressedAmong(this.ctx, account, [...unique.keys()]);
+    for (const to of suppressed) {
+      const row = unique.get(to)!;
+      unique.delete(to);
+      tally.suppressed++;
+      reject(rejection(row.input, SUPPRESSED, row.line));
+    }
     const list = [...unique.values()];
-    const statuses = await this.ctx.ledger.register(campaignId, list);
-    const jobs = [];
+    if (list.length === 0) return;
+    if (ensure === undefined) {
+      // Dry run: what the ledger holds already would be a duplicate.
+      const existing = await this.ctx.redis.hmget(campaignKeys(this.ctx.base, campaignId).recipients, ...list.map((r) => r.to));
+      for (let i = 0; i < list.length; i++) {
+        tally.seen?.add(list[i]!.to);
+        if (existing[i] === null) tally.accepted++;
+        else tally.duplicates++;
+      }
+      return;
+    }
+    const { meta } = await ensure();
+    const { statuses, state } = await this.ctx.ledger.register(campaignId, list);
+    const toQueue: Row[] = [];
     let accepted = 0;
     for (let i = 0; i < list.length; i++) {
       const status = statuses[i];
       if (status === 'new') accepted++;
-      else duplicates++;
-      if (status !== 'new' && status !== 'pending') continue;
-      const { to, refs } = list[i]!;
-      jobs.push({ name: 'send', data: sendJobData(campaignId, to, refs), jobId: jobIdFor(campaignId, to) });
+      else tally.duplicates++;
+      if (status === 'new' || status === 'pending') toQueue.push(list[i]!);
     }
-    if (jobs.length > 0) {
-      const queue = this.ctx.queues.get(account);
-      const priorities = await allocatePriorities(this.ctx.redis, queue, this.ctx.base, account, campaignId, priority, jobs.length, keepCursor);
-      await queue.addBulk(jobs.map(({ name, data, jobId }, j) => ({ name, data, opts: jobOptions(jobId, priorities?.[j]) })));
-    }
+    // Read in the same script as the registration: once a start has flipped the state to running it
+    // queues what it finds pending, and what this chunk registered before is found.
+    if (state !== 'scheduled' && state !== 'paused') await queueRecipients(this.ctx, campaignId, meta, toQueue, { keepCursor });
+    tally.accepted += accepted;
     if (accepted > 0) this.options.metrics?.enqueued.inc({ account }, accepted);
-    return { accepted, duplicates };
-  }
-
-  #countRejected(account: string, rejected: Rejected[]) {
-    for (const r of rejected) this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
   }
 }
 
-function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string }, priority: Priority): CampaignMeta {
+function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; at?: number; window?: string; tz?: string }, priority: Priority, template: Template): CampaignMeta {
   const meta: CampaignMeta = { account, body: f.body, priority, createdAt: Date.now() };
+  if (template.names.length > 0) meta.vars = [...template.names];
+  if (f.at !== undefined) meta.startsAt = f.at;
+  if (f.window !== undefined) meta.window = f.window;
+  if (f.tz !== undefined) meta.tz = f.tz;
   if (f.previewUrl !== undefined) meta.previewUrl = f.previewUrl;
   if (f.ref !== undefined) meta.ref = f.ref;
   if (f.ref1 !== undefined) meta.ref1 = f.ref1;
@@ -282,4 +394,25 @@ export const SINGLE_MESSAGE_TTL_SECONDS = 2 * 24 * 3600;
  */
 function newMessageCampaignId(): string {
   return `msg-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
+}
+
+/** The API's `to` as one list of inputs, each with its variables (the call's, overridden by the recipient's own). */
+function recipientInputs(to: EnqueueTextFields['to'], shared: Record<string, string> | undefined): Array<{ input: string; vars?: Record<string, string> }> {
+  const items = typeof to === 'string' ? [to] : to;
+  return items.flatMap((item) =>
+    typeof item === 'string' ? splitRecipients(item).map((input) => ({ input, vars: shared })) : [{ input: item.to.trim(), vars: item.variables ? { ...shared, ...item.variables } : shared }],
+  );
+}
+
+/**
+ * A placeholder without a fallback that no recipient has a value for is a mistake in the request
+ * (a typo in the name, a forgotten `variables`): refused whole, naming it, like a CSV without the column.
+ */
+function assertEveryPlaceholderHasValues(template: Template, inputs: ReadonlyArray<{ vars?: Record<string, string> }>): void {
+  const needed = template.parts.filter((p): p is Placeholder => typeof p !== 'string' && p.fallback === undefined).map((p) => p.name);
+  for (const name of new Set(needed)) {
+    if (!inputs.some((i) => i.vars?.[name] !== undefined)) {
+      throw new ValidationError([{ field: 'variables', message: `no recipient has a value for the placeholder {{${name}}} of body: give it in "variables" (or a fallback: {{${name}|…}})` }]);
+    }
+  }
 }

@@ -30,5 +30,7 @@ export function initAccountMetrics(metrics: Metrics, account: string, config: { 
   metrics.requeued.inc({ account, code: 'E110' }, 0);
   for (const reason of POSSIBLE_DUPLICATE_REASONS) metrics.possibleDuplicates.inc({ account, reason }, 0);
   metrics.skippedAlreadySent.inc({ account }, 0);
+  metrics.suppressed.inc({ account }, 0);
+  metrics.windowHeld.inc({ account }, 0);
   for (const outcome of SEND_OUTCOMES) metrics.sendDuration.zero({ account, outcome });
 }
