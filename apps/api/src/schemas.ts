@@ -15,9 +15,21 @@ export const rejectedSchema = z.object({ input: z.string(), reason: z.string(), 
 
 export const enqueueResultSchema = z.object({
   campaignId: z.string(),
-  accepted: z.number().describe('recipients queued by this call'),
+  accepted: z.number().describe('recipients queued by this call (a dry run: that would be)'),
   duplicates: z.number().describe('inputs already queued: repeated in this call, or in the campaign before'),
   rejected: z.array(rejectedSchema),
+  rejectedByReason: z.record(z.string(), z.number()).describe('every rejection by its reason (`suppressed`, `not a valid number`, …)'),
+  suppressed: z.number().describe('recipients rejected because a suppression list holds them'),
+  dryRun: z.literal(true).optional().describe('present on a dry run: nothing was written'),
+  samples: z.array(z.object({ to: z.string(), text: z.string() })).optional().describe('dry run: the first three accepted recipients with their rendered text'),
+  estimate: z
+    .object({
+      ratePerSecond: z.number(),
+      rateSource: z.enum(['worker', 'configured', 'default']).describe('the rate of the worker serving the account, or the default 80/s when none registered one'),
+      seconds: z.number().describe('time to send the accepted recipients at that rate (time outside a sending window not counted)'),
+    })
+    .optional()
+    .describe('dry run: the estimated sending time'),
 });
 
 export const importResultSchema = enqueueResultSchema.extend({

@@ -116,3 +116,22 @@ export async function registeredRate(ctx: QueueContext, account: string): Promis
   const raw = await ctx.redis.hget(indexKeys(ctx.base).accounts, account);
   return raw === null ? undefined : parseRegistration(raw).ratePerSecond;
 }
+
+/** Meta's default per business number (WABULK_RATE_PER_SECOND's default). */
+export const DEFAULT_RATE_PER_SECOND = 80;
+
+export interface SendingEstimate {
+  ratePerSecond: number;
+  /** Where the rate comes from: the worker serving the account, this process's settings, or the default. */
+  rateSource: 'worker' | 'configured' | 'default';
+  /** Seconds to send `recipients` at that rate (time outside sending windows not counted). */
+  seconds: number;
+}
+
+/** How long `recipients` take at the account's rate: the last worker's, else `configuredRate`, else 80/s. */
+export async function estimateSending(ctx: QueueContext, account: string, recipients: number, configuredRate?: number): Promise<SendingEstimate> {
+  const registered = await registeredRate(ctx, account);
+  const [ratePerSecond, rateSource]: [number, SendingEstimate['rateSource']] =
+    registered !== undefined ? [registered, 'worker'] : configuredRate !== undefined && configuredRate > 0 ? [configuredRate, 'configured'] : [DEFAULT_RATE_PER_SECOND, 'default'];
+  return { ratePerSecond, rateSource, seconds: Math.ceil(recipients / ratePerSecond) };
+}

@@ -18,7 +18,7 @@ const looksLikeNumber = (s: string) => /^\+?[\d\s().-]{6,}$/.test(s.trim());
  * Recipients from CSV: a header row naming `column` (default "to") and optionally ref, ref1, ref2;
  * or a file of bare numbers, one per line (no header). Streams; each row carries its line number.
  */
-export async function* readCsvRecipients(input: Readable, options: { column?: string } = {}): AsyncGenerator<SourceRow> {
+export async function* readCsvRecipients(input: Readable, options: { column?: string; fields?: readonly string[] } = {}): AsyncGenerator<SourceRow> {
   const column = options.column ?? 'to';
   // Every line end is a record end: csv-parse would otherwise keep only the first kind it meets, and a
   // file with mixed line ends (pieces from Windows and Unix) would merge recipients into one field.
@@ -68,7 +68,7 @@ export async function* readCsvRecipients(input: Readable, options: { column?: st
 }
 
 /** Recipients from NDJSON: one JSON object per line with `to` (and optionally ref, ref1, ref2). */
-export async function* readNdjsonRecipients(input: Readable, options: { column?: string } = {}): AsyncGenerator<SourceRow> {
+export async function* readNdjsonRecipients(input: Readable, options: { column?: string; fields?: readonly string[] } = {}): AsyncGenerator<SourceRow> {
   const column = options.column ?? 'to';
   const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;

@@ -7,7 +7,7 @@ export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, t
 export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
 export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
-export { KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
+export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
 export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
 export { CAMPAIGN_STATES, campaignStatusSchema, getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';

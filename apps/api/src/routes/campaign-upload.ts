@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
-import { campaignIdSchema, getCampaignMeta, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
+import { campaignIdSchema, estimateSending, getCampaignMeta, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
@@ -29,6 +29,10 @@ const uploadQuery = z.object({
     .optional()
     .describe('normal (default) or low: campaigns of one priority share the account\'s rate in rounds; high: before everything queued at normal/low. An existing campaign keeps its own'),
   column: z.string().min(1).max(64).default('to').describe('the recipient column of a CSV header, or the field of each NDJSON object'),
+  at: z.string().optional().describe('scheduled start, ISO 8601 with an offset or Z (percent-encode the +), at most 90 days ahead; a past time starts now'),
+  window: z.string().optional().describe("send only between these local times of each recipient, HH:MM-HH:MM (may cross midnight)"),
+  tz: z.string().optional().describe('one IANA time zone for every recipient\'s window'),
+  dryRun: z.enum(['true', 'false'], { message: 'must be true or false' }).optional().describe('true: read and check the whole upload, write nothing, answer 200 with counts, rejected rows, three rendered samples and the estimated sending time'),
 });
 
 const KEEP_REJECTED = 1000;
@@ -72,7 +76,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
         summary: 'a campaign from a streamed CSV or NDJSON upload',
         description: `Body: CSV (text/csv) with a header naming the recipient column (default "to") and optional ref, ref1, ref2 columns, or bare numbers one per line; or NDJSON (application/x-ndjson): one {"to", "ref"?, …} object per line. Campaign fields in the query string. Answers 202 with the counts and the first ${KEEP_REJECTED} rejected rows with their line numbers.`,
         querystring: uploadQuery,
-        response: { 202: importResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema.describe('unknown account: no worker serves it, no operator registered it, the API is not configured for it') },
+        response: { 200: importResultSchema.describe('dryRun=true: what would be queued, nothing written'), 202: importResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema.describe('unknown account: no worker serves it, no operator registered it, the API is not configured for it') },
       },
     },
     async (request, reply) => {
@@ -88,6 +92,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
         throw new ApiError(413, { error: 'payload too large', message: `the upload is larger than ${uploadLimit} bytes` });
       }
       let fields: { body: string; previewUrl?: boolean; account?: string } = { body: q.body ?? '', previewUrl: q.previewUrl === undefined ? undefined : q.previewUrl === 'true', account: q.account };
+      const dryRun = q.dryRun === 'true';
       if (q.body === undefined) {
         const meta = await getCampaignMeta(api.ctx, q.campaignId);
         if (!meta) {
@@ -106,7 +111,9 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
         raw.on('error', (err) => limiter.destroy(err));
         input = raw.pipe(limiter);
       }
-      const recipients = format === 'csv' ? readCsvRecipients(input, { column: q.column }) : readNdjsonRecipients(input, { column: q.column });
+      // The placeholders of the text name the columns each row must give (checked against the header first).
+      const names = placeholderNames(fields.body);
+      const recipients = format === 'csv' ? readCsvRecipients(input, { column: q.column, fields: names }) : readNdjsonRecipients(input, { column: q.column, fields: names });
       try {
         const result = await api.producer.enqueueCampaign({
           campaignId: q.campaignId,
@@ -115,9 +122,17 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
           ref1: q.ref1,
           ref2: q.ref2,
           priority: q.priority,
+          at: q.at,
+          window: q.window,
+          tz: q.tz,
+          dryRun,
           recipients,
           keepRejected: KEEP_REJECTED,
         });
+        if (result.dryRun) {
+          const estimate = await estimateSending(api.ctx, result.account, result.accepted);
+          return reply.code(200).send({ ...result, estimate });
+        }
         request.log.info({ campaignId: result.campaignId, read: result.read, accepted: result.accepted, rejected: result.rejectedTotal, caller: request.tokenId }, 'campaign upload');
         return reply.code(202).send(result);
       } catch (err) {

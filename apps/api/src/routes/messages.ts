@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { enqueueTextSchema, fingerprint, UnknownAccountError } from '@wabulk/queue';
+import { enqueueTextSchema, estimateSending, fingerprint, UnknownAccountError, type EnqueueResult, type EnqueueTextInput } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, toErrorAnswer } from '../error-handler.js';
 import { enqueueResultSchema, errorSchema } from '../schemas.js';
@@ -19,21 +19,28 @@ const WAIT_FOR_FIRST_MS = 5000;
 
 /** POST /v1/messages: one message to one or many recipients, exactly as Producer.enqueueText. */
 export function messageRoutes(app: Api, api: ApiContext): void {
+  const enqueue = async (body: EnqueueTextInput): Promise<EnqueueResult & { estimate?: Awaited<ReturnType<typeof estimateSending>> }> => {
+    const result = await api.producer.enqueueText(body);
+    if (!result.dryRun) return result;
+    return { ...result, estimate: await estimateSending(api.ctx, body.account ?? api.options.defaultAccount ?? 'default', result.accepted) };
+  };
   app.post(
     '/v1/messages',
     {
       schema: {
         tags: ['messages'],
         summary: 'queue one message for one or many recipients',
-        description: '`to` is one number, "a,b,c", or an array (at most 10000). Answers 202 with what was queued, duplicates, and every rejected input with its reason. 422 when `account` is unknown (no worker serving it has started, no operator registered it, the API is not configured for it: nothing is queued) or an Idempotency-Key is reused with another body.',
+        description: '`to` is one number, "a,b,c", or an array (at most 10000) of numbers or of `{to, variables}` objects; `{{name}}` / `{{name|fallback}}` in `body` take each recipient\'s `variables` (or the call\'s). `at` schedules the start, `window` (+ `tz`) limits sending to local hours; `dryRun: true` answers 200 with what would be queued, three rendered samples and the estimated sending time, writing nothing. Answers 202 with what was queued, duplicates, and every rejected input with its reason. 422 when `account` is unknown (no worker serving it has started, no operator registered it, the API is not configured for it: nothing is queued) or an Idempotency-Key is reused with another body.',
         headers: idempotencyHeaders,
         body: enqueueTextSchema,
-        response: { 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema },
+        response: { 200: enqueueResultSchema.describe('a dry run (`dryRun: true`): what would be queued, nothing written'), 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema },
       },
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      if (key === undefined) return reply.code(202).send(await api.producer.enqueueText(request.body));
+      // A dry run writes nothing, so it needs no idempotency: it answers 200 with what would be queued.
+      if (request.body.dryRun === true) return reply.code(200).send(await enqueue(request.body));
+      if (key === undefined) return reply.code(202).send(await enqueue(request.body));
 
       const hash = fingerprint(JSON.stringify(request.body));
       const deadline = Date.now() + WAIT_FOR_FIRST_MS;
@@ -45,7 +52,7 @@ export function messageRoutes(app: Api, api: ApiContext): void {
         }
         if (begin.kind === 'owner') {
           try {
-            const result = await api.producer.enqueueText(request.body);
+            const result = await enqueue(request.body);
             await api.idempotency.finish(request.tokenId, key, hash, begin.token, 202, result);
             return reply.code(202).send(result);
           } catch (err) {

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { CampaignConflictError, InvalidIdError, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, UnknownAccountError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected } from '@wabulk/queue';
+import { CampaignConflictError, estimateSending, InvalidIdError, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, UnknownAccountError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected, type SendingEstimate } from '@wabulk/queue';
 import { withContext, type CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { watchCampaign } from '../live-summary.js';
@@ -22,6 +22,10 @@ export interface SendOptions {
   wait?: boolean;
   json?: boolean;
   rejectedOut?: string;
+  at?: string;
+  window?: string;
+  tz?: string;
+  dryRun?: boolean;
 }
 
 function readBody(o: SendOptions): string {
@@ -40,21 +44,26 @@ export async function sendCommand(o: SendOptions): Promise<number> {
   const body = readBody(o);
   const priority = prioritySchema.safeParse(o.priority);
   if (!priority.success) throw new CliError(`--priority: must be high, normal or low, got ${JSON.stringify(o.priority)}`, 2);
-  const fields = { campaignId: o.campaign, body, previewUrl: o.previewUrl || undefined, ref: o.ref, ref1: o.ref1, ref2: o.ref2, account: o.account, priority: priority.data };
+  if (o.dryRun && o.wait) throw new CliError('--wait has nothing to follow on a --dry-run', 2);
+  const fields = { campaignId: o.campaign, body, previewUrl: o.previewUrl || undefined, ref: o.ref, ref1: o.ref1, ref2: o.ref2, account: o.account, priority: priority.data, at: o.at, window: o.window, tz: o.tz };
 
   return withContext<number>(async (c) => {
-    let result: EnqueueResult | CampaignImportResult;
+    let result: (EnqueueResult | CampaignImportResult) & { estimate?: SendingEstimate };
     try {
-      result = o.to !== undefined ? await c.producer.enqueueText({ ...fields, to: o.to }) : await importFile(c, o, { ...fields, campaignId: o.campaign! });
+      result = o.to !== undefined ? await c.producer.enqueueText({ ...fields, to: o.to, dryRun: o.dryRun }) : await importFile(c, o, { ...fields, campaignId: o.campaign! });
     } catch (err) {
       if (err instanceof ValidationError || err instanceof SourceError || err instanceof CampaignConflictError || err instanceof InvalidIdError || err instanceof UnknownAccountError) {
         throw new CliError(err instanceof SourceError && o.csv ? `${o.csv}: ${err.message}` : err.message, 2);
       }
       throw err;
     }
+    if (result.dryRun) {
+      const configured = Number(process.env.WABULK_RATE_PER_SECOND);
+      result = { ...result, estimate: await estimateSending(c.ctx, o.account ?? c.env.WABULK_ACCOUNT, result.accepted, Number.isFinite(configured) ? configured : undefined) };
+    }
     const rejectedTotal = (result as Partial<CampaignImportResult>).rejectedTotal ?? result.rejected.length;
     if (o.json && !o.wait) process.stdout.write(`${JSON.stringify(result)}\n`);
-    if (!o.json) printReport(result, rejectedTotal);
+    if (!o.json) printReport(result, rejectedTotal, { at: o.at, window: o.window, tz: o.tz });
     if (result.accepted === 0 && result.duplicates === 0) {
       if (!o.json) process.stderr.write('nothing to send: every recipient was rejected\n');
       return 2;
@@ -67,7 +76,7 @@ export async function sendCommand(o: SendOptions): Promise<number> {
   });
 }
 
-async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: string; body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; account?: string; priority: Priority }): Promise<CampaignImportResult> {
+async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: string; body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; account?: string; priority: Priority; at?: string; window?: string; tz?: string }): Promise<CampaignImportResult> {
   const path = o.csv!;
   let size: number;
   try {
@@ -86,9 +95,12 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
   rejectsFile?.write('line,input,reason\n');
   const onRejected = (r: Rejected) => rejectsFile?.write(`${r.line ?? ''},${csvField(r.input)},${csvField(r.reason)}\n`);
   try {
+    // The placeholders of the text name the columns each row must give (checked against the header first).
+    const fieldsOfRows = placeholderNames(fields.body);
     return await c.producer.enqueueCampaign({
       ...fields,
-      recipients: format === 'ndjson' ? readNdjsonRecipients(stream, { column: o.column }) : readCsvRecipients(stream, { column: o.column }),
+      dryRun: o.dryRun,
+      recipients: format === 'ndjson' ? readNdjsonRecipients(stream, { column: o.column, fields: fieldsOfRows }) : readCsvRecipients(stream, { column: o.column, fields: fieldsOfRows }),
       onRejected,
       onProgress: (p) => {
         Object.assign(counts, p);
@@ -105,9 +117,32 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
 
 const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-function printReport(r: EnqueueResult | CampaignImportResult, rejectedTotal: number) {
+function printReport(r: (EnqueueResult | CampaignImportResult) & { estimate?: SendingEstimate }, rejectedTotal: number, schedule: { at?: string; window?: string; tz?: string }) {
   const out = process.stdout;
-  out.write(`campaign ${r.campaignId}: accepted ${r.accepted}, duplicates ${r.duplicates}, rejected ${rejectedTotal}\n`);
+  const what = r.dryRun ? `dry run of campaign ${r.campaignId} (nothing was written): would accept` : `campaign ${r.campaignId}: accepted`;
+  out.write(`${what} ${r.accepted}, duplicates ${r.duplicates}, rejected ${rejectedTotal} (suppressed ${r.suppressed})\n`);
+  const reasons = Object.entries(r.rejectedByReason).sort((a, b) => b[1] - a[1]);
+  if (reasons.length > 0) out.write(`  rejected by reason: ${reasons.map(([reason, n]) => `${reason} ${n}`).join(', ')}\n`);
   for (const x of r.rejected) out.write(`  rejected${x.line !== undefined ? ` line ${x.line}` : ''}: ${JSON.stringify(x.input)} — ${x.reason}\n`);
   if (rejectedTotal > r.rejected.length) out.write(`  … and ${rejectedTotal - r.rejected.length} more rejected (use --rejected-out FILE for all of them)\n`);
+  if (r.samples !== undefined) {
+    out.write(r.samples.length > 0 ? 'samples:\n' : 'samples: none (no recipient accepted)\n');
+    for (const s of r.samples) out.write(`  ${s.to}: ${JSON.stringify(s.text)}\n`);
+  }
+  if (schedule.at !== undefined) out.write(`starts at ${schedule.at}${Date.parse(schedule.at) <= Date.now() ? ' (in the past: starts now)' : ''}\n`);
+  if (schedule.window !== undefined) out.write(`sending window ${schedule.window} in ${schedule.tz ?? "each recipient's local time"}\n`);
+  if (r.estimate) {
+    const source = { worker: 'the rate of the worker serving the account', configured: 'WABULK_RATE_PER_SECOND', default: 'the default rate; no worker has registered one' }[r.estimate.rateSource];
+    out.write(`estimated sending time: ${formatDuration(r.estimate.seconds)} at ${r.estimate.ratePerSecond}/s (${source}${schedule.window ? '; time outside the window not counted' : ''})\n`);
+  }
+}
+
+/** "45 s", "12 min", "3 h 28 min", "2 d 4 h". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const m = Math.round(seconds / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ${m % 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
