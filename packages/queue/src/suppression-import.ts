@@ -82,8 +82,9 @@ export async function* readSuppressionRows(input: Readable, options: { column?: 
           index = 0;
           continue;
         }
-        const named = wanted === undefined ? `a number column (${SUPPRESSION_COLUMNS.slice(0, 6).join(', ')}, …)` : `a "${options.column}" column`;
-        throw new SourceError(`no ${named} in the header (${first.slice(0, 10).join(', ')}); give the column's name (--column, or column= in the API)`, line);
+        const seen = first.slice(0, 10).join(', ');
+        if (wanted !== undefined) throw new SourceError(`no "${options.column}" column in the header (${seen})`, line);
+        throw new SourceError(`no number column in the header (${seen}): call it ${SUPPRESSION_COLUMNS.slice(0, 6).join(', ')}, …, or give its name (--column, or column= in the API)`, line);
       }
       const value = record[index];
       if (value === undefined || value === '') yield { line, input: record.join(','), error: 'empty' };
