@@ -106,7 +106,7 @@ test('list pages through the whole list with the cursor', async () => {
   do {
     const res = await get(`/v1/suppressions?account=acme&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
     expect(res.statusCode).toBe(200);
-    const page = res.json() as { cursor: string | null; entries: Array<{ number: string; addedAt: string }> };
+    const page = res.json<{ cursor: string | null; entries: Array<{ number: string; addedAt: string }> }>();
     for (const e of page.entries) {
       expect(e.addedAt).toBe('2026-01-02T00:00:00.000Z');
       seen.add(e.number);
@@ -134,7 +134,7 @@ test('import: a CSV with a header, a bad row with its line number, one number pe
   expect(column.json()).toMatchObject({ added: 1 });
   expect((await get('/v1/suppressions/check?number=9876543213')).json()).toMatchObject({ suppressed: true });
 
-  const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
+  const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
   for (const path of ['/v1/suppressions', '/v1/suppressions/remove', '/v1/suppressions/import', '/v1/suppressions/check']) expect(doc.paths[path]).toBeDefined();
 });
 
