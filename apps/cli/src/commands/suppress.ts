@@ -136,6 +136,8 @@ async function write(text: string) {
   if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
+const isEpipe = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+
 /** `wabulk suppress list (--account ID | --global) [--json] [--limit N]`: every entry, page by page. */
 export async function suppressListCommand(o: ScopeOptions & { json?: boolean; limit?: number }): Promise<number> {
   const scope = scopeOf(o);
@@ -143,20 +145,34 @@ export async function suppressListCommand(o: ScopeOptions & { json?: boolean; li
     const limit = o.limit ?? Infinity;
     let printed = 0;
     let cursor = '0';
-    if (o.json) await write('[');
-    do {
-      const page = await listSuppressions(c.ctx, scope, { cursor, count: 1000 });
-      cursor = page.cursor;
-      for (const e of page.entries) {
-        if (printed >= limit) break;
-        if (o.json) await write(`${printed === 0 ? '' : ','}${JSON.stringify({ number: e.number, addedAt: iso(e.addedAt) })}`);
-        else await write(`${e.number}\t${iso(e.addedAt)}\n`);
-        printed++;
-      }
-    } while (cursor !== '0' && printed < limit);
-    if (o.json) await write(']\n');
-    else if (printed === 0) process.stderr.write(`the ${suppressionListName(scope)} list is empty\n`);
-    return 0;
+    // The reader went away (`… | head`): stop reading the list; that is no failure of Redis or of the command.
+    let closed = false;
+    const onError = (err: unknown) => {
+      if (isEpipe(err)) closed = true;
+    };
+    process.stdout.on('error', onError);
+    try {
+      if (o.json) await write('[');
+      do {
+        const page = await listSuppressions(c.ctx, scope, { cursor, count: 1000 });
+        cursor = page.cursor;
+        for (const e of page.entries) {
+          if (printed >= limit || closed) break;
+          if (o.json) await write(`${printed === 0 ? '' : ','}${JSON.stringify({ number: e.number, addedAt: iso(e.addedAt) })}`);
+          else await write(`${e.number}\t${iso(e.addedAt)}\n`);
+          printed++;
+        }
+      } while (cursor !== '0' && printed < limit && !closed);
+      if (closed) return 0;
+      if (o.json) await write(']\n');
+      else if (printed === 0) process.stderr.write(`the ${suppressionListName(scope)} list is empty\n`);
+      return 0;
+    } catch (err) {
+      if (isEpipe(err)) return 0;
+      throw err;
+    } finally {
+      process.stdout.off('error', onError);
+    }
   });
 }
 
