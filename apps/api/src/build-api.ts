@@ -14,6 +14,7 @@ import { campaignUploadRoutes } from './routes/campaign-upload.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
 import { campaignListRoutes } from './routes/campaign-list.js';
+import { suppressionImportRoutes, suppressionRoutes } from './routes/suppressions.js';
 
 /**
  * The HTTP API as a fastify instance (not listening: `app.listen()` in runApi, `app.inject()` in tests).
@@ -84,6 +85,8 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   campaignListRoutes(app, api);
   await app.register(async (scope) => campaignUploadRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
   accountRoutes(app, api);
+  suppressionRoutes(app, api);
+  await app.register(async (scope) => suppressionImportRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
   await app.register(async (scope) => callbackRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
   return app;
 }

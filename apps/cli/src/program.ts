@@ -11,6 +11,7 @@ import { exportCommand } from './commands/export.js';
 import { retryFailedCommand } from './commands/retry-failed.js';
 import { sendCommand } from './commands/send.js';
 import { statusCommand } from './commands/status.js';
+import { suppressChangeCommand, suppressCheckCommand, suppressImportCommand, suppressListCommand } from './commands/suppress.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -111,6 +112,48 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--json', 'print the account as a one-element JSON array')
     // `--json` may land on `accounts` (commander reads a parent's options anywhere): take both.
     .action((id: string, _o, cmd: Command) => done(accountsAddCommand(id, cmd.optsWithGlobals())));
+
+  const suppress = program
+    .command('suppress')
+    .description('the do-not-message lists: one per account and one global list every account obeys.\nIntake rejects a listed recipient (reason `suppressed`); one listed after it was queued ends `cancelled` (reason `suppressed`).\nNumbers are normalised as recipients are (local numbers need WABULK_DEFAULT_COUNTRY).');
+  const scopeHelp = 'Exactly one of --account ID or --global chooses the list.';
+  suppress
+    .command('add <numbers...>')
+    .description(`put numbers on a list (a number already there keeps the time it was first added). ${scopeHelp}`)
+    .option('--account <id>', 'the list of this account')
+    .option('--global', 'the global list (applies to every account)')
+    .option('--json', 'print one JSON object {list, added, alreadyListed, rejected: [{input, reason}]}')
+    .action((numbers: string[], o) => done(suppressChangeCommand('add', numbers, o)));
+  suppress
+    .command('remove <numbers...>')
+    .description(`take numbers off a list. ${scopeHelp}`)
+    .option('--account <id>', 'the list of this account')
+    .option('--global', 'the global list')
+    .option('--json', 'print one JSON object {list, removed, notListed, rejected: [{input, reason}]}')
+    .action((numbers: string[], o) => done(suppressChangeCommand('remove', numbers, o)));
+  suppress
+    .command('import <file>')
+    .description(`add every number of a file of any size (streamed, 1000 numbers per Redis call): CSV with a header naming the number column (to, phone, number, msisdn, mobile, …) or one number per line. Prints added, already listed and the rejected rows with their line numbers; exits 2 when every row was rejected. ${scopeHelp}`)
+    .option('--account <id>', 'the list of this account')
+    .option('--global', 'the global list (applies to every account)')
+    .option('--column <name>', 'the number column of the header (default: the first named to, phone, number, msisdn, mobile, …)')
+    .option('--rejected-out <file>', 'write every rejected row (line, input, reason) to this CSV')
+    .option('--json', 'print one JSON object {list, read, added, alreadyListed, rejected: [{input, reason, line}] (the first 1000), rejectedTotal}')
+    .action((file: string, o) => done(suppressImportCommand(file, o)));
+  suppress
+    .command('list')
+    .description(`every number on a list with the time it was added, in no particular order (a number may show twice while Redis resizes the list). ${scopeHelp}`)
+    .option('--account <id>', 'the list of this account')
+    .option('--global', 'the global list')
+    .option('--limit <n>', 'at most this many', int('--limit', 1))
+    .option('--json', 'print one JSON array of {number, addedAt (ISO 8601)} instead of "number<TAB>addedAt" lines')
+    .action((o) => done(suppressListCommand(o)));
+  suppress
+    .command('check <number>')
+    .description('whether a number is on the account\'s list, the global list, both or neither (exit 0 either way)')
+    .option('--account <id>', 'the account whose list is checked (default: WABULK_ACCOUNT); the global list is always checked')
+    .option('--json', 'print one JSON object {number (E.164), account, suppressed, lists: {account?, global?} (ISO 8601 times added)}')
+    .action((number: string, o) => done(suppressCheckCommand(number, o)));
 
   program
     .command('export')

@@ -37,12 +37,12 @@ const uploadQuery = z.object({
 
 const KEEP_REJECTED = 1000;
 
-class UploadTooLargeError extends Error {
+export class UploadTooLargeError extends Error {
   override readonly name = 'UploadTooLargeError';
 }
 
 /** Passes bytes through and fails the stream once more than `limit` went by. */
-function limitBytes(limit: number): Transform {
+export function limitBytes(limit: number): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
