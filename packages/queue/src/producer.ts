@@ -8,6 +8,7 @@ import { sendJobData } from './job.js';
 import type { RecipientRefs } from './ledger.js';
 import { allocatePriorities, jobOptions, priorityOf, type Priority } from './priority.js';
 import { assertAccountId, assertCampaignId, jobIdFor } from './keys.js';
+import { reasonLabel } from './reason-label.js';
 import { normaliseRecipient, normaliseRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, type EnqueueTextInput } from './validation.js';
 
@@ -87,8 +88,6 @@ export interface ProducerOptions {
 }
 
 interface Row { to: string; refs?: RecipientRefs }
-
-const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40);
 
 /** Intake for every path (library, API, CLI): validation, normalisation, the ledger, then BullMQ. */
 export class Producer {
