@@ -30,6 +30,8 @@ export interface SourceRow {
   ref2?: string;
   error?: string;
   input?: string;
+  /** The message template's placeholders for this row (SourceOptions.fields), by name. */
+  vars?: Record<string, string>;
 }
 
 export interface ImportProgress {
