@@ -44,6 +44,14 @@ describe('normaliseRecipient: what a field holds besides the number', () => {
     expect(normaliseRecipient(input)).toEqual({ ok: false, reason });
   });
 
+  test('a huge field is answered at once (only its start is looked at)', () => {
+    const started = Date.now();
+    expect(normaliseRecipient(`${'9'.repeat(200_000)}x`)).toEqual({ ok: false, reason: 'too long for a phone number' });
+    const r = normaliseRecipient(`+919876543210;${'9'.repeat(200_000)}x`);
+    expect(r).toEqual({ ok: false, reason: 'not a phone number: holds "+919876543210;…" beside the number (is the file\'s delimiter ";"? use --delimiter)' });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   test('the usual punctuation is allowed', () => {
     for (const input of ['+91 (98765) 43210', '+91-98765-43210', '+91.98765.43210', '+91/98765/43210', '+91\u00a098765\u00a043210']) {
       expect([input, normaliseRecipient(input)]).toEqual([input, { ok: true, e164: '+919876543210' }]);

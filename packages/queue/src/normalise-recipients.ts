@@ -29,7 +29,9 @@ const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
  * allow): what is left once the stretch of number characters with the most digits is taken out
  * (from its + or first digit to its last digit). `raw` keeps the spaces and tabs, for the delimiter hint.
  */
-function besideTheNumber(trimmed: string): { shown: string; raw: string } {
+function besideTheNumber(field: string): { shown: string; raw: string } {
+  // Only the start of a long field is looked at: the answer shows 40 characters, and the work stays linear.
+  const trimmed = field.slice(0, 200);
   let best = { start: 0, end: 0, digits: -1 };
   for (let i = 0; i < trimmed.length; ) {
     // A + may only start a stretch: "+91+98…" is two.
@@ -43,7 +45,8 @@ function besideTheNumber(trimmed: string): { shown: string; raw: string } {
     const digits = (run.match(/\p{Nd}/gu) ?? []).length;
     if (digits > best.digits) {
       const first = run.search(/[+＋\p{Nd}]/u);
-      const last = run.search(/\p{Nd}(?!.*\p{Nd})/su) + 1;
+      let last = run.length;
+      while (last > 0 && !/\p{Nd}/u.test(run[last - 1]!)) last--;
       best = { start: i + Math.max(first, 0), end: i + last, digits };
     }
     i = j;
@@ -51,7 +54,7 @@ function besideTheNumber(trimmed: string): { shown: string; raw: string } {
   const before = trimmed.slice(0, best.start);
   const after = trimmed.slice(best.end);
   const text = before.trim() !== '' && after.trim() !== '' ? `${before.trim()} … ${after.trim()}` : before.trim() + after.trim();
-  return { shown: text.length > 40 ? `${text.slice(0, 39)}…` : text, raw: before + after };
+  return { shown: text.length > 40 || (field.length > 200 && text !== '') ? `${text.slice(0, 39)}…` : text, raw: before + after };
 }
 
 /**
@@ -66,6 +69,7 @@ export function normaliseRecipient(input: string, defaultCountry?: CountryCode):
   if (trimmed === '') return { ok: false, reason: 'empty' };
   if (/\p{Nd}/u.test(trimmed) && !NUMBER_TEXT.test(trimmed)) {
     const extra = besideTheNumber(trimmed);
+    if (extra.shown === '') return { ok: false, reason: 'too long for a phone number' }; // all number for as far as it was looked at
     const delimiter = DELIMITER_NAMES.find(([d]) => extra.raw.includes(d));
     const hint = delimiter === undefined ? '' : ` (is the file's delimiter "${delimiter[1]}"? use --delimiter)`;
     return { ok: false, reason: `not a phone number: holds ${JSON.stringify(extra.shown)} beside the number${hint}` };
