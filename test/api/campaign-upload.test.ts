@@ -18,6 +18,7 @@ test('CSV: counts, rejected rows with their line numbers, refs per recipient, fi
   expect(res.json()).toEqual({
     campaignId: 'diwali', account: 'acme', read: 4, accepted: 2, duplicates: 1, rejectedTotal: 1,
     rejected: [{ input: 'not-a-number', reason: 'not a phone number', line: 3 }],
+    source: { column: 'to', delimiter: ',' },
   });
   expect(await getCampaignMeta(h.ctx, 'diwali')).toMatchObject({ body: 'Happy Diwali!\nSee you', previewUrl: true, ref2: 'batch-7', account: 'acme' });
   const jobs = await h.ctx.queues.get('acme').getJobs(['waiting', 'prioritized']);
@@ -37,6 +38,32 @@ test('NDJSON, then a second upload without body adds recipients to the existing 
   const column = await upload('campaignId=nd&column=phone', 'phone\n+919876543212\n');
   expect(column.json()).toMatchObject({ accepted: 1 });
   expect(await getCampaignStatus(h.ctx, 'nd')).toMatchObject({ total: 3, account: 'acme2' });
+});
+
+test('delimiter: found from the header (an Excel file: BOM, CRLF, semicolons) or named in the query; `source` says what was read', async () => {
+  const excel = '\ufeffName;Phone Number\r\nAsha;+919876543210\r\nRavi;+919876543211\r\n';
+  const found = await upload('campaignId=xl&body=hi', excel);
+  expect(found.statusCode).toBe(202);
+  expect(found.json()).toMatchObject({ accepted: 2, rejectedTotal: 0, source: { column: 'Phone Number', delimiter: ';' } });
+
+  // Named: a tab-separated file whose header has more commas than tabs.
+  const tabbed = await upload('campaignId=xl-tab&body=hi&delimiter=tab', 'to\tnote\n+919876543212\tx\n');
+  expect(tabbed.json()).toMatchObject({ accepted: 1, source: { column: 'to', delimiter: '\t' } });
+  const named = await upload(`campaignId=xl-tab2&body=hi&delimiter=${encodeURIComponent(';')}&column=MOBILE`, 'id,x;mobile\n1,2;+919876543213\n');
+  expect(named.json()).toMatchObject({ accepted: 1, source: { column: 'mobile', delimiter: ';' } });
+
+  // The wrong delimiter named: the recipient field holds more than a number and is rejected, not cut down.
+  const wrong = await upload(`campaignId=xl-wrong&body=hi&delimiter=${encodeURIComponent(',')}&column=${encodeURIComponent('Name;Phone Number')}`, excel);
+  expect(wrong.json()).toMatchObject({ accepted: 0, rejectedTotal: 2, source: { column: 'Name;Phone Number', delimiter: ',' } });
+  expect(wrong.json().rejected[0]).toEqual({ input: 'Asha;+919876543210', line: 2, reason: 'not a phone number: holds "Asha;" beside the number (is the file\'s delimiter ";"? use --delimiter)' });
+
+  const bad = await upload('campaignId=xl-bad&body=hi&delimiter=%7C', excel);
+  expect(bad.statusCode).toBe(400);
+  expect(bad.json().issues).toEqual([expect.objectContaining({ field: 'delimiter', message: 'must be , ; or tab' })]);
+
+  const nd = await upload('campaignId=xl-nd&body=hi', '{"Mobile":"+919876543214"}\n', 'application/x-ndjson');
+  expect(nd.json()).toMatchObject({ accepted: 1, source: { column: 'Mobile' } });
+  expect(nd.json().source).not.toHaveProperty('delimiter');
 });
 
 test('a large upload streams through in chunks (50,000 rows)', async () => {
@@ -83,9 +110,9 @@ test('400 naming the field: missing campaignId, missing body for a new campaign,
 });
 
 test('an unusable file: 400 with the line; a wrong content type: 415; over the upload limit: 413', async () => {
-  const noColumn = await upload('campaignId=bad&body=x', 'phone,name\n1,2\n');
+  const noColumn = await upload('campaignId=bad&body=x', 'contact,name\n1,2\n');
   expect(noColumn.statusCode).toBe(400);
-  expect(noColumn.json()).toEqual({ error: 'unusable upload', issues: [{ field: 'recipients', message: expect.stringContaining('no "to" column'), line: 1 }] });
+  expect(noColumn.json()).toEqual({ error: 'unusable upload', issues: [{ field: 'recipients', message: expect.stringContaining('no recipient column in the header (contact, name)'), line: 1 }] });
   const quoting = await upload('campaignId=bad2&body=x', 'to\n+919876543210\n"unterminated\n');
   expect(quoting.statusCode).toBe(400);
   expect(quoting.json().issues[0].message).toMatch(/not valid CSV/);

@@ -61,7 +61,7 @@ describe('send --csv', () => {
   test('valid, duplicate, invalid and empty rows: exit 0, the counts, and every rejected row with its line and reason', async () => {
     const contacts = file('contacts.csv', `${CONTACTS}\n`);
     const r = await cli(['send', '--campaign', 'c-rows', '--csv', contacts, '--body', 'hi']);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: 'reading recipients from column "to" (delimiter ",")\n' });
     expect(r.stdout).toContain('campaign c-rows: accepted 3, duplicates 1, rejected 2');
     expect(r.stdout).toMatch(/rejected line 5: "not-a-phone" — not a phone number/);
     expect(r.stdout).toMatch(/rejected line 6: "Empty,,order-5" — empty "to"/);
@@ -123,6 +123,49 @@ describe('send --csv', () => {
     expect(await waiting('c-nd')).toEqual(['+919812345201', '+919812345202']);
   });
 
+  // What Excel writes when "CSV" is saved in a locale whose decimal mark is a comma: a BOM, CRLF, semicolons.
+  const EXCEL = '\ufeffto;name\r\n+919812345601;Asha\r\n+919812345602;Ravi\r\n+919812345601;Asha again\r\n';
+
+  test('an Excel file (BOM, CRLF, ";") with neither --column nor --delimiter: read as written; stderr names the column and delimiter', async () => {
+    const path = file('excel.csv', EXCEL);
+    const r = await cli(['send', '--campaign', 'c-excel', '--csv', path, '--body', 'hi']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: 'reading recipients from column "to" (delimiter ";")\n' });
+    expect(r.stdout).toBe('campaign c-excel: accepted 2, duplicates 1, rejected 0\n');
+    expect(await waiting('c-excel')).toEqual(['+919812345601', '+919812345602']);
+
+    // --json: nothing on stderr, the column and delimiter in the result.
+    const again = await cli(['send', '--campaign', 'c-excel', '--csv', path, '--body', 'hi', '--json']);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(onlyJson(again)).toMatchObject({ accepted: 0, duplicates: 3, source: { column: 'to', delimiter: ';' } });
+  });
+
+  test('--column "to;name" on the Excel file (read with commas): "+91…;Asha" is rejected, not cut down to its number', async () => {
+    const path = file('excel.csv', EXCEL);
+    const r = await cli(['send', '--campaign', 'c-excel-col', '--csv', path, '--column', 'to;name', '--delimiter', ',', '--body', 'hi', '--json']);
+    expect(r.code).toBe(2); // nothing to send
+    expect(onlyJson(r)).toMatchObject({
+      accepted: 0,
+      source: { column: 'to;name', delimiter: ',' },
+      rejected: [
+        { line: 2, input: '+919812345601;Asha', reason: 'not a phone number: holds ";Asha" beside the number (is the file\'s delimiter ";"? use --delimiter)' },
+        { line: 3, input: '+919812345602;Ravi', reason: expect.stringMatching(/^not a phone number: holds ";Ravi"/) },
+        { line: 4, input: '+919812345601;Asha again', reason: expect.stringMatching(/^not a phone number: holds ";Asha again"/) },
+      ],
+    });
+    expect(await waiting('c-excel-col')).toEqual([]);
+
+    // Without --delimiter the file is read with ";" and has no such column: refused, naming the columns it has.
+    const found = await cli(['send', '--campaign', 'c-excel-col2', '--csv', path, '--column', 'to;name', '--body', 'hi']);
+    expect({ code: found.code, stderr: found.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/excel\.csv: line 1: no "to;name" column in the header \(to, name\)/) });
+  });
+
+  test('--delimiter tab, and a "Phone Number" column found without --column', async () => {
+    const path = file('tabs.tsv', 'Name, full\tPhone Number\nKumar, Asha\t+91 98123 45701\n');
+    const r = await cli(['send', '--campaign', 'c-tab', '--csv', path, '--delimiter', 'tab', '--body', 'hi']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: 'reading recipients from column "Phone Number" (delimiter "tab")\n' });
+    expect(await waiting('c-tab')).toEqual(['+919812345701']);
+  });
+
   // With Redis a few milliseconds away (another zone, a managed service) the import used to read
   // nothing: apps/cli/src/commands/send.ts attached a 'data' listener (for the progress bar's byte
   // count) to the file stream, which started it flowing at once, while the CSV/NDJSON reader only
@@ -164,10 +207,19 @@ describe('unusable input: exit 2 and a message naming the problem', () => {
   // who fixes the file and rewords the text would be told the id "already exists with a different
   // message". Producer.enqueueCampaign (packages/queue/src/producer.ts) creates the campaign only
   // once the first row has been read.
-  test('a CSV without a "to" column: names line 1 and suggests --column; no campaign is left behind', async () => {
-    const path = file('no-to.csv', 'name,phone\nA,+919812345401\n');
-    expectUsage(await cli(['send', '--campaign', 'e-col', '--csv', path, '--body', 'hi']), /no-to\.csv: line 1: no "to" column in the header \(name, phone\); name the column with --column/);
+  test('a CSV without a recipient column: names line 1, the columns found and --column; no campaign is left behind', async () => {
+    const path = file('no-to.csv', 'name,contact\nA,+919812345401\n');
+    expectUsage(await cli(['send', '--campaign', 'e-col', '--csv', path, '--body', 'hi']), /no-to\.csv: line 1: no recipient column in the header \(name, contact\): none is named to, phone, .*; name it with --column/);
     await expectNoCampaign('e-col');
+    const named = file('no-cell.csv', 'name,phone\nA,+919812345401\n');
+    expectUsage(await cli(['send', '--campaign', 'e-col', '--csv', named, '--column', 'cell', '--body', 'hi']), /no-cell\.csv: line 1: no "cell" column in the header \(name, phone\); name the column with --column/);
+    await expectNoCampaign('e-col');
+  });
+
+  test('--delimiter other than , ; or tab: refused before anything is stored', async () => {
+    const good = file('good.csv', 'to\n+919812345421\n');
+    expectUsage(await cli(['send', '--campaign', 'e-delim', '--csv', good, '--delimiter', '|', '--body', 'hi']), /--delimiter: must be , ; or tab, got "\|"/);
+    await expectNoCampaign('e-delim');
   });
 
   test('a malformed CSV (unterminated quote): names the file and a line; no campaign is left behind', async () => {
@@ -260,7 +312,7 @@ describe('--help', () => {
   test('send: exit 0 and every flag of the contract', async () => {
     const send = await cli(['send', '--help']);
     expect(send.code).toBe(0);
-    const flags = ['--campaign', '--to', '--csv', '--column', '--body', '--body-file', '--preview-url', '--ref', '--ref1', '--ref2', '--wait', '--json', '--rejected-out', '--priority'];
+    const flags = ['--campaign', '--to', '--csv', '--column', '--delimiter', '--body', '--body-file', '--preview-url', '--ref', '--ref1', '--ref2', '--wait', '--json', '--rejected-out', '--priority'];
     for (const flag of flags) expect(send.stdout).toMatch(new RegExp(`(^|[\\s,])${flag}(?![\\w-])`, 'm'));
   });
 });

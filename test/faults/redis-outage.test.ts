@@ -124,7 +124,7 @@ test.each(outagesMs)('3. Redis SIGKILLed for %i ms mid-campaign and mid-import, 
   report(
     figures(`3 redis down ${outageMs} ms`, c, s.sim, startedAt, {
       downMs, resumeMs, rerunJobs, importerFailMs, requestsDuringOutage, registeredBeforeKill, aofLostRecords: dup.recordedBeforeFault.length,
-      rerunAccepted: result.accepted, rerunDuplicates: result.duplicates, importerError: failedImport.stderr.trim().split('\n')[0],
+      rerunAccepted: result.accepted, rerunDuplicates: result.duplicates, importerError: failedImport.stderr.split('\n').find((l) => l.trim() !== '' && !l.startsWith('reading recipients')),
     }),
   );
   const exits = await Promise.all(workers.map((w) => w.kill('SIGTERM', timeout(15_000))));

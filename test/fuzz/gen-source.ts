@@ -73,7 +73,7 @@ export function csvCase(rng: Rng, defaultCountry: string | undefined, pool: stri
     if (odd === 'unclosed-quote') text += `"${randomString(rng, 5)}${eol}+919876543210${eol}`;
     if (odd === 'quote-inside') text += `+91"98765"43210${eol}`;
     if (odd === 'no-column' && !bare) {
-      text = text.replace(/^(\ufeff)?[^\r\n]*/, '$1name,phone');
+      text = text.replace(/^(\ufeff)?[^\r\n]*/, '$1name,contact');
       noColumn = true;
     }
     if (odd === 'nul') text = text.replace(/\d(?=\d{4}\b)/, '\u0000');

@@ -18,7 +18,7 @@ interface CampaignState {
 }
 
 /** Reasons intake gives for a recipient: each names the rule it broke. */
-const RECIPIENT_REASON = /^(empty|not a phone number|too short for a phone number|too long for a phone number|wrong length for its country|unknown country calling code|no country code: .+|not a valid number for .+)$/;
+const RECIPIENT_REASON = /^(empty|not a phone number|too short for a phone number|too long for a phone number|wrong length for its country|unknown country calling code|no country code: .+|not a phone number: holds .+ beside the number.*|read as \+.+: not a valid number there.*)$/s;
 
 /**
  * The properties every message call must have, whatever the input: a validation error naming

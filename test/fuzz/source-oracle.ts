@@ -15,7 +15,7 @@ export async function judgeSource(label: string, c: SourceCase, outcome: SourceO
   const problems: string[] = [];
   const fail = (what: string) => problems.push(`${label} [${c.format} ${c.note}]: ${what}\n  file: ${preview(c.bytes)}\n  outcome: ${preview(outcome)}`);
   if (c.noColumn) {
-    if (outcome.kind !== 'unusable' || !/no "to" column/.test(outcome.message)) fail('a file without a "to" column must be refused, naming the column');
+    if (outcome.kind !== 'unusable' || !/no recipient column/.test(outcome.message)) fail('a file without a recipient column must be refused, saying so');
     return problems;
   }
   if (outcome.kind === 'unusable') {

@@ -136,8 +136,8 @@ describe('enqueueCampaign', () => {
   });
 
   test('an unusable CSV stops the import with the line number', async () => {
-    await expect(producer.enqueueCampaign({ campaignId: 'bad', body: 'x', recipients: readCsvRecipients(Readable.from(['phone,name\n1,2\n'])) })).rejects.toThrow(
-      new SourceError('no "to" column in the header (phone, name); name the column with --column', 1),
+    await expect(producer.enqueueCampaign({ campaignId: 'bad', body: 'x', recipients: readCsvRecipients(Readable.from(['contact,name\n1,2\n']), { column: 'to' }) })).rejects.toThrow(
+      new SourceError('no "to" column in the header (contact, name); name the column with --column', 1),
     );
     await expect(
       producer.enqueueCampaign({ campaignId: 'bad2', body: 'x', recipients: readCsvRecipients(Readable.from(['to\n+919876543210\n"unterminated\n'])) }),

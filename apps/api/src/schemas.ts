@@ -36,6 +36,13 @@ export const importResultSchema = enqueueResultSchema.extend({
   account: z.string(),
   read: z.number().describe('rows read from the upload'),
   rejectedTotal: z.number().describe('every rejected row; `rejected` lists the first 1000'),
+  source: z
+    .object({
+      column: z.string().describe('the recipient column as the header writes it ("" for a file of bare numbers)'),
+      delimiter: z.string().optional().describe('the CSV delimiter used: , ; or a tab (absent for NDJSON)'),
+    })
+    .optional()
+    .describe('where the recipients were read from'),
 });
 
 const counts = z.record(z.string(), z.number());

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { SourceRow } from './producer.js';
 
@@ -11,42 +11,156 @@ export class SourceError extends Error {
   }
 }
 
+/** What a reader found at the top of a file: reported once, before the first row. */
+export interface SourceHeader {
+  /** The header's columns as written (CSV), or the keys of the first object (NDJSON); [] for bare numbers. */
+  columns: string[];
+  /** The recipient column as written in the header ('' for a file of bare numbers). */
+  column: string;
+  /** The CSV delimiter used (`,` `;` or a tab); absent for NDJSON. */
+  delimiter?: string;
+}
+
+export interface SourceOptions {
+  /** The recipient column (case-insensitive); default: the first of RECIPIENT_COLUMNS in the header. */
+  column?: string;
+  /** CSV only: `,` `;` or a tab; default: detected from the header line. */
+  delimiter?: string;
+  /** Names of the message template's placeholders: each must name a column; every row gets them in `vars`. */
+  fields?: readonly string[];
+  /** Called once, before the first row, with the column and delimiter used. */
+  onHeader?: (info: SourceHeader) => void;
+}
+
+/** Recipient column names looked for (case-insensitively, in this order) when no column is named. */
+export const RECIPIENT_COLUMNS = ['to', 'phone', 'mobile', 'msisdn', 'phone number', 'phone_number', 'mobile number', 'whatsapp', 'number'] as const;
+
+/** Delimiters a CSV may use. */
+export const DELIMITERS = [',', ';', '\t'] as const;
+
 const REF_FIELDS = ['ref', 'ref1', 'ref2'] as const;
 const looksLikeNumber = (s: string) => /^\+?[\d\s().-]{6,}$/.test(s.trim());
+/** Bytes read from the top of a file to find its header line (a longer header is read as if it were this long). */
+const PEEK_BYTES = 64 * 1024;
+
+/** The delimiter that occurs most in `line` outside double quotes; `,` on a tie or when there is none. */
+export function detectDelimiter(line: string): string {
+  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const d of DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  return best;
+}
+
+/** `,` `;` `tab` or `\t` (as typed on a command line or in a query string) to the delimiter; undefined if it is none of them. */
+export function parseDelimiter(text: string): string | undefined {
+  if (text === ',' || text === ';' || text === '\t') return text;
+  if (text.toLowerCase() === 'tab' || text === '\\t') return '\t';
+  return undefined;
+}
+
+const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+function placeholderError(field: string, columns: readonly string[], line?: number): SourceError {
+  const shown = columns.length === 0 ? 'no header' : columns.slice(0, 20).join(', ') + (columns.length > 20 ? ', …' : '');
+  return new SourceError(`the message's placeholder {{${field}}} names no column of the file (${shown})`, line);
+}
 
 /**
- * Recipients from CSV: a header row naming `column` (default "to") and optionally ref, ref1, ref2;
- * or a file of bare numbers, one per line (no header). Streams; each row carries its line number.
+ * Reads `input` up to its first line end (or PEEK_BYTES, or its end) and gives back those bytes and
+ * a stream of the whole input (those bytes first). The input's errors reach the returned stream.
  */
-export async function* readCsvRecipients(input: Readable, options: { column?: string; fields?: readonly string[] } = {}): AsyncGenerator<SourceRow> {
-  const column = options.column ?? 'to';
+async function peekFirstLine(input: Readable): Promise<{ head: Buffer; stream: Readable }> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    chunks.push(chunk);
+    size += chunk.length;
+    if (chunk.includes(0x0a) || chunk.includes(0x0d) || size >= PEEK_BYTES) break;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* chunks;
+    if (ended) return;
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+  return { head: Buffer.concat(chunks), stream: Readable.from(all(), { objectMode: false }) };
+}
+
+/** The header line of `head` (a BOM dropped), for finding the delimiter. */
+const firstLine = (head: Buffer) => head.toString('utf8').replace(/^\ufeff/, '').split(/\r\n|\n|\r/)[0]!;
+
+/**
+ * Recipients from CSV: a header row naming the recipient column (`options.column`, else the first
+ * of RECIPIENT_COLUMNS found) and optionally ref, ref1, ref2 and the template's `fields`; or a file
+ * of bare numbers, one per line (no header). The delimiter (`,` `;` or tab) is the one the header
+ * line uses most unless `options.delimiter` names it. Streams; each row carries its line number.
+ */
+export async function* readCsvRecipients(input: Readable, options: SourceOptions = {}): AsyncGenerator<SourceRow> {
+  const { head, stream } = await peekFirstLine(input);
+  const delimiter = options.delimiter ?? detectDelimiter(firstLine(head));
+  const fields = options.fields;
   // Every line end is a record end: csv-parse would otherwise keep only the first kind it meets, and a
   // file with mixed line ends (pieces from Windows and Unix) would merge recipients into one field.
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] });
+  const parser = parse({ bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] });
   // pipe() does not pass a source's error on: without this a failing input (an aborted upload) would leave the parser waiting.
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
+  stream.on('error', (err) => parser.destroy(err));
+  stream.pipe(parser);
   let header: string[] | undefined;
   let toIndex = -1;
+  let columnName = '';
+  let fieldIndexes: number[] = [];
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const line = info.lines;
       if (header === undefined) {
         const first = record.map((h) => h.trim());
-        toIndex = first.findIndex((h) => h.toLowerCase() === column.toLowerCase());
+        toIndex = options.column !== undefined ? first.findIndex((h) => sameName(h, options.column!)) : findRecipientColumn(first);
         if (toIndex === -1 && first.length === 1 && looksLikeNumber(first[0]!)) {
-          header = [column];
+          if (fields !== undefined && fields.length > 0) throw placeholderError(fields[0]!, []);
+          header = [''];
           toIndex = 0;
-          yield { line, to: first[0]! };
+          options.onHeader?.({ columns: [], column: '', delimiter });
+          yield { line, to: first[0]!, ...(fields === undefined ? {} : { vars: {} }) };
           continue;
         }
-        if (toIndex === -1) throw new SourceError(`no "${column}" column in the header (${first.slice(0, 10).join(', ')}); name the column with --column`, line);
+        if (toIndex === -1) {
+          const found = first.slice(0, 10).join(', ') + (first.length > 10 ? ', …' : '');
+          if (options.column !== undefined) throw new SourceError(`no "${options.column}" column in the header (${found}); name the column with --column`, line);
+          throw new SourceError(`no recipient column in the header (${found}): none is named ${RECIPIENT_COLUMNS.join(', ')}; name it with --column`, line);
+        }
+        fieldIndexes = (fields ?? []).map((f) => {
+          const i = first.findIndex((h) => sameName(h, f));
+          if (i === -1) throw placeholderError(f, first);
+          return i;
+        });
+        columnName = first[toIndex]!;
         header = first.map((h) => h.toLowerCase());
+        options.onHeader?.({ columns: first, column: columnName, delimiter });
         continue;
       }
       const to = record[toIndex];
       if (to === undefined || to === '') {
-        yield { line, error: `empty "${column}"`, input: record.join(',') };
+        yield { line, error: `empty "${columnName}"`, input: record.join(delimiter) };
         continue;
       }
       const row: SourceRow = { line, to };
@@ -54,6 +168,11 @@ export async function* readCsvRecipients(input: Readable, options: { column?: st
         const i = header.indexOf(f);
         const v = i >= 0 ? record[i] : undefined;
         if (v !== undefined && v !== '') row[f] = v;
+      }
+      if (fields !== undefined) {
+        const vars: Record<string, string> = {};
+        fields.forEach((f, k) => (vars[f] = (record[fieldIndexes[k]!] ?? '').trim()));
+        row.vars = vars;
       }
       yield row;
     }
@@ -67,10 +186,30 @@ export async function* readCsvRecipients(input: Readable, options: { column?: st
   if (header === undefined) throw new SourceError('the file is empty');
 }
 
-/** Recipients from NDJSON: one JSON object per line with `to` (and optionally ref, ref1, ref2). */
-export async function* readNdjsonRecipients(input: Readable, options: { column?: string; fields?: readonly string[] } = {}): AsyncGenerator<SourceRow> {
-  const column = options.column ?? 'to';
+/** Index of the first of RECIPIENT_COLUMNS among `columns` (case-insensitive), or -1. */
+function findRecipientColumn(columns: readonly string[]): number {
+  for (const name of RECIPIENT_COLUMNS) {
+    const i = columns.findIndex((h) => sameName(h, name));
+    if (i !== -1) return i;
+  }
+  return -1;
+}
+
+/** The key of `obj` named `name`: the exact key, else one that differs only in case (and spaces around it). */
+function keyOf(obj: Record<string, unknown>, name: string): string | undefined {
+  if (Object.hasOwn(obj, name)) return name;
+  return Object.keys(obj).find((k) => sameName(k, name));
+}
+
+/**
+ * Recipients from NDJSON: one JSON object per line with the recipient (`options.column`, else the
+ * first of RECIPIENT_COLUMNS the first object has; exact key first, then any case) and optionally
+ * ref, ref1, ref2 and the template's `fields` (the first object must have each of them).
+ */
+export async function* readNdjsonRecipients(input: Readable, options: SourceOptions = {}): AsyncGenerator<SourceRow> {
+  const fields = options.fields;
   const lines = createInterface({ input, crlfDelay: Infinity });
+  let column: string | undefined;
   let line = 0;
   for await (const raw of lines) {
     line++;
@@ -88,13 +227,41 @@ export async function* readNdjsonRecipients(input: Readable, options: { column?:
       continue;
     }
     const obj = value as Record<string, unknown>;
-    const to = obj[column];
+    if (column === undefined) {
+      // The first object is the header: it names the recipient field and must hold every placeholder.
+      const keys = Object.keys(obj);
+      column = options.column ?? RECIPIENT_COLUMNS.map((n) => keyOf(obj, n)).find((k) => k !== undefined) ?? 'to';
+      for (const f of fields ?? []) if (keyOf(obj, f) === undefined) throw placeholderError(f, keys, line);
+      options.onHeader?.({ columns: keys, column: keyOf(obj, column) ?? column });
+    }
+    const key = keyOf(obj, column);
+    const to = key === undefined ? undefined : obj[key];
     if (typeof to !== 'string' && typeof to !== 'number') {
       yield { line, error: `"${column}" must be a string`, input: text.slice(0, 100) };
       continue;
     }
     const row: SourceRow = { line, to: String(to) };
     for (const f of REF_FIELDS) if (typeof obj[f] === 'string') row[f] = obj[f];
+    if (fields !== undefined) {
+      const vars: Record<string, string> = {};
+      let bad: string | undefined;
+      for (const f of fields) {
+        const k = keyOf(obj, f);
+        const v = k === undefined ? undefined : obj[k];
+        if (v === undefined || v === null) vars[f] = '';
+        else if (typeof v === 'string') vars[f] = v;
+        else if (typeof v === 'number' || typeof v === 'boolean') vars[f] = String(v);
+        else {
+          bad = f;
+          break;
+        }
+      }
+      if (bad !== undefined) {
+        yield { line, error: `field "${bad}" must be text, a number or true/false`, input: text.slice(0, 100) };
+        continue;
+      }
+      row.vars = vars;
+    }
     yield row;
   }
 }

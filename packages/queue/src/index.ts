@@ -13,7 +13,7 @@ export { CAMPAIGN_STATES, campaignStatusSchema, getCampaignStatus, type Campaign
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';
 export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type CampaignListQuery } from './campaign-list.js';
 export { exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
-export { readCsvRecipients, readNdjsonRecipients, SourceError } from './campaign-source.js';
+export { DELIMITERS, detectDelimiter, parseDelimiter, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader, type SourceOptions } from './campaign-source.js';
 export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 export { ValidationError, enqueueTextSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';

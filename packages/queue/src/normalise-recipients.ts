@@ -18,19 +18,72 @@ const REASONS: Record<string, string> = {
   INVALID_LENGTH: 'wrong length for its country',
 };
 
+/** What a recipient field may hold besides its digits: one leading +, spaces, ( ) . - / */
+const NUMBER_TEXT = /^[+＋]?[\p{Nd} \u00a0\u2007\u202f().\-/]*$/u;
+const NUMBER_CHAR = /[\p{Nd} \u00a0\u2007\u202f().\-/]/u;
+const DELIMITER_NAMES: ReadonlyArray<readonly [string, string]> = [[';', ';'], ['\t', 'tab'], [',', ',']];
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
+/**
+ * The text beside the number in `trimmed` (which holds a digit and something NUMBER_TEXT does not
+ * allow): what is left once the stretch of number characters with the most digits is taken out
+ * (from its + or first digit to its last digit). `raw` keeps the spaces and tabs, for the delimiter hint.
+ */
+function besideTheNumber(field: string): { shown: string; raw: string } {
+  // Only the start of a long field is looked at: the answer shows 40 characters, and the work stays linear.
+  const trimmed = field.slice(0, 200);
+  let best = { start: 0, end: 0, digits: -1 };
+  for (let i = 0; i < trimmed.length; ) {
+    // A + may only start a stretch: "+91+98…" is two.
+    let j = trimmed[i] === '+' || trimmed[i] === '＋' ? i + 1 : i;
+    while (j < trimmed.length && NUMBER_CHAR.test(trimmed[j]!)) j++;
+    if (j === i) {
+      i++;
+      continue;
+    }
+    const run = trimmed.slice(i, j);
+    const digits = (run.match(/\p{Nd}/gu) ?? []).length;
+    if (digits > best.digits) {
+      const first = run.search(/[+＋\p{Nd}]/u);
+      let last = run.length;
+      while (last > 0 && !/\p{Nd}/u.test(run[last - 1]!)) last--;
+      best = { start: i + Math.max(first, 0), end: i + last, digits };
+    }
+    i = j;
+  }
+  const before = trimmed.slice(0, best.start);
+  const after = trimmed.slice(best.end);
+  const text = before.trim() !== '' && after.trim() !== '' ? `${before.trim()} … ${after.trim()}` : before.trim() + after.trim();
+  return { shown: text.length > 40 || (field.length > 200 && text !== '') ? `${text.slice(0, 39)}…` : text, raw: before + after };
+}
+
 /**
  * One recipient to E.164 with libphonenumber-js (full metadata, so numbers outside a country's
  * allocated ranges are rejected). Local numbers need `defaultCountry`; bare digits without a
- * default country are read as international (Kaleyra's own examples write 91XXXXXXXXXX).
+ * default country are read as international (Kaleyra's own examples write 91XXXXXXXXXX). A field
+ * that holds anything beside the number and its usual punctuation (a name, "ext 4", a second
+ * column the wrong delimiter left in) is rejected, not cut down to its digits.
  */
 export function normaliseRecipient(input: string, defaultCountry?: CountryCode): NormaliseResult {
   const trimmed = input.trim();
   if (trimmed === '') return { ok: false, reason: 'empty' };
+  if (/\p{Nd}/u.test(trimmed) && !NUMBER_TEXT.test(trimmed)) {
+    const extra = besideTheNumber(trimmed);
+    if (extra.shown === '') return { ok: false, reason: 'too long for a phone number' }; // all number for as far as it was looked at
+    const delimiter = DELIMITER_NAMES.find(([d]) => extra.raw.includes(d));
+    const hint = delimiter === undefined ? '' : ` (is the file's delimiter "${delimiter[1]}"? use --delimiter)`;
+    return { ok: false, reason: `not a phone number: holds ${JSON.stringify(extra.shown)} beside the number${hint}` };
+  }
   if (trimmed.length > 40) return { ok: false, reason: 'too long for a phone number' };
-  const text = defaultCountry === undefined && /^\d+$/.test(trimmed) && isE164(trimmed) ? `+${trimmed}` : trimmed;
+  const readAsInternational = defaultCountry === undefined && /^\d+$/.test(trimmed) && isE164(trimmed);
+  const text = readAsInternational ? `+${trimmed}` : trimmed;
   try {
     const phone = parsePhoneNumberWithError(text, defaultCountry);
-    if (!phone.isValid()) return { ok: false, reason: `not a valid number for ${phone.country ?? `+${phone.countryCallingCode}`}` };
+    if (!phone.isValid()) {
+      const where = phone.country === undefined ? `country code +${phone.countryCallingCode}` : (regionNames.of(phone.country) ?? phone.country);
+      const hint = readAsInternational ? '; write +<country code> or set WABULK_DEFAULT_COUNTRY' : '';
+      return { ok: false, reason: `read as ${phone.formatInternational()} (${where}): not a valid number there${hint}` };
+    }
     return { ok: true, e164: phone.number };
   } catch (err) {
     // libphonenumber-js gives its reason as the ParseError's message, a fixed code (its documented API).

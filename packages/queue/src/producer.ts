@@ -12,6 +12,7 @@ import { queueRecipients } from './queue-recipients.js';
 import { SUPPRESSED, suppressedAmong } from './suppression.js';
 import { parseTemplate, renderTemplate, valuesOf, type Placeholder, type Template } from './template.js';
 import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, ValidationError, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
+import { reasonLabel } from './reason-label.js';
 
 export interface EnqueueResult {
   campaignId: string;
@@ -120,8 +121,6 @@ interface Tally {
 
 /** A rejection; `line` only for a row of a file. */
 const rejection = (input: string, reason: string, line: number | undefined): Rejected => (line === undefined ? { input, reason } : { input, reason, line });
-
-const reasonLabel = (reason: string) => reason.split(/ for |:/)[0]!.slice(0, 40);
 
 /** Intake for every path (library, API, CLI): validation, normalisation, the ledger, then BullMQ. */
 export class Producer {

@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
-import { campaignIdSchema, estimateSending, getCampaignMeta, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError } from '@wabulk/queue';
+import { campaignIdSchema, estimateSending, getCampaignMeta, parseDelimiter, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
@@ -28,7 +28,17 @@ const uploadQuery = z.object({
   priority: prioritySchema
     .optional()
     .describe('normal (default) or low: campaigns of one priority share the account\'s rate in rounds; high: before everything queued at normal/low. An existing campaign keeps its own'),
-  column: z.string().min(1).max(64).default('to').describe('the recipient column of a CSV header, or the field of each NDJSON object'),
+  column: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(`the recipient column of a CSV header, or the field of each NDJSON object (any case); omitted = the first of ${RECIPIENT_COLUMNS.join(', ')} the header has`),
+  delimiter: z
+    .string()
+    .refine((d) => parseDelimiter(d) !== undefined, { message: 'must be , ; or tab' })
+    .optional()
+    .describe('the CSV delimiter: , ; or tab; omitted = the one the header line uses most (a tie: ,)'),
   at: z.string().optional().describe('scheduled start, ISO 8601 with an offset or Z (percent-encode the +), at most 90 days ahead; a past time starts now'),
   window: z.string().optional().describe("send only between these local times of each recipient, HH:MM-HH:MM (may cross midnight)"),
   tz: z.string().optional().describe('one IANA time zone for every recipient\'s window'),
@@ -74,7 +84,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
       schema: {
         tags: ['campaigns'],
         summary: 'a campaign from a streamed CSV or NDJSON upload',
-        description: `Body: CSV (text/csv) with a header naming the recipient column (default "to") and optional ref, ref1, ref2 columns, or bare numbers one per line; or NDJSON (application/x-ndjson): one {"to", "ref"?, …} object per line. Campaign fields in the query string. Answers 202 with the counts and the first ${KEEP_REJECTED} rejected rows with their line numbers.`,
+        description: `Body: CSV (text/csv; delimiter , ; or tab, found from the header line) with a header naming the recipient column (\`column\`, else the first of ${RECIPIENT_COLUMNS.join(', ')}) and optional ref, ref1, ref2 columns, or bare numbers one per line; or NDJSON (application/x-ndjson): one {"to", "ref"?, …} object per line. Campaign fields in the query string. Answers 202 with the counts, the first ${KEEP_REJECTED} rejected rows with their line numbers, and \`source\`: the column (and delimiter) read.`,
         querystring: uploadQuery,
         response: { 200: importResultSchema.describe('dryRun=true: what would be queued, nothing written'), 202: importResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema.describe('unknown account: no worker serves it, no operator registered it, the API is not configured for it') },
       },
@@ -111,9 +121,11 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
         raw.on('error', (err) => limiter.destroy(err));
         input = raw.pipe(limiter);
       }
+      let source: { column: string; delimiter?: string } | undefined;
+      const onHeader = (h: SourceHeader) => void (source = h.delimiter === undefined ? { column: h.column } : { column: h.column, delimiter: h.delimiter });
       // The placeholders of the text name the columns each row must give (checked against the header first).
-      const names = placeholderNames(fields.body);
-      const recipients = format === 'csv' ? readCsvRecipients(input, { column: q.column, fields: names }) : readNdjsonRecipients(input, { column: q.column, fields: names });
+      const options = { column: q.column, delimiter: q.delimiter === undefined ? undefined : parseDelimiter(q.delimiter), onHeader, fields: placeholderNames(fields.body) };
+      const recipients = format === 'csv' ? readCsvRecipients(input, options) : readNdjsonRecipients(input, options);
       try {
         const result = await api.producer.enqueueCampaign({
           campaignId: q.campaignId,
@@ -131,10 +143,10 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
         });
         if (result.dryRun) {
           const estimate = await estimateSending(api.ctx, result.account, result.accepted);
-          return reply.code(200).send({ ...result, estimate });
+          return reply.code(200).send(source === undefined ? { ...result, estimate } : { ...result, estimate, source });
         }
         request.log.info({ campaignId: result.campaignId, read: result.read, accepted: result.accepted, rejected: result.rejectedTotal, caller: request.tokenId }, 'campaign upload');
-        return reply.code(202).send(result);
+        return reply.code(202).send(source === undefined ? result : { ...result, source });
       } catch (err) {
         closeAfter();
         if (err instanceof UploadTooLargeError || (err as Error).cause instanceof UploadTooLargeError) throw new ApiError(413, { error: 'payload too large', message: (err as Error).message });

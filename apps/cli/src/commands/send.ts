@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { CampaignConflictError, estimateSending, InvalidIdError, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, UnknownAccountError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected, type SendingEstimate } from '@wabulk/queue';
+import { CampaignConflictError, estimateSending, InvalidIdError, parseDelimiter, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, UnknownAccountError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected, type SendingEstimate, type SourceHeader } from '@wabulk/queue';
 import { withContext, type CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { watchCampaign } from '../live-summary.js';
@@ -9,7 +9,8 @@ export interface SendOptions {
   campaign?: string;
   to?: string;
   csv?: string;
-  column: string;
+  column?: string;
+  delimiter?: string;
   format?: 'csv' | 'ndjson';
   body?: string;
   bodyFile?: string;
@@ -41,6 +42,8 @@ function readBody(o: SendOptions): string {
 export async function sendCommand(o: SendOptions): Promise<number> {
   if ((o.to === undefined) === (o.csv === undefined)) throw new CliError('give the recipients as exactly one of --to "a,b,c" or --csv FILE', 2);
   if (o.csv !== undefined && o.campaign === undefined) throw new CliError('--campaign ID is required with --csv (the id makes a re-run add nothing twice)', 2);
+  const delimiter = o.delimiter === undefined ? undefined : parseDelimiter(o.delimiter);
+  if (o.delimiter !== undefined && delimiter === undefined) throw new CliError(`--delimiter: must be , ; or tab, got ${JSON.stringify(o.delimiter)}`, 2);
   const body = readBody(o);
   const priority = prioritySchema.safeParse(o.priority);
   if (!priority.success) throw new CliError(`--priority: must be high, normal or low, got ${JSON.stringify(o.priority)}`, 2);
@@ -48,9 +51,9 @@ export async function sendCommand(o: SendOptions): Promise<number> {
   const fields = { campaignId: o.campaign, body, previewUrl: o.previewUrl || undefined, ref: o.ref, ref1: o.ref1, ref2: o.ref2, account: o.account, priority: priority.data, at: o.at, window: o.window, tz: o.tz };
 
   return withContext<number>(async (c) => {
-    let result: (EnqueueResult | CampaignImportResult) & { estimate?: SendingEstimate };
+    let result: (EnqueueResult | (CampaignImportResult & { source?: ImportSource })) & { estimate?: SendingEstimate };
     try {
-      result = o.to !== undefined ? await c.producer.enqueueText({ ...fields, to: o.to, dryRun: o.dryRun }) : await importFile(c, o, { ...fields, campaignId: o.campaign! });
+      result = o.to !== undefined ? await c.producer.enqueueText({ ...fields, to: o.to, dryRun: o.dryRun }) : await importFile(c, { ...o, delimiter }, { ...fields, campaignId: o.campaign! });
     } catch (err) {
       if (err instanceof ValidationError || err instanceof SourceError || err instanceof CampaignConflictError || err instanceof InvalidIdError || err instanceof UnknownAccountError) {
         throw new CliError(err instanceof SourceError && o.csv ? `${o.csv}: ${err.message}` : err.message, 2);
@@ -76,7 +79,15 @@ export async function sendCommand(o: SendOptions): Promise<number> {
   });
 }
 
-async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: string; body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; account?: string; priority: Priority; at?: string; window?: string; tz?: string }): Promise<CampaignImportResult> {
+/** Which column (and, for CSV, which delimiter) the recipients were read from. */
+interface ImportSource {
+  column: string;
+  delimiter?: string;
+}
+
+const showDelimiter = (d: string) => (d === '\t' ? 'tab' : d);
+
+async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: string; body: string; previewUrl?: boolean; ref?: string; ref1?: string; ref2?: string; account?: string; priority: Priority; at?: string; window?: string; tz?: string }): Promise<CampaignImportResult & { source?: ImportSource }> {
   const path = o.csv!;
   let size: number;
   try {
@@ -90,26 +101,42 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
     ? new SingleBar({ format: 'importing |{bar}| {percentage}% | read {read} | accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr, etaBuffer: 50 })
     : undefined;
   const counts = { read: 0, accepted: 0, duplicates: 0, rejected: 0 };
-  bar?.start(Math.max(size, 1), 0, counts);
+  // Started once the header is read: the line naming the column comes first, above the bar.
+  let barStarted = false;
+  const startBar = () => {
+    if (bar && !barStarted) bar.start(Math.max(size, 1), 0, counts);
+    barStarted = true;
+  };
   const rejectsFile = o.rejectedOut ? createWriteStream(o.rejectedOut) : undefined;
   rejectsFile?.write('line,input,reason\n');
   const onRejected = (r: Rejected) => rejectsFile?.write(`${r.line ?? ''},${csvField(r.input)},${csvField(r.reason)}\n`);
+  let source: ImportSource | undefined;
+  const onHeader = (h: SourceHeader) => {
+    source = h.delimiter === undefined ? { column: h.column } : { column: h.column, delimiter: h.delimiter };
+    const from = h.column === '' ? 'one number per line (no header)' : `from column ${JSON.stringify(h.column)}`;
+    if (!o.json) process.stderr.write(`reading recipients ${from}${h.delimiter === undefined || h.column === '' ? '' : ` (delimiter "${showDelimiter(h.delimiter)}")`}\n`);
+    startBar();
+  };
+  // The placeholders of the text name the columns each row must give (checked against the header first).
+  const options = { column: o.column, delimiter: o.delimiter, onHeader, fields: placeholderNames(fields.body) };
   try {
-    // The placeholders of the text name the columns each row must give (checked against the header first).
-    const fieldsOfRows = placeholderNames(fields.body);
-    return await c.producer.enqueueCampaign({
+    const result = await c.producer.enqueueCampaign({
       ...fields,
       dryRun: o.dryRun,
-      recipients: format === 'ndjson' ? readNdjsonRecipients(stream, { column: o.column, fields: fieldsOfRows }) : readCsvRecipients(stream, { column: o.column, fields: fieldsOfRows }),
+      recipients: format === 'ndjson' ? readNdjsonRecipients(stream, options) : readCsvRecipients(stream, options),
       onRejected,
       onProgress: (p) => {
         Object.assign(counts, p);
+        startBar();
         bar?.update(stream.bytesRead, counts);
       },
     });
+    return source === undefined ? result : { ...result, source };
   } finally {
-    bar?.update(stream.bytesRead, counts);
-    bar?.stop();
+    if (barStarted) {
+      bar?.update(stream.bytesRead, counts);
+      bar?.stop();
+    }
     stream.destroy();
     await new Promise<void>((r) => (rejectsFile ? rejectsFile.end(() => r()) : r()));
   }
