@@ -16,7 +16,7 @@ test('CSV: counts, rejected rows with their line numbers, refs per recipient, fi
   const res = await upload(`campaignId=diwali&body=${encodeURIComponent('Happy Diwali!\nSee you')}&previewUrl=true&ref2=batch-7`, csv);
   expect(res.statusCode).toBe(202);
   expect(res.json()).toEqual({
-    campaignId: 'diwali', account: 'acme', read: 4, accepted: 2, duplicates: 1, rejectedTotal: 1,
+    campaignId: 'diwali', account: 'acme', read: 4, accepted: 2, duplicates: 1, rejectedTotal: 1, rejectedByReason: { 'not a phone number': 1 }, suppressed: 0,
     rejected: [{ input: 'not-a-number', reason: 'not a phone number', line: 3 }],
     source: { column: 'to', delimiter: ',' },
   });

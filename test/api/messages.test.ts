@@ -12,7 +12,7 @@ const post = (payload: unknown, headers: Record<string, string> = json()) => h.a
 test('202 with exactly what Producer.enqueueText returns; one job per recipient', async () => {
   const res = await post({ campaignId: 'c1', to: '+919876543210, 919876543210,bogus, +14155550100', body: 'hi', ref: 'r' });
   expect(res.statusCode).toBe(202);
-  expect(res.json()).toEqual({ campaignId: 'c1', accepted: 2, duplicates: 1, rejected: [{ input: 'bogus', reason: 'not a phone number' }] });
+  expect(res.json()).toEqual({ campaignId: 'c1', accepted: 2, duplicates: 1, rejected: [{ input: 'bogus', reason: 'not a phone number' }], rejectedByReason: { 'not a phone number': 1 }, suppressed: 0 });
   expect(await h.ctx.queues.get('acme').count()).toBe(2);
   expect(await getCampaignStatus(h.ctx, 'c1')).toMatchObject({ total: 2, pending: 2, priority: 'high' });
   expect(await h.ctx.queues.get('acme').getJobCounts('wait', 'prioritized')).toEqual({ wait: 2, prioritized: 0 });
