@@ -65,7 +65,8 @@ describe('send --csv', () => {
     expect(r.stdout).toContain('campaign c-rows: accepted 3, duplicates 1, rejected 2');
     expect(r.stdout).toMatch(/rejected line 5: "not-a-phone" — not a phone number/);
     expect(r.stdout).toMatch(/rejected line 6: "Empty,,order-5" — empty "to"/);
-    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(r.stdout).toMatch(/rejected by reason: not a phone number 1, empty recipient column 1/);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(4);
 
     // What was queued: the three distinct valid numbers, one job each, in E.164.
     expect(await ctx.ledger.counts('c-rows')).toMatchObject({ total: 3, pending: 3 });
@@ -130,7 +131,7 @@ describe('send --csv', () => {
     const path = file('excel.csv', EXCEL);
     const r = await cli(['send', '--campaign', 'c-excel', '--csv', path, '--body', 'hi']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: 'reading recipients from column "to" (delimiter ";")\n' });
-    expect(r.stdout).toBe('campaign c-excel: accepted 2, duplicates 1, rejected 0\n');
+    expect(r.stdout).toBe('campaign c-excel: accepted 2, duplicates 1, rejected 0 (suppressed 0)\n');
     expect(await waiting('c-excel')).toEqual(['+919812345601', '+919812345602']);
 
     // --json: nothing on stderr, the column and delimiter in the result.
