@@ -21,3 +21,4 @@ export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaig
 export { QueueRegistry } from './queue-registry.js';
 export { allocatePriorities, FAIR_SHARE_ROUND, PRIORITIES, PRIORITY_RANGES, prioritySchema, type Priority } from './priority.js';
 export { addSuppressions, checkSuppression, countSuppressions, isSuppressed, listSuppressions, removeSuppressions, suppressedAmong, SUPPRESSED, type SuppressionMatch, type SuppressionPage, type SuppressionScope } from './suppression.js';
+export { assertZone, isOpen, MAIN_ZONES, nextOpening, parseWindow, WindowError, zoneOf, type SendWindow } from './send-window.js';
