@@ -71,6 +71,10 @@ describe('zoneOf', () => {
     ['+5511987654321', ['America/Sao_Paulo']],
     ['+61255550123', ['Australia/Sydney']],
     ['+81312345678', ['Asia/Tokyo']],
+    // Several zones: the country's main one when among them (KZ → Almaty)…
+    ['+77012345678', ['Asia/Almaty']],
+    // …else the first listed (South Dakota: Denver & North_Dakota/Center, New_York not among them).
+    ['+16055550123', ['America/Denver']],
     // +1 with an area code the dataset does not list: the '1' entry has every NANP zone → the US main zone.
     ['+17495123456', ['America/New_York']],
     ['+15995550123', ['America/New_York']],
