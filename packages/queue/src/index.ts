@@ -24,5 +24,5 @@ export { addSuppressions, checkSuppression, countSuppressions, isSuppressed, lis
 export { parseTemplate, placeholderNames, renderTemplate, valuesOf, type Placeholder, type RenderResult, type Template } from './template.js';
 export { MAX_SCHEDULE_AHEAD_MS, startDueCampaigns, startScheduler, type Scheduler } from './schedule.js';
 export { queueRecipients, WINDOW_COUNTER, windowOf, type QueuedRecipient } from './queue-recipients.js';
-export { assertZone, isOpen, nextOpening, parseWindow, WindowError, zoneOf, type SendWindow } from './send-window.js';
 export { addSuppressionNumbers, importSuppressions, normaliseSuppressionNumbers, readSuppressionRows, removeSuppressionNumbers, SUPPRESSION_COLUMNS, suppressionListName, type NormalisedNumbers, type SuppressionImportProgress, type SuppressionImportResult, type SuppressionRow } from './suppression-import.js';
+export { assertZone, isOpen, MAIN_ZONES, nextOpening, parseWindow, WindowError, zoneOf, type SendWindow } from './send-window.js';
