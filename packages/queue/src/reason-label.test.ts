@@ -32,6 +32,10 @@ describe('reasonLabel', () => {
         '"mobile: number" must be a string',
         'field "a: b" must be text, a number or true/false',
         'no recipient',
+        'suppressed',
+        'empty {{name}}: the row has no value for it and the placeholder no fallback ({{name|…}})',
+        "the message renders to 4200 characters for this row, over Kaleyra's 4096",
+        'the message renders empty for this row',
         'something new',
       ].map(reasonLabel),
     ).toEqual([...REASON_LABELS]);
