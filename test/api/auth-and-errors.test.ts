@@ -42,6 +42,11 @@ test('either configured token works; health and the OpenAPI document need none',
     expect.arrayContaining(['/v1/messages', '/v1/campaigns', '/v1/campaigns/{id}', '/v1/campaigns/{id}/recipients', '/v1/accounts/{id}', '/v1/accounts/{id}/pause', '/v1/accounts/{id}/resume', '/v1/callbacks/kaleyra', '/healthz', '/readyz', '/metrics']),
   );
   expect(doc.paths['/v1/messages'].post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['to', 'body']));
+  // Campaign authoring is documented: the message fields, the upload's query, the status fields.
+  expect(Object.keys(doc.paths['/v1/messages'].post.requestBody.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['variables', 'dryRun', 'at', 'window', 'tz', 'priority']));
+  expect(doc.paths['/v1/campaigns'].post.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['dryRun', 'at', 'window', 'tz', 'delimiter']));
+  expect(Object.keys(doc.paths['/v1/messages'].post.responses)).toEqual(expect.arrayContaining(['200', '202']));
+  expect(Object.keys(doc.paths['/v1/campaigns/{id}'].get.responses['200'].content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['state', 'startsAt', 'window', 'tz', 'waitingForWindow']));
 });
 
 test('unknown routes: 404 JSON', async () => {
