@@ -7,7 +7,9 @@ export function formatStatusLine(s: CampaignStatus): string {
   const paused = s.paused ? `  PAUSED (${s.pauseReason}${s.pauseReason === 'E110' ? ': low balance — top up, then `wabulk resume`' : ''})` : '';
   const cancelled = s.cancelled > 0 ? `  cancelled ${s.cancelled}` : '';
   const control = s.state === 'paused' || s.state === 'cancelled' ? `  campaign ${s.state.toUpperCase()}` : '';
-  return `${s.campaignId}: ${done}/${s.total} (${pct}%)  sent ${s.sent}  failed ${s.failed}${codes ? ` [${codes}]` : ''}${cancelled}  pending ${s.pending}${paused}${control}`;
+  const scheduled = s.state === 'scheduled' && s.startsAt !== null ? `  SCHEDULED (starts ${new Date(s.startsAt).toISOString()})` : '';
+  const waiting = s.waitingForWindow > 0 ? `  waiting for their window ${s.waitingForWindow} (${s.window}${s.tz ? ` ${s.tz}` : ' local time'})` : '';
+  return `${s.campaignId}: ${done}/${s.total} (${pct}%)  sent ${s.sent}  failed ${s.failed}${codes ? ` [${codes}]` : ''}${cancelled}  pending ${s.pending}${waiting}${paused}${control}${scheduled}`;
 }
 
 /**
