@@ -21,7 +21,7 @@ const BODY = 'Hello {{name}}! Code {{code}}. City: {{city|somewhere}}';
 
 test('each recipient gets exactly its rendered text; an empty value without fallback and a text over 4096 chars are refused and never sent', async () => {
   const st = (s = await startStack());
-  const [n0, n1, n2, n3, n4, n5] = numbers(6, 1000);
+  const [n0, n1, n2, n3, n4, n5] = numbers(6, 1000) as [string, string, string, string, string, string];
   const rows: SourceRow[] = [
     { line: 2, to: n0, vars: { name: 'Ana', code: '42', city: 'Pune' } },
     { line: 3, to: n1, vars: { name: 'Bo', code: '7', city: '' } }, // fallback for the empty city
@@ -56,7 +56,7 @@ test('API: POST /v1/messages with {to, variables} renders per recipient at the s
   const st = (s = await startStack());
   const h = await startApi({ base: st.base });
   try {
-    const [n0, n1, n2] = numbers(3, 2000);
+    const [n0, n1, n2] = numbers(3, 2000) as [string, string, string];
     const res = await h.app.inject({
       method: 'POST',
       url: '/v1/messages',
