@@ -52,6 +52,24 @@ test('each recipient gets exactly its rendered text; an empty value without fall
   expect([...ledger.keys()].sort()).toEqual([n0, n1, n2, n3].sort());
 });
 
+test('texts too long by different amounts are one rejection reason (a bounded label for rejectedByReason and the metric)', async () => {
+  const st = (s = await startStack());
+  const [n0, n1, n2] = numbers(3, 1500) as [string, string, string];
+  const r = await st.producer.enqueueCampaign({
+    campaignId: 'long',
+    body: 'Hi {{name}}',
+    recipients: [
+      { to: n0, vars: { name: 'x'.repeat(4094) } },
+      { to: n1, vars: { name: 'x'.repeat(5000) } },
+      { to: n2, vars: { name: 'ok' } },
+    ],
+  });
+  expect(r).toMatchObject({ accepted: 1, rejectedTotal: 2 });
+  // The full reasons keep each length; the label they are counted under does not vary with it.
+  expect(r.rejected.map((x) => x.reason)).toEqual([expect.stringContaining('4097 characters'), expect.stringContaining('5003 characters')]);
+  expect(Object.values(r.rejectedByReason)).toEqual([2]);
+});
+
 test('API: POST /v1/messages with {to, variables} renders per recipient at the simulator; a placeholder nobody has a value for is a 400 naming it, nothing queued', async () => {
   const st = (s = await startStack());
   const h = await startApi({ base: st.base });
