@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { addSuppressions, type SourceRow } from '@wabulk/queue';
-import { json, startApi } from '../api/api-harness.js';
+import { bearer, json, startApi } from '../api/api-harness.js';
 import { cliEnv, killAllClis, onlyJson, runCli } from '../support/proc-cli.js';
 import { numbers, startStack, type Stack } from '../support/stack.js';
 import { snapshotKeys } from './authoring-support.js';
@@ -67,10 +70,16 @@ test('CLI: wabulk send --dry-run --json and text mode, nothing written', async (
   const before = await snapshotKeys(st.redis, st.base);
   const to = [n[5], n[0], n[2], n[3], n[6], n[2], 'bogus', n[4], n[8]].join(',');
   const env = cliEnv(st.base, { WABULK_RATE_PER_SECOND: '10' });
-  const [asJson, asText] = await Promise.all([
+  const dir = mkdtempSync(join(tmpdir(), 'wabulk-dry-'));
+  const csv = join(dir, 'list.csv');
+  writeFileSync(csv, `to\n${n[6]}\n${n[0]}\n${n[2]}\nbogus\n${n[3]}\n${n[3]}\n${n[9]}\n`);
+  const [asJson, asText, fromCsv] = await Promise.all([
     runCli(['send', '--campaign', 'drc', '--to', to, '--body', 'Hello {{name|there}}', '--dry-run', '--json'], { env }),
     runCli(['send', '--campaign', 'drc', '--to', to, '--body', 'Hello {{name|there}}', '--dry-run'], { env }),
-  ]);
+    runCli(['send', '--campaign', 'drc', '--csv', csv, '--body', 'Hello {{name|there}}', '--dry-run', '--json'], { env }),
+  ]).finally(() => rmSync(dir, { recursive: true, force: true }));
+  expect(fromCsv.code).toBe(0);
+  expect(onlyJson(fromCsv)).toMatchObject({ dryRun: true, read: 7, accepted: 3, duplicates: 2, suppressed: 1, rejectedTotal: 2, samples: [n[2], n[3], n[9]].map((to) => ({ to, text: 'Hello there' })) });
   expect(asJson.code).toBe(0); // exit 0: something would be sent
   const out = onlyJson<Record<string, unknown>>(asJson);
   expect(out).toMatchObject({ campaignId: 'drc', dryRun: true, accepted: 4, duplicates: 2, suppressed: 2, rejectedByReason: { suppressed: 2, 'not a phone number': 1 } });
@@ -116,6 +125,26 @@ test('API: dryRun → 200 with counts, samples and estimate, nothing written', a
       { to: n[4], text: 'Hi Cy, your code is C' },
     ]);
     expect(body.estimate).toMatchObject({ seconds: expect.any(Number), ratePerSecond: expect.any(Number) });
+    expect(await snapshotKeys(st.redis, st.base)).toEqual(before);
+  } finally {
+    await h.close();
+  }
+});
+
+test('API upload: POST /v1/campaigns?dryRun=true → 200 with counts, samples and estimate, nothing written', async () => {
+  const st = (s = await startStack());
+  const n = await setup(st);
+  const h = await startApi({ base: st.base });
+  try {
+    const before = await snapshotKeys(st.redis, st.base);
+    const csv = `to,ref\n${n[5]},a\n${n[0]},b\n${n[2]},c\nbogus,d\n${n[3]},e\n${n[4]},f\n${n[4]},g\n`;
+    for (const campaignId of ['drc', 'upload-new']) {
+      const res = await h.app.inject({ method: 'POST', url: `/v1/campaigns?campaignId=${campaignId}&dryRun=true&body=${encodeURIComponent('Hello {{name|there}}')}`, headers: { ...bearer(), 'content-type': 'text/csv' }, payload: csv });
+      expect(res.statusCode).toBe(200);
+      const existing = campaignId === 'drc' ? 1 : 0;
+      expect(res.json()).toMatchObject({ dryRun: true, read: 7, accepted: 4 - existing, duplicates: 1 + existing, suppressed: 1, rejectedTotal: 2, rejectedByReason: { suppressed: 1, 'not a phone number': 1 }, estimate: { seconds: expect.any(Number) } });
+      expect(res.json().samples).toEqual((existing ? [n[2], n[3], n[4]] : [n[0], n[2], n[3]]).map((to) => ({ to, text: 'Hello there' })));
+    }
     expect(await snapshotKeys(st.redis, st.base)).toEqual(before);
   } finally {
     await h.close();
