@@ -5,7 +5,7 @@ import { duplicatesAtSim, expectUnchanged, ledgerRows } from '../support/proc-gr
 import { killAllWorkers, spawnWorker, workerEnv } from '../support/proc-worker.js';
 import { numbers, startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
-import { bodiesAtSim } from './authoring-support.js';
+import { bodiesAtSim, closedWindow } from './authoring-support.js';
 
 // Scheduled starts: a campaign with a start time ahead has no jobs until then (state `scheduled`),
 // a worker process running meanwhile sends nothing, a worker that dies before the time is replaced
@@ -109,4 +109,29 @@ test('`at` more than 90 days ahead is refused everywhere (nothing written); a pa
   expect(await st.redis.zscore(scheduleKey(st), 'past')).toBeNull();
   await st.startWorker();
   expect(await st.waitDone('past')).toMatchObject({ sent: 2 });
+});
+
+test('paused while scheduled and resumed after its time: runs at once; a scheduled start outside the window delays its jobs', async () => {
+  const st = (s = await startStack());
+  await st.startWorker({ schedulerIntervalMs: 100 });
+  const at = Date.now() + 1500;
+  const list = numbers(5, 9700);
+  await st.producer.enqueueText({ campaignId: 'late-resume', to: list, body: 'hi {{x|there}}', at: new Date(at).toISOString() });
+  const window = closedWindow();
+  await st.producer.enqueueText({ campaignId: 'sched-win', to: list, body: 'later', at: new Date(at).toISOString(), window, tz: 'UTC' });
+  expect(await pauseCampaign(st.ctx, 'late-resume')).toMatchObject({ state: 'paused' });
+
+  // sched-win starts at its time, into its closed window: every job delayed and counted.
+  await waitFor(async () => (await st.status('sched-win')).state === 'running', { what: 'sched-win started' });
+  expect(Date.now()).toBeGreaterThanOrEqual(at);
+  expect(await st.status('sched-win')).toMatchObject({ state: 'running', pending: 5, waitingForWindow: 5 });
+  expect(await jobCounts(st)).toEqual({ ...NO_JOBS, delayed: 5 });
+  // late-resume stayed paused past its time.
+  expect(await st.status('late-resume')).toMatchObject({ state: 'paused', pending: 5 });
+  expect(st.sim.messages()).toHaveLength(0);
+
+  expect(await resumeCampaign(st.ctx, 'late-resume')).toMatchObject({ state: 'running', jobs: 5 });
+  expect(await st.waitDone('late-resume')).toMatchObject({ sent: 5 });
+  expect(st.sim.messages().map((m) => m.body)).toEqual(Array(5).fill('hi there'));
+  expect(await st.status('sched-win')).toMatchObject({ sent: 0, waitingForWindow: 5 });
 });
