@@ -4,7 +4,7 @@ import { KnownAccounts } from './account-registry.js';
 import { getCampaignControlState } from './campaign-control.js';
 import { assertSameCampaign, ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import type { RecipientRefs } from './ledger.js';
+import { wellFormed, type RecipientRefs } from './ledger.js';
 import type { Priority } from './priority.js';
 import { assertAccountId, assertCampaignId, campaignKeys } from './keys.js';
 import { normaliseRecipient, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
@@ -324,7 +324,9 @@ export class Producer {
     }
     const out: Row = { to: n.e164, input: row.to, line: row.line };
     if (template.names.length > 0 || seq !== undefined) {
-      const vars = valuesOf(template.names, row.vars);
+      // Well-formed as the ledger stores them (a lone surrogate becomes U+FFFD): the job, the ledger
+      // (resume, retry-failed) and a dry run's sample all render the same text.
+      const vars = valuesOf(template.names, row.vars).map(wellFormed);
       const rendered = renderTemplate(template, vars);
       if (!rendered.ok) {
         reject(rejection(row.to, rendered.reason, row.line));
