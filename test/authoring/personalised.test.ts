@@ -75,6 +75,16 @@ test('API: POST /v1/messages with {to, variables} renders per recipient at the s
   const h = await startApi({ base: st.base });
   try {
     const [n0, n1, n2] = numbers(3, 2000) as [string, string, string];
+    // A typo in the placeholder: refused whole, naming it, and nothing of that campaign exists.
+    const before = await snapshotKeys(st.redis, st.base);
+    const bad = await h.app.inject({ method: 'POST', url: '/v1/messages', headers: json(), payload: { campaignId: 'typo', body: 'Hi {{nmae}}', to: [{ to: n0, variables: { name: 'Ana' } }] } });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json())).toContain('{{nmae}}');
+    const after = await snapshotKeys(st.redis, st.base);
+    expect(after).toEqual(before);
+    expect(Object.keys(after).filter((k) => k.includes('{typo}'))).toEqual([]);
+    expect(await st.ctx.queues.get('acme').getJobCounts('wait', 'delayed', 'prioritized')).toEqual({ wait: 0, delayed: 0, prioritized: 0 });
+
     const res = await h.app.inject({
       method: 'POST',
       url: '/v1/messages',
@@ -92,15 +102,6 @@ test('API: POST /v1/messages with {to, variables} renders per recipient at the s
     });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ campaignId: 'api-pers', accepted: 3, duplicates: 0, rejected: [] });
-
-    // A typo in the placeholder: refused whole, naming it, and nothing of that campaign exists.
-    const before = await snapshotKeys(st.redis, st.base);
-    const bad = await h.app.inject({ method: 'POST', url: '/v1/messages', headers: json(), payload: { campaignId: 'typo', body: 'Hi {{nmae}}', to: [{ to: n0, variables: { name: 'Ana' } }] } });
-    expect(bad.statusCode).toBe(400);
-    expect(JSON.stringify(bad.json())).toContain('{{nmae}}');
-    expect(await snapshotKeys(st.redis, st.base)).toEqual(before);
-    expect(Object.keys(before).filter((k) => k.includes('{typo}'))).toEqual([]);
-    expect(await st.ctx.queues.get('acme').count()).toBe(3); // only api-pers's jobs
 
     await st.startWorker();
     expect(await st.waitDone('api-pers')).toMatchObject({ total: 3, sent: 3 });
