@@ -75,6 +75,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       if (entry?.messageId) {
         // The index may be what the crash interrupted: writing it again is harmless.
         await recordMessageId(ctx, entry.messageId, { campaignId, to });
+        await leaveWindowCount(job);
         metrics.skippedAlreadySent.inc({ account });
         log().info({ messageId: entry.messageId }, 'message_id already recorded: completing without sending');
         return { messageId: entry.messageId, code: entry.code ?? 'WA202', skipped: 'already-sent' };
@@ -89,12 +90,19 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     // send of it starts.
     const [control, suppressed] = await Promise.all([getCampaignControlState(ctx, campaignId), isSuppressed(ctx, meta.account, to)]);
     // A scheduled campaign has no jobs until it starts; one found anyway waits like a paused one.
-    if (control === 'paused' || control === 'scheduled') return { messageId: '', code: 'PAUSED', skipped: 'campaign-paused' };
+    // A job that ends here without reaching holdForWindow leaves the window counter itself (it may
+    // have waited for its window; the sweeps of pause and cancel uncount only the jobs they remove).
+    if (control === 'paused' || control === 'scheduled') {
+      await leaveWindowCount(job);
+      return { messageId: '', code: 'PAUSED', skipped: 'campaign-paused' };
+    }
     if (control === 'cancelled') {
+      await leaveWindowCount(job);
       await ctx.ledger.record(campaignId, to, { status: 'cancelled', reason: 'cancelled by an operator', attempts: job.attemptsMade, updatedAt: Date.now() });
       return { messageId: '', code: 'CANCELLED', skipped: 'campaign-cancelled' };
     }
     if (suppressed) {
+      await leaveWindowCount(job);
       await ctx.ledger.record(campaignId, to, { status: 'cancelled', code: 'SUPPRESSED', reason: SUPPRESSED, attempts: job.attemptsMade, updatedAt: Date.now() });
       metrics.suppressed.inc({ account });
       return { messageId: '', code: 'SUPPRESSED', skipped: 'suppressed' };
@@ -163,6 +171,13 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     metrics.windowHeld.inc({ account });
     await job.moveToDelayed(nextOpening(window, zone, now), token);
     throw new DelayedError();
+  }
+
+  /** A job counted as waiting for its window (`w`) that ends without being held or sent stops being counted. */
+  async function leaveWindowCount(job: Job<SendJobData>): Promise<void> {
+    if (job.data.w !== 1) return;
+    await job.updateData({ ...job.data, w: 0 });
+    await ctx.redis.hincrby(campaignKeys(ctx.base, job.data.c).counts, WINDOW_COUNTER, -1);
   }
 
   /**

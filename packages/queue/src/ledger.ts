@@ -61,7 +61,7 @@ interface PackedRefs { r?: string; r1?: string; r2?: string; v?: string[] }
  * Lone UTF-16 surrogates become U+FFFD: JSON.stringify writes them as `\udXXX` escapes, which Redis's
  * Lua cjson refuses ("invalid unicode escape code"), and they are no text Kaleyra could echo anyway.
  */
-const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+export const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 export function packRefs(refs: RecipientRefs | undefined, vars?: readonly string[]): PackedRefs | undefined {
   const x: PackedRefs = {};

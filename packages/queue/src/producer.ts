@@ -4,7 +4,7 @@ import { KnownAccounts } from './account-registry.js';
 import { getCampaignControlState } from './campaign-control.js';
 import { assertSameCampaign, ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import type { RecipientRefs } from './ledger.js';
+import { wellFormed, type RecipientRefs } from './ledger.js';
 import type { Priority } from './priority.js';
 import { assertAccountId, assertCampaignId, campaignKeys } from './keys.js';
 import { normaliseRecipient, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
@@ -108,7 +108,19 @@ export interface ProducerOptions {
   };
 }
 
-interface Row { to: string; refs?: RecipientRefs; vars?: string[]; line?: number; input: string }
+interface Row {
+  to: string;
+  refs?: RecipientRefs;
+  vars?: string[];
+  line?: number;
+  input: string;
+  /** Dry run: the rendered text and the row's place in the input (samples are the first accepted rows). */
+  text?: string;
+  seq?: number;
+}
+
+/** How many rendered samples a dry run answers. */
+const SAMPLES = 3;
 
 /** What one intake (a call or an import) counts as it goes; chunks add to it concurrently. */
 interface Tally {
@@ -117,7 +129,12 @@ interface Tally {
   suppressed: number;
   /** Dry run only: numbers already counted (a real run has the ledger for that). */
   seen?: Set<string>;
+  /** Dry run only: candidate samples, accepted rows only (a chunk adds at most SAMPLES; the lowest `seq` win). */
+  samples?: Array<{ seq: number; to: string; text: string }>;
 }
+
+/** The first SAMPLES accepted rows of a dry run, in input order (chunks finish in any order). */
+const firstSamples = (tally: Tally) => (tally.samples ?? []).sort((a, b) => a.seq - b.seq).slice(0, SAMPLES).map(({ to, text }) => ({ to, text }));
 
 /** A rejection; `line` only for a row of a file. */
 const rejection = (input: string, reason: string, line: number | undefined): Rejected => (line === undefined ? { input, reason } : { input, reason, line });
@@ -154,17 +171,17 @@ export class Producer {
     };
     if (inputs.length === 0) reject({ input: typeof fields.to === 'string' ? fields.to : '', reason: 'empty' });
     const rows: Row[] = [];
-    const samples: Array<{ to: string; text: string }> | undefined = fields.dryRun ? [] : undefined;
+    const dryRun = fields.dryRun === true;
     for (const { input: text, vars } of inputs) {
-      const row = this.#row(template, { to: text, vars }, reject, samples);
+      const row = this.#row(template, { to: text, vars }, reject, dryRun ? rows.length : undefined);
       if (row) rows.push(row);
     }
-    const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: fields.dryRun ? new Set() : undefined };
+    const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: dryRun ? new Set() : undefined, samples: dryRun ? [] : undefined };
     if (fields.dryRun) {
       const existing = await getCampaignMeta(this.ctx, campaignId);
       if (existing) assertSameCampaign(campaignId, existing, { account, body: fields.body, previewUrl: fields.previewUrl });
       await this.#chunk(account, campaignId, undefined, rows, tally, reject);
-      return { ...result, accepted: tally.accepted, duplicates: tally.duplicates, suppressed: tally.suppressed, dryRun: true, samples };
+      return { ...result, accepted: tally.accepted, duplicates: tally.duplicates, suppressed: tally.suppressed, dryRun: true, samples: firstSamples(tally) };
     }
     if (rows.length === 0) return { ...result, duplicates: tally.duplicates };
     const meta = metaOf(account, fields, fields.priority ?? 'high', template);
@@ -213,7 +230,7 @@ export class Producer {
     const keep = input.keepRejected ?? 10_000;
     const limit = pLimit(input.inFlight ?? 4);
     const result: CampaignImportResult = { campaignId, account, read: 0, accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0, rejectedByReason: {}, suppressed: 0 };
-    const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: dryRun ? new Set() : undefined };
+    const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: dryRun ? new Set() : undefined, samples: dryRun ? [] : undefined };
     const progress = () => onProgress?.({ read: result.read, accepted: tally.accepted, duplicates: tally.duplicates, rejected: result.rejectedTotal });
     const reject = (r: Rejected) => {
       result.rejectedTotal++;
@@ -223,7 +240,6 @@ export class Producer {
       this.options.metrics?.rejected.inc({ account, reason: label });
       onRejected?.(r);
     };
-    const samples: Array<{ to: string; text: string }> | undefined = dryRun ? [] : undefined;
     const pending = new Set<Promise<void>>();
     let failure: unknown;
     const flush = (rows: Row[]) => {
@@ -247,7 +263,7 @@ export class Producer {
         reject({ input: row.input ?? row.to ?? '', reason: row.error ?? 'no recipient', line: row.line });
         continue;
       }
-      const r = this.#row(template, row as SourceRow & { to: string }, reject, samples);
+      const r = this.#row(template, row as SourceRow & { to: string }, reject, dryRun ? result.read : undefined);
       if (!r) continue;
       chunk.push(r);
       if (chunk.length >= chunkSize) {
@@ -262,7 +278,7 @@ export class Producer {
     if (failure !== undefined) throw failure;
     Object.assign(result, { accepted: tally.accepted, duplicates: tally.duplicates, suppressed: tally.suppressed });
     progress();
-    return dryRun ? { ...result, dryRun: true, samples } : result;
+    return dryRun ? { ...result, dryRun: true, samples: firstSamples(tally) } : result;
   }
 
   /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
@@ -299,22 +315,25 @@ export class Producer {
    * One input checked as a recipient: its number normalised, its text rendered (refused with a
    * reason when a value is missing or the text too long), its refs kept. Undefined when rejected.
    */
-  #row(template: Template, row: { to: string; ref?: string; ref1?: string; ref2?: string; vars?: Record<string, string>; line?: number }, reject: (r: Rejected) => void, samples?: Array<{ to: string; text: string }>): Row | undefined {
+  #row(template: Template, row: { to: string; ref?: string; ref1?: string; ref2?: string; vars?: Record<string, string>; line?: number }, reject: (r: Rejected) => void, seq?: number): Row | undefined {
     const n = normaliseRecipient(row.to, this.options.defaultCountry);
     if (!n.ok) {
       reject(rejection(row.to, n.reason, row.line));
       return undefined;
     }
     const out: Row = { to: n.e164, input: row.to, line: row.line };
-    if (template.names.length > 0 || samples) {
-      const vars = valuesOf(template.names, row.vars);
+    if (template.names.length > 0 || seq !== undefined) {
+      // Well-formed as the ledger stores them (a lone surrogate becomes U+FFFD): the job, the ledger
+      // (resume, retry-failed) and a dry run's sample all render the same text.
+      const vars = valuesOf(template.names, row.vars).map(wellFormed);
       const rendered = renderTemplate(template, vars);
       if (!rendered.ok) {
         reject(rejection(row.to, rendered.reason, row.line));
         return undefined;
       }
       if (template.names.length > 0) out.vars = vars;
-      if (samples && samples.length < 3) samples.push({ to: n.e164, text: rendered.text });
+      // A dry run keeps the text: the row is a sample only if it is accepted (not a duplicate, not suppressed).
+      if (seq !== undefined) Object.assign(out, { text: rendered.text, seq });
     }
     const refs = { ref: truncateRef(row.ref), ref1: truncateRef(row.ref1), ref2: truncateRef(row.ref2) };
     if (refs.ref !== undefined || refs.ref1 !== undefined || refs.ref2 !== undefined) out.refs = refs;
@@ -346,10 +365,19 @@ export class Producer {
     if (ensure === undefined) {
       // Dry run: what the ledger holds already would be a duplicate.
       const existing = await this.ctx.redis.hmget(campaignKeys(this.ctx.base, campaignId).recipients, ...list.map((r) => r.to));
+      let sampled = 0;
       for (let i = 0; i < list.length; i++) {
-        tally.seen?.add(list[i]!.to);
-        if (existing[i] === null) tally.accepted++;
-        else tally.duplicates++;
+        const row = list[i]!;
+        tally.seen?.add(row.to);
+        if (existing[i] !== null) {
+          tally.duplicates++;
+          continue;
+        }
+        tally.accepted++;
+        if (sampled < SAMPLES && row.text !== undefined) {
+          sampled++;
+          tally.samples?.push({ seq: row.seq ?? 0, to: row.to, text: row.text });
+        }
       }
       return;
     }

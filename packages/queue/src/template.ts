@@ -66,7 +66,9 @@ export function renderTemplate(template: Template, values: readonly (string | un
   }
   if (text.trim() === '') return { ok: false, reason: 'the message renders empty for this row' };
   const chars = countCodePoints(text);
-  if (chars > MAX_BODY_CHARS) return { ok: false, reason: `the message renders to ${chars} characters for this row, over Kaleyra's ${MAX_BODY_CHARS}` };
+  // The label intake counts rejections under (and the metric's `reason`) is the text before " for ":
+  // the length comes after it, so every over-long row is counted under one label.
+  if (chars > MAX_BODY_CHARS) return { ok: false, reason: `the message is too long for this row: it renders to ${chars} characters, over Kaleyra's ${MAX_BODY_CHARS}` };
   return { ok: true, text };
 }
 
