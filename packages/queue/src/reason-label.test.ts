@@ -34,7 +34,7 @@ describe('reasonLabel', () => {
         'no recipient',
         'suppressed',
         'empty {{name}}: the row has no value for it and the placeholder no fallback ({{name|…}})',
-        "the message renders to 4200 characters for this row, over Kaleyra's 4096",
+        "the message is too long for this row: it renders to 4200 characters, over Kaleyra's 4096",
         'the message renders empty for this row',
         'something new',
       ].map(reasonLabel),

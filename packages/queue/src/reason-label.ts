@@ -32,7 +32,7 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, ReasonLabel]> = [
   [/^empty$/, 'empty'],
   [/^suppressed$/, 'suppressed'],
   [/^empty \{\{/, 'empty placeholder'],
-  [/^the message renders to \d+ characters/, 'message too long'],
+  [/^the message is too long for this row/, 'message too long'],
   [/^the message renders empty/, 'message renders empty'],
   [/^empty "/, 'empty recipient column'],
   [/^not a phone number: holds /, 'text beside the number'],
