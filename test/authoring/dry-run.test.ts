@@ -52,7 +52,7 @@ test('producer: counts, samples of accepted recipients, nothing written', async 
   ];
   const r = await st.producer.enqueueCampaign({ campaignId: 'dr', body: BODY, dryRun: true, recipients: rows });
   expect(r).toMatchObject({ dryRun: true, read: 10, accepted: 4, duplicates: 2, suppressed: 2, rejectedTotal: 4 });
-  expect(r.rejectedByReason).toEqual({ suppressed: 2, 'not a phone number': 1, 'empty {{name}}': 1 });
+  expect(r.rejectedByReason).toEqual({ suppressed: 2, 'not a phone number': 1, 'empty placeholder': 1 });
   expect(r.samples).toEqual([
     { to: n[2], text: 'Hi Ana, your code is 11' },
     { to: n[3], text: 'Hi Bo, your code is none' },
@@ -72,7 +72,8 @@ test('CLI: wabulk send --dry-run --json and text mode, nothing written', async (
   const env = cliEnv(st.base, { WABULK_RATE_PER_SECOND: '10' });
   const dir = mkdtempSync(join(tmpdir(), 'wabulk-dry-'));
   const csv = join(dir, 'list.csv');
-  writeFileSync(csv, `to\n${n[6]}\n${n[0]}\n${n[2]}\nbogus\n${n[3]}\n${n[3]}\n${n[9]}\n`);
+  // The placeholder's column is there, empty in every row: each row takes the fallback.
+  writeFileSync(csv, `to,name\n${n[6]},\n${n[0]},\n${n[2]},\nbogus,\n${n[3]},\n${n[3]},\n${n[9]},\n`);
   const [asJson, asText, fromCsv] = await Promise.all([
     runCli(['send', '--campaign', 'drc', '--to', to, '--body', 'Hello {{name|there}}', '--dry-run', '--json'], { env }),
     runCli(['send', '--campaign', 'drc', '--to', to, '--body', 'Hello {{name|there}}', '--dry-run'], { env }),
@@ -118,7 +119,7 @@ test('API: dryRun → 200 with counts, samples and estimate, nothing written', a
     });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ campaignId: 'dr', dryRun: true, accepted: 4, duplicates: 1, suppressed: 1, rejectedByReason: { suppressed: 1, 'not a phone number': 1, 'empty {{name}}': 1 } });
+    expect(body).toMatchObject({ campaignId: 'dr', dryRun: true, accepted: 4, duplicates: 1, suppressed: 1, rejectedByReason: { suppressed: 1, 'not a phone number': 1, 'empty placeholder': 1 } });
     expect(body.samples).toEqual([
       { to: n[2], text: 'Hi Ana, your code is C' },
       { to: n[3], text: 'Hi Bo, your code is 9' },
@@ -137,7 +138,7 @@ test('API upload: POST /v1/campaigns?dryRun=true → 200 with counts, samples an
   const h = await startApi({ base: st.base });
   try {
     const before = await snapshotKeys(st.redis, st.base);
-    const csv = `to,ref\n${n[5]},a\n${n[0]},b\n${n[2]},c\nbogus,d\n${n[3]},e\n${n[4]},f\n${n[4]},g\n`;
+    const csv = `to,ref,name\n${n[5]},a,\n${n[0]},b,\n${n[2]},c,\nbogus,d,\n${n[3]},e,\n${n[4]},f,\n${n[4]},g,\n`;
     for (const campaignId of ['drc', 'upload-new']) {
       const res = await h.app.inject({ method: 'POST', url: `/v1/campaigns?campaignId=${campaignId}&dryRun=true&body=${encodeURIComponent('Hello {{name|there}}')}`, headers: { ...bearer(), 'content-type': 'text/csv' }, payload: csv });
       expect(res.statusCode).toBe(200);
