@@ -89,8 +89,12 @@ export function assertZone(zone: string): string {
   if (canonical === undefined) {
     throw new WindowError('tz', `tz: unknown time zone ${JSON.stringify(zone)}; use an IANA name such as Asia/Kolkata`);
   }
-  canonicalZones.set(zone, canonical);
-  return canonical;
+  // The name as the operator wrote it (Asia/Kolkata stays Asia/Kolkata, though Node's ICU calls it
+  // Asia/Calcutta); only its case is corrected when it is the canonical name in another case.
+  const trimmed = zone.trim();
+  const name = trimmed.toLowerCase() === canonical.toLowerCase() ? canonical : trimmed;
+  canonicalZones.set(zone, name);
+  return name;
 }
 
 // ---------------------------------------------------------------------------------------------
