@@ -52,7 +52,19 @@ export class UploadTooLargeError extends Error {
 }
 
 /** Passes bytes through and fails the stream once more than `limit` went by. */
-export function limitBytes(limit: number): Transform {
+/**
+ * An upload's body, failing with UploadTooLargeError once more than `limit` bytes went by (0 = no
+ * limit). Over the limit the rest is never read: the caller answers 413 and closes the connection.
+ */
+export function limitedUpload(raw: Readable, limit: number): Readable {
+  if (limit <= 0) return raw;
+  const limiter = limitBytes(limit);
+  limiter.on('error', () => raw.unpipe(limiter));
+  raw.on('error', (err) => limiter.destroy(err));
+  return raw.pipe(limiter);
+}
+
+function limitBytes(limit: number): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -112,15 +124,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
         fields = { body: meta.body, previewUrl: meta.previewUrl, account: q.account ?? meta.account };
       }
 
-      const raw = request.body as Readable;
-      let input: Readable = raw;
-      if (uploadLimit > 0) {
-        const limiter = limitBytes(uploadLimit);
-        // Over the limit: stop feeding the limiter (the rest is never read; the connection closes after the answer).
-        limiter.on('error', () => raw.unpipe(limiter));
-        raw.on('error', (err) => limiter.destroy(err));
-        input = raw.pipe(limiter);
-      }
+      const input = limitedUpload(request.body as Readable, uploadLimit);
       let source: { column: string; delimiter?: string } | undefined;
       const onHeader = (h: SourceHeader) => void (source = h.delimiter === undefined ? { column: h.column } : { column: h.column, delimiter: h.delimiter });
       // The placeholders of the text name the columns each row must give (checked against the header first).

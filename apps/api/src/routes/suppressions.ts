@@ -17,7 +17,7 @@ import {
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
 import { errorSchema, rejectedSchema } from '../schemas.js';
-import { limitBytes, UploadTooLargeError } from './campaign-upload.js';
+import { limitedUpload, UploadTooLargeError } from './campaign-upload.js';
 
 // The do-not-message lists, as `wabulk suppress`: one list per account and one global list every
 // account obeys. Numbers are normalised exactly as recipients are (WABULK_DEFAULT_COUNTRY for local ones).
@@ -217,14 +217,7 @@ export function suppressionImportRoutes(app: Api, api: ApiContext): void {
         closeAfter();
         throw new ApiError(413, { error: 'payload too large', message: `the upload is larger than ${uploadLimit} bytes` });
       }
-      const raw = request.body as Readable;
-      let input: Readable = raw;
-      if (uploadLimit > 0) {
-        const limiter = limitBytes(uploadLimit);
-        limiter.on('error', () => raw.unpipe(limiter));
-        raw.on('error', (err) => limiter.destroy(err));
-        input = raw.pipe(limiter);
-      }
+      const input = limitedUpload(request.body as Readable, uploadLimit);
       try {
         const result = await importSuppressions(api.ctx, scope, readSuppressionRows(input, { column: request.query.column }), { defaultCountry: api.options.defaultCountry, keepRejected: KEEP_REJECTED });
         request.log.info({ list: result.list, read: result.read, added: result.added, rejected: result.rejectedTotal, caller: request.tokenId }, 'suppression import');
