@@ -4,15 +4,18 @@
 //                  job ids, chunks of `chunkSize`, `inFlight` chunks at once (the floor BullMQ sets)
 //   csv            readCsvRecipients alone (no Redis): what parsing costs
 //   csv-normalise  readCsvRecipients + normaliseRecipient (no Redis): what libphonenumber adds
+// Options (the `authoring` benchmark): `body` instead of fixtures' BODY, `fields` (the reader gets
+// the body's placeholder names, as the CLI and the API call it), `vars` (raw jobs carry the row's
+// values `v`, as a personalised campaign's do), `expectSuppressed` (rows a suppression list holds).
 import { createReadStream } from 'node:fs';
 import { Queue } from 'bullmq';
 import {
   createQueueContext, createRedis, JOB_OPTIONS, jobIdFor, normaliseRecipient, Producer, queueName, queuePrefix,
-  readCsvRecipients, waitForReady, type SendJobData,
+  placeholderNames, readCsvRecipients, waitForReady, type SendJobData,
 } from '@wabulk/queue';
 import { childArg, reportResult } from './child-process.js';
 import { machineBusyMeter } from './machine-load.js';
-import { ACCOUNT, BODY, recipient } from './fixtures.js';
+import { ACCOUNT, BODY, recipient, recipientVars } from './fixtures.js';
 
 export type EnqueueMode = 'wabulk' | 'raw' | 'csv' | 'csv-normalise';
 
@@ -25,11 +28,22 @@ export interface EnqueueChildArg {
   n: number;
   chunkSize: number;
   inFlight: number;
+  /** The message text (default fixtures' BODY). */
+  body?: string;
+  /** wabulk: readCsvRecipients gets `fields: placeholderNames(body)` (what the CLI and the API pass). */
+  fields?: boolean;
+  /** raw: each job's data carries the row's values `v` (recipientVars), as a personalised campaign's jobs do. */
+  vars?: boolean;
+  /** wabulk: how many rows a suppression list holds (rejected as `suppressed`); default 0. */
+  expectSuppressed?: number;
 }
 
 export interface EnqueueChildResult {
   ms: number;
+  /** Rows read (wabulk, csv) or jobs added (raw). */
   rows: number;
+  /** Recipients queued (wabulk: the import's accepted; raw: jobs added). */
+  queued: number;
   /** Process RSS just before the import started (modules loaded, Redis connected). */
   startRss: number;
   /** Highest RSS sampled every 50 ms during the import. */
@@ -50,7 +64,8 @@ async function rawAddBulk(queue: Queue, campaignId: string): Promise<number> {
     const jobs = [];
     for (let i = start; i < Math.min(arg.n, start + arg.chunkSize); i++) {
       const to = recipient(i);
-      jobs.push({ name: 'send', data: { c: campaignId, to } satisfies SendJobData, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to) } });
+      const data: SendJobData = arg.vars ? { c: campaignId, to, v: recipientVars(i) } : { c: campaignId, to };
+      jobs.push({ name: 'send', data, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to) } });
     }
     const p: Promise<unknown> = queue.addBulk(jobs).then((r) => (added += r.length)).finally(() => pending.delete(p));
     pending.add(p);
@@ -75,19 +90,25 @@ async function main(): Promise<void> {
   const machineBusy = machineBusyMeter();
   const t0 = performance.now();
   let rows = 0;
+  let queued = 0;
   if (arg.mode === 'wabulk') {
     const producer = new Producer(ctx!, { defaultAccount: ACCOUNT, knownAccounts: [ACCOUNT] });
+    const body = arg.body ?? BODY;
     const result = await producer.enqueueCampaign({
       campaignId: arg.campaignId,
-      body: BODY,
-      recipients: readCsvRecipients(createReadStream(arg.csvPath)),
+      body,
+      recipients: readCsvRecipients(createReadStream(arg.csvPath), arg.fields ? { fields: placeholderNames(body) } : {}),
       chunkSize: arg.chunkSize,
       inFlight: arg.inFlight,
     });
-    if (result.accepted !== arg.n) throw new Error(`accepted ${result.accepted} of ${arg.n} (rejected ${result.rejectedTotal}, duplicates ${result.duplicates})`);
-    rows = result.accepted;
+    const suppressed = arg.expectSuppressed ?? 0;
+    if (result.read !== arg.n || result.accepted !== arg.n - suppressed || result.suppressed !== suppressed) {
+      throw new Error(`read ${result.read}, accepted ${result.accepted} of ${arg.n} (rejected ${result.rejectedTotal}: ${JSON.stringify(result.rejectedByReason)}, duplicates ${result.duplicates}; expected ${suppressed} suppressed)`);
+    }
+    rows = result.read;
+    queued = result.accepted;
   } else if (arg.mode === 'raw') {
-    rows = await rawAddBulk(rawQueue!, arg.campaignId);
+    rows = queued = await rawAddBulk(rawQueue!, arg.campaignId);
   } else {
     for await (const row of readCsvRecipients(createReadStream(arg.csvPath))) {
       if (arg.mode === 'csv-normalise' && !normaliseRecipient(row.to!).ok) throw new Error(`rejected ${row.to}`);
@@ -102,7 +123,7 @@ async function main(): Promise<void> {
   await rawQueue?.close();
   await ctx?.queues.close();
   await redis?.quit();
-  reportResult({ ms, rows, startRss, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, cpuMs: (cpu.user + cpu.system) / 1000, machineBusyMs } satisfies EnqueueChildResult);
+  reportResult({ ms, rows, queued, startRss, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, cpuMs: (cpu.user + cpu.system) / 1000, machineBusyMs } satisfies EnqueueChildResult);
 }
 
 await main();

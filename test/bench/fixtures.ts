@@ -12,12 +12,21 @@ export const BODY = 'Your order #12345 has shipped. Track it at https://example.
 /** The i-th of 100 million distinct numbers (7919 is prime to 10^8, so i → number is one-to-one). */
 export const recipient = (i: number) => `+9198${String((i * 7919 + 12345) % 100_000_000).padStart(8, '0')}`;
 
-/** A CSV with a `to` header and `n` distinct numbers, written in 64 KiB pieces. */
-export async function writeRecipientsCsv(path: string, n: number): Promise<void> {
+const NAMES = ['Asha', 'Ravi', 'Meera', 'Arjun', 'Priya', 'Kiran', 'Neha', 'Vikram', 'Divya', 'Rahul', 'Sana'];
+const CITIES = ['Pune', 'Delhi', 'Mumbai', 'Chennai', 'Kolkata', 'Jaipur', 'Surat', 'Indore', 'Bhopal', 'Nagpur', 'Kochi', 'Agra', 'Patna'];
+/** The columns of the personalised CSV after `to`, and the values of the i-th row (three short values). */
+export const VAR_COLUMNS = ['name', 'order', 'city'] as const;
+export const recipientVars = (i: number): string[] => [NAMES[i % NAMES.length]!, `A-${4711 + (i % 9000)}`, CITIES[i % CITIES.length]!];
+
+/**
+ * A CSV with a `to` header and `n` distinct numbers, written in 64 KiB pieces; `vars` adds the
+ * columns `name,order,city` (recipientVars).
+ */
+export async function writeRecipientsCsv(path: string, n: number, options: { vars?: boolean } = {}): Promise<void> {
   const out = createWriteStream(path);
-  let buf = 'to\n';
+  let buf = options.vars ? `to,${VAR_COLUMNS.join(',')}\n` : 'to\n';
   for (let i = 0; i < n; i++) {
-    buf += `${recipient(i)}\n`;
+    buf += options.vars ? `${recipient(i)},${recipientVars(i).join(',')}\n` : `${recipient(i)}\n`;
     if (buf.length >= 65_536) {
       if (!out.write(buf)) await once(out, 'drain');
       buf = '';
