@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, getCampaignControlState, isOpen, isSuppressed, nextOpening, pauseAccount, recordMessageId, renderTemplate, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, isOpen, nextOpening, sendChecks, pauseAccount, recordMessageId, renderTemplate, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
@@ -86,9 +86,9 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     const meta = await campaignMeta(campaignId);
     if (!meta) throw new UnrecoverableError(`campaign ${campaignId} has no meta: it was deleted`);
     // Read for every job, just before its send (never cached), together with the suppression lists
-    // (sent at once: one round trip): once pause or cancel has returned, or a number is listed, no
+    // (one script on a single Redis): once pause or cancel has returned, or a number is listed, no
     // send of it starts.
-    const [control, suppressed] = await Promise.all([getCampaignControlState(ctx, campaignId), isSuppressed(ctx, meta.account, to)]);
+    const { state: control, suppressed } = await sendChecks(ctx, campaignId, meta.account, to);
     // A scheduled campaign has no jobs until it starts; one found anyway waits like a paused one.
     // A job that ends here without reaching holdForWindow leaves the window counter itself (it may
     // have waited for its window; the sweeps of pause and cancel uncount only the jobs they remove).

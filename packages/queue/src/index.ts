@@ -20,7 +20,7 @@ export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, se
 export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
 export { QueueRegistry } from './queue-registry.js';
 export { allocatePriorities, FAIR_SHARE_ROUND, PRIORITIES, PRIORITY_RANGES, prioritySchema, type Priority } from './priority.js';
-export { addSuppressions, checkSuppression, countSuppressions, isSuppressed, listSuppressions, removeSuppressions, suppressedAmong, SUPPRESSED, type SuppressionMatch, type SuppressionPage, type SuppressionScope } from './suppression.js';
+export { addSuppressions, checkSuppression, countSuppressions, isSuppressed, sendChecks, listSuppressions, removeSuppressions, suppressedAmong, SUPPRESSED, type SuppressionMatch, type SuppressionPage, type SuppressionScope } from './suppression.js';
 export { parseTemplate, placeholderNames, renderTemplate, valuesOf, type Placeholder, type RenderResult, type Template } from './template.js';
 export { MAX_SCHEDULE_AHEAD_MS, startDueCampaigns, startScheduler, type Scheduler } from './schedule.js';
 export { queueRecipients, WINDOW_COUNTER, windowOf, type QueuedRecipient } from './queue-recipients.js';

@@ -1,5 +1,5 @@
 import type { QueueContext } from './context.js';
-import { suppressionKey, type SuppressionScope } from './keys.js';
+import { campaignKeys, suppressionKey, type SuppressionScope } from './keys.js';
 import { withScripts } from './scripts.js';
 
 /**
@@ -92,4 +92,30 @@ export async function listSuppressions(ctx: QueueContext, scope: SuppressionScop
 /** How many numbers a list holds. */
 export async function countSuppressions(ctx: QueueContext, scope: SuppressionScope): Promise<number> {
   return ctx.redis.hlen(suppressionKey(ctx.base, scope));
+}
+
+/**
+ * What the worker reads just before each send: the campaign's control state and whether a list
+ * holds the number. On a single Redis one script answers both (one command per send, as before the
+ * lists existed); on a cluster the three keys live in different slots, so three commands are sent at
+ * once (one round trip of waiting).
+ */
+const SEND_CHECKS = `
+local state = redis.call('HGET', KEYS[1], 'state') or 'running'
+return {state, redis.call('HEXISTS', KEYS[2], ARGV[1]) + redis.call('HEXISTS', KEYS[3], ARGV[1])}
+`;
+
+interface SendCheckCommands { wabulkSendChecks(state: string, own: string, global: string, number: string): Promise<[string, number]> }
+
+export async function sendChecks(ctx: QueueContext, campaignId: string, account: string, number: string): Promise<{ state: string; suppressed: boolean }> {
+  const stateKey = campaignKeys(ctx.base, campaignId).state;
+  const own = suppressionKey(ctx.base, { account });
+  const global = suppressionKey(ctx.base, 'global');
+  if (ctx.redis.isCluster) {
+    const [state, a, b] = await Promise.all([ctx.redis.hget(stateKey, 'state'), ctx.redis.hexists(own, number), ctx.redis.hexists(global, number)]);
+    return { state: state ?? 'running', suppressed: a === 1 || b === 1 };
+  }
+  const r = withScripts<SendCheckCommands>(ctx.redis, { wabulkSendChecks: { numberOfKeys: 3, lua: SEND_CHECKS } });
+  const [state, hits] = await r.wabulkSendChecks(stateKey, own, global, number);
+  return { state, suppressed: hits > 0 };
 }
