@@ -61,7 +61,7 @@ test('WA400: failed at once with the code and the message, no retry', async () =
   const status = await stack.waitDone('bad');
   expect(status).toMatchObject({ failed: 1, sent: 1, byCode: { WA400: 1 } });
   const failed = (await exportRows('bad')).find((r) => r.status === 'failed');
-  expect(failed).toMatchObject({ code: 'WA400', attempts: 1, reason: 'Refer to correct payload format' });
+  expect(failed).toMatchObject({ code: 'WA400', attempts: 1, reason: 'Refer to correct payload format (payload: Incorrect payload format)' });
   expect(stack.sim.stats().requests).toBe(2);
 });
 
