@@ -1,5 +1,7 @@
 import { createQueueContext, createRedis, getBreakerRun, pauseAccount, recordBreakerOutcome, resumeAccount, waitForReady, accountKeys, BREAKER_RUN_TTL_MS, type QueueContext } from '@wabulk/queue';
 import type { Redis } from 'ioredis';
+import { createLogger } from '@wabulk/telemetry';
+import { BREAKER_RECHECK_MS, createBreaker } from '@wabulk/worker';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
 
 // The breaker's window script (packages/queue/src/breaker.ts) against a real Redis: one call per
@@ -63,4 +65,45 @@ test('a resume clears the run: it counts afresh', async () => {
 
 test('a failure needs a code', async () => {
   await expect(recordBreakerOutcome(ctx, 'acme', fail(''))).rejects.toThrow(RangeError);
+});
+
+// The worker's side (apps/worker/src/send-processor.ts createBreaker): successes cost no Redis call
+// while this process believes no failure run exists; the belief is re-checked once a second.
+describe('createBreaker: the hot path', () => {
+  const log = () => createLogger({ level: 'silent', destination: process.stderr });
+
+  test('successes call Redis only when a run may exist, or once per BREAKER_RECHECK_MS', async () => {
+    let clock = 1_000_000;
+    const evals = jest.spyOn(redis, 'eval'); // counts the calls; Redis still runs every one
+    const breaker = createBreaker({ account: 'acme', ctx, breakerThreshold: 3 }, () => clock);
+    await breaker.ended(log); // the first success of a process checks: a run may have been left
+    expect(evals).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 100; i++) await breaker.ended(log);
+    expect(evals).toHaveBeenCalledTimes(1);
+    expect(await breaker.failed('HTTP_404', log)).toBe(1);
+    expect(await breaker.failed('HTTP_404', log)).toBe(2);
+    expect(evals).toHaveBeenCalledTimes(3);
+    await breaker.ended(log); // the first success after failures resets the run
+    expect(evals).toHaveBeenCalledTimes(4);
+    expect(await getBreakerRun(ctx, 'acme')).toBeNull();
+    await breaker.ended(log);
+    expect(evals).toHaveBeenCalledTimes(4);
+    // Another process's run is not visible here until the belief is re-checked.
+    await recordBreakerOutcome(ctx, 'acme', fail('WA999'));
+    expect(evals).toHaveBeenCalledTimes(5);
+    clock += BREAKER_RECHECK_MS;
+    await breaker.ended(log);
+    expect(evals).toHaveBeenCalledTimes(6);
+    expect(await getBreakerRun(ctx, 'acme')).toBeNull();
+    evals.mockRestore();
+  });
+
+  test('threshold 0 turns the breaker off: no Redis call at all', async () => {
+    const evals = jest.spyOn(redis, 'eval');
+    const breaker = createBreaker({ account: 'acme', ctx, breakerThreshold: 0 });
+    await breaker.ended(log);
+    expect(await breaker.failed('HTTP_404', log)).toBe(0);
+    expect(evals).not.toHaveBeenCalled();
+    evals.mockRestore();
+  });
 });
