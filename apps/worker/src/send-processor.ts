@@ -272,8 +272,9 @@ export function createSendProcessor(deps: SendProcessorDeps) {
    * send that made the run reach the threshold trips it (counted, logged); later ones only make sure.
    */
   async function tripBreaker(err: KaleyraError, run: number, startedAt: number, log: () => Logger, trips: boolean): Promise<void> {
+    // The message names the threshold, not `run`: a send answered after the trip may get here first.
     const reason = `${BREAKER_PREFIX}${err.code}`;
-    const message = `breaker: the last ${run} sends that ended failed with ${err.code} (HTTP ${err.status}), an answer Kaleyra's send page does not list; last: ${err.message}. `
+    const message = `breaker: the last ${breaker.threshold} sends that ended failed with ${err.code} (HTTP ${err.status}), an answer Kaleyra's send page does not list; last: ${err.message}. `
       + `A 404 usually means a wrong base URL (KALEYRA_BASE_URL / KALEYRA_POD or the account's baseUrl); another code may be new at Kaleyra. `
       + `Fix the cause, then \`wabulk resume --account ${account}\`; \`wabulk retry-failed --campaign <id> --codes ${err.code}\` re-queues the sends that failed.`;
     const paused = await pauseAccount(ctx, account, reason, { message, requestStartedAt: startedAt });
