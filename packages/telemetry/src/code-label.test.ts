@@ -28,6 +28,8 @@ test('pause reason labels: account codes, HTTP_401/403, manual as they are; brea
   expect(pauseReasonLabel('HTTP_403')).toBe('HTTP_403');
   expect(pauseReasonLabel('manual')).toBe('manual');
   expect(pauseReasonLabel('BREAKER:HTTP_404')).toBe('BREAKER:HTTP_404');
+  expect(pauseReasonLabel('BREAKER:HTTP_410')).toBe('BREAKER:HTTP_4xx');
+  expect(pauseReasonLabel('BREAKER:HTTP_400')).toBe('BREAKER:HTTP_4xx');
   expect(pauseReasonLabel('BREAKER:WA999')).toBe('BREAKER:other');
   expect(pauseReasonLabel('BREAKER:' + 'x'.repeat(300))).toBe('BREAKER:other');
   expect(pauseReasonLabel('SOMETHING')).toBe('other');

@@ -41,12 +41,25 @@ export function codeLabel(code: string | undefined | null): CodeLabel {
 
 /**
  * The `reason` label of `wabulk_account_paused`: an account code, `HTTP_401`/`HTTP_403`, `manual`
- * as they are; a breaker pause as `BREAKER:<codeLabel(code)>`; anything else through `codeLabel`.
+ * as they are; a breaker pause as one of BREAKER_REASON_LABELS; anything else through `codeLabel`.
  */
 export function pauseReasonLabel(reason: string): string {
   if (reason === 'manual') return reason;
-  if (reason.startsWith(BREAKER_PREFIX)) return `${BREAKER_PREFIX}${codeLabel(reason.slice(BREAKER_PREFIX.length))}`;
+  if (reason.startsWith(BREAKER_PREFIX)) return breakerReasonLabel(reason.slice(BREAKER_PREFIX.length));
   return codeLabel(reason);
+}
+
+/**
+ * The breaker's pause reasons as the paused gauge reports them, always (0 when not the reason, like
+ * every reason of the state set): a 404 (the usual wrong base URL), another status without a code,
+ * or a code the page does not list. The exact code is in the pause reason (status) and the logs.
+ */
+export const BREAKER_REASON_LABELS = ['BREAKER:HTTP_404', 'BREAKER:HTTP_4xx', 'BREAKER:other'] as const;
+
+function breakerReasonLabel(code: string): (typeof BREAKER_REASON_LABELS)[number] {
+  const label = codeLabel(code);
+  if (label === 'HTTP_404') return 'BREAKER:HTTP_404';
+  return label.startsWith('HTTP_') ? 'BREAKER:HTTP_4xx' : 'BREAKER:other';
 }
 
 /** The pause reason of an account stopped by the worker's breaker: `BREAKER:<code>`. */

@@ -36,7 +36,7 @@ test('the paused gauge is a state set: every known reason per account, 1 for the
   let reading: { paused: boolean; pauseReason: string | null; counts: Record<string, number> } = pausedE110;
   m.observeAccounts({ accounts: ['acme'], readState: async () => reading });
   const lines = await samples(m.registry, 'wabulk_account_paused');
-  expect(lines).toHaveLength(8);
+  expect(lines).toHaveLength(11);
   expect(lines.filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="E110"} 1']);
 
   reading = running;
@@ -45,7 +45,7 @@ test('the paused gauge is a state set: every known reason per account, 1 for the
   // A reason outside the set shows with a bounded label: `other`, or BREAKER:<code label>.
   reading = { paused: true, pauseReason: 'XYZ9', counts: {} };
   const odd = await samples(m.registry, 'wabulk_account_paused');
-  expect(odd).toHaveLength(9);
+  expect(odd).toHaveLength(12);
   expect(odd.filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="other"} 1']);
 
   reading = { paused: true, pauseReason: 'BREAKER:WA9999', counts: {} };
