@@ -96,7 +96,7 @@ test('E110: balance 0 stops the account; a top-up lets the next send through', a
 test('WA500: failRate 1 is retryable', async () => {
   const target = await start({ failRate: 1 });
   const error = await failure(clientFor(target).sendText(message));
-  expect(error).toMatchObject({ code: 'WA500', status: 500, kind: 'retryable', message: 'Please try again later' });
+  expect(error).toMatchObject({ code: 'WA500', status: 500, kind: 'retryable', message: 'Please try again later (error: Internal server error)', detail: 'error: Internal server error' });
   expect(target.messages()).toHaveLength(0);
 });
 

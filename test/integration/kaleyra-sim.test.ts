@@ -185,6 +185,26 @@ describe('seed failures', () => {
     await admin('/__sim/faults', { failNext: 1, failCode: 'WAV2101', failStatus: 403 });
     expect(await send()).toMatchObject({ status: 403, json: { code: 'WAV2101', data: {} } });
   });
+
+  // Answers the page does not list (issue 12): each one a /__sim/faults away.
+  test('failBody: an HTML 403, a 401 without a code, a 404; failCode/failStatus: 400 with an unlisted code, 429 + WAV2101', async () => {
+    const html = '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>';
+    await admin('/__sim/faults', { failNext: 1, failStatus: 403, failBody: html });
+    const forbidden = await send();
+    expect(forbidden).toMatchObject({ status: 403, text: html });
+    expect(forbidden.headers.get('content-type')).toMatch(/^text\/html/);
+    await admin('/__sim/faults', { failNext: 1, failStatus: 401, failBody: '' });
+    expect(await send()).toMatchObject({ status: 401, text: '' });
+    await admin('/__sim/faults', { failNext: 1, failStatus: 404, failBody: '{"message":"Not Found"}' });
+    const notFound = await send();
+    expect(notFound).toMatchObject({ status: 404, json: { message: 'Not Found' } });
+    expect(notFound.headers.get('content-type')).toBe('application/json');
+    await admin('/__sim/faults', { failNext: 1, failStatus: 400, failCode: 'WA999', failBody: null });
+    expect(await send()).toMatchObject({ status: 400, json: { code: 'WA999', data: {} } });
+    await admin('/__sim/faults', { failNext: 1, failStatus: 429, failCode: 'WAV2101' });
+    expect(await send()).toMatchObject({ status: 429, json: { code: 'WAV2101' } });
+    expect(sim.stats().rejected.byCode).toMatchObject({ HTTP_403: 1, HTTP_401: 1, HTTP_404: 1, WA999: 1, WAV2101: 1 });
+  });
 });
 
 describe('throughput and connection faults', () => {

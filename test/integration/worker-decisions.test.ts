@@ -61,7 +61,7 @@ test('WA400: failed at once with the code and the message, no retry', async () =
   const status = await stack.waitDone('bad');
   expect(status).toMatchObject({ failed: 1, sent: 1, byCode: { WA400: 1 } });
   const failed = (await exportRows('bad')).find((r) => r.status === 'failed');
-  expect(failed).toMatchObject({ code: 'WA400', attempts: 1, reason: 'Refer to correct payload format' });
+  expect(failed).toMatchObject({ code: 'WA400', attempts: 1, reason: 'Refer to correct payload format (payload: Incorrect payload format)' });
   expect(stack.sim.stats().requests).toBe(2);
 });
 
@@ -153,4 +153,25 @@ test('worker logs carry no api-key and no full phone number', async () => {
   expect(text).toContain('account paused');
   expect(text).not.toContain(stack.account.apiKey);
   for (const n of [...to, ...numbers(2, 100)]) expect(text).not.toContain(n.slice(1));
+});
+
+test('the breaker: a run of an unlisted 400 code pauses the account once, counted with a bounded code label', async () => {
+  stack = await startStack();
+  stack.sim.setFaults({ failRate: 1, failStatus: 400, failCode: 'WAV9999-new' });
+  await stack.startWorker({ concurrency: 4, breakerThreshold: 3 });
+  await stack.producer.enqueueText({ campaignId: 'brk', to: numbers(12), body: 'x' });
+  const state = await waitFor(async () => {
+    const st = await getAccountState(stack.ctx, 'acme');
+    return st.paused ? st : undefined;
+  }, { what: 'account paused by the breaker' });
+  expect(state).toMatchObject({ pauseReason: 'BREAKER:WAV9999-new' });
+  await waitFor(async () => stack.sim.stats().inFlight === 0 && (await stack.ctx.queues.get('acme').getActiveCount()) === 0, { what: 'in-flight sends to settle' });
+  expect(await stack.status('brk')).toMatchObject({ failed: 3, pending: 9, byCode: { 'WAV9999-new': 3 } });
+  const rows = (await exportRows('brk')).filter((r) => r.status === 'failed');
+  for (const row of rows) expect(row).toMatchObject({ code: 'WAV9999-new', reason: 'Simulated failure' });
+  // The exact code is in the ledger; the metrics carry `other`.
+  const values = async (name: 'breakerTrips' | 'failed' | 'requeued') => (await stack.metrics[name].get()).values.filter((v) => v.value > 0).map((v) => [v.labels.code, v.value]);
+  expect(await values('breakerTrips')).toEqual([['other', 1]]);
+  expect(await values('failed')).toEqual([['other', 3]]);
+  for (const [code] of await values('requeued')) expect(code).toBe('other');
 });

@@ -1,10 +1,18 @@
 import { getCampaignStatus, type CampaignStatus, type QueueContext } from '@wabulk/queue';
 
+/** What an operator does about a pause, for the reasons that need more than the code. */
+function pauseHint(reason: string | null): string {
+  if (reason === 'E110') return ': low balance — top up, then `wabulk resume`';
+  if (reason === 'HTTP_401' || reason === 'HTTP_403') return ': Kaleyra (or a gateway in front of it) refuses the account — check the api-key and the base URL, then `wabulk resume`';
+  if (reason?.startsWith('BREAKER:')) return ': the breaker — the same answer Kaleyra\'s page does not list, again and again; check the base URL or Kaleyra\'s new code, then `wabulk resume` and `wabulk retry-failed --codes`';
+  return '';
+}
+
 export function formatStatusLine(s: CampaignStatus): string {
   const done = s.sent + s.failed + s.cancelled;
   const pct = s.total === 0 ? 100 : Math.floor((done / s.total) * 100);
   const codes = Object.entries(s.byCode).map(([c, n]) => `${c}×${n}`).join(' ');
-  const paused = s.paused ? `  PAUSED (${s.pauseReason}${s.pauseReason === 'E110' ? ': low balance — top up, then `wabulk resume`' : ''})` : '';
+  const paused = s.paused ? `  PAUSED (${s.pauseReason}${pauseHint(s.pauseReason)})` : '';
   const cancelled = s.cancelled > 0 ? `  cancelled ${s.cancelled}` : '';
   const control = s.state === 'paused' || s.state === 'cancelled' ? `  campaign ${s.state.toUpperCase()}` : '';
   const scheduled = s.state === 'scheduled' && s.startsAt !== null ? `  SCHEDULED (starts ${new Date(s.startsAt).toISOString()})` : '';

@@ -15,6 +15,8 @@ test.each<[unknown, string]>([
   [{ failNext: 1.5 }, 'failNext'],
   [{ failStatus: 200 }, 'failStatus'],
   [{ failCode: 'has space' }, 'failCode'],
+  [{ failBody: 42 }, 'failBody'],
+  [{ failBody: 'x'.repeat(8193) }, 'failBody'],
   [{ latencyMs: '5' }, 'latencyMs'],
   [{ callbackUrl: 'ftp://x' }, 'callbackUrl'],
   [{ callbackFailedShare: 2 }, 'callbackFailedShare'],

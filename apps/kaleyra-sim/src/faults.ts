@@ -11,6 +11,11 @@ export interface SimFaults {
   failCode: string | null;
   /** HTTP status of the injected failure. null = the seed's status of failCode (500 for other codes). */
   failStatus: number | null;
+  /**
+   * Body of the injected failure, sent as it is (an HTML 403 from a gateway, `""` for a 401 without a
+   * body): text/html when it starts with `<`, else application/json. null = the body of failCode.
+   */
+  failBody: string | null;
   /** Accept N more messages (recipients), then answer E110. null = off. Counts down. */
   e110AfterAccepted: number | null;
   latencyMs: number;
@@ -38,7 +43,7 @@ export interface SimFaults {
 
 export function defaultFaults(): SimFaults {
   return {
-    failRate: 0, failNext: 0, failCode: null, failStatus: null, e110AfterAccepted: null,
+    failRate: 0, failNext: 0, failCode: null, failStatus: null, failBody: null, e110AfterAccepted: null,
     latencyMs: 0, latencyJitterMs: 0, rateLimitPerSecond: null, retryAfterSeconds: null, hangNext: 0, dropNext: 0,
     invalidJson202: false, callbackUrl: null, callbackDelayMs: 200, callbackFailedShare: 0, callbackReadShare: 1,
   };
@@ -53,6 +58,7 @@ const faultsSchema = z.strictObject({
   failNext: count,
   failCode: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32').nullable(),
   failStatus: z.number().int().min(400).max(599).nullable(),
+  failBody: z.string().max(8192, 'at most 8192 characters').nullable(),
   e110AfterAccepted: count.nullable(),
   latencyMs: ms,
   latencyJitterMs: ms,

@@ -45,9 +45,9 @@ export function readJson(req: IncomingMessage): Promise<{ ok: true; value: unkno
   });
 }
 
-export function writeBody(res: ServerResponse, status: number, body: Buffer | string, extra?: readonly string[]): void {
+export function writeBody(res: ServerResponse, status: number, body: Buffer | string, extra?: readonly string[], contentType = 'application/json'): void {
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  const headers = ['content-type', 'application/json', 'content-length', String(length)];
+  const headers = ['content-type', contentType, 'content-length', String(length)];
   if (extra !== undefined) headers.push(...extra);
   res.writeHead(status, headers);
   res.end(body);

@@ -7,6 +7,8 @@ export interface CannedResponse {
   readonly code: string;
   readonly body: Buffer;
   readonly json: unknown;
+  /** Content-Type when it is not application/json (an injected HTML page). */
+  readonly contentType?: string;
 }
 
 function canned(status: number, code: string, message: string, data: unknown, errorKey: string, errorText = message): CannedResponse {
@@ -47,4 +49,10 @@ export function seedLayoutAcceptedBody(messageId: string): string {
 /** Body for an injected failure with a code that is not on the seed page (e.g. WAV2101). */
 export function genericFailure(status: number, code: string): CannedResponse {
   return canned(status, code, 'Simulated failure', {}, 'error');
+}
+
+/** An injected failure with a body given verbatim (fault `failBody`); `code` is only for the stats. */
+export function rawFailure(status: number, code: string, body: string): CannedResponse {
+  const contentType = body.trimStart().startsWith('<') ? 'text/html; charset=utf-8' : 'application/json';
+  return { status, code, body: Buffer.from(body), json: undefined, contentType };
 }

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallbackMessage } from './callbacks.js';
 import { BODY_LIMIT_BYTES, readBody, writeBody } from './http-io.js';
-import { SEED_RESPONSES, acceptedBody, genericFailure, isSeedCode, seedLayoutAcceptedBody, type CannedResponse } from './responses.js';
+import { SEED_RESPONSES, acceptedBody, genericFailure, isSeedCode, rawFailure, seedLayoutAcceptedBody, type CannedResponse } from './responses.js';
 import type { SimState } from './sim-state.js';
 import { isJsonContentType, validateSendPayload } from './validate-send.js';
 
@@ -17,7 +17,11 @@ export interface SendRoute {
 
 const RATE_LIMITED = SEED_RESPONSES['130429'];
 
-function injectedFailure(failCode: string | null, failStatus: number | null): CannedResponse {
+function injectedFailure(failCode: string | null, failStatus: number | null, failBody: string | null): CannedResponse {
+  if (failBody !== null) {
+    const status = failStatus ?? 500;
+    return rawFailure(status, failCode ?? `HTTP_${status}`, failBody);
+  }
   const code = failCode ?? 'WA500';
   const seed = isSeedCode(code) ? SEED_RESPONSES[code] : undefined;
   if (seed !== undefined && (failStatus === null || failStatus === seed.status)) return seed;
@@ -40,11 +44,11 @@ function pathPhoneDigits(phone: string): string | null {
 export function createSendRoute(state: SimState): SendRoute {
   const pending = new Set<NodeJS.Timeout>();
 
-  function answer(res: ServerResponse, status: number, body: Buffer | string, extra?: readonly string[], after?: () => void): void {
+  function answer(res: ServerResponse, status: number, body: Buffer | string, extra?: readonly string[], after?: () => void, contentType?: string): void {
     const f = state.faults;
     const delay = f.latencyMs + (f.latencyJitterMs > 0 ? Math.floor(state.random() * (f.latencyJitterMs + 1)) : 0);
     if (delay === 0) {
-      writeBody(res, status, body, extra);
+      writeBody(res, status, body, extra, contentType);
       if (after !== undefined) after();
       return;
     }
@@ -52,7 +56,7 @@ export function createSendRoute(state: SimState): SendRoute {
     const timer = setTimeout(() => {
       pending.delete(timer);
       state.inFlight -= 1;
-      writeBody(res, status, body, extra);
+      writeBody(res, status, body, extra, contentType);
       if (after !== undefined) after();
     }, delay);
     pending.add(timer);
@@ -60,7 +64,7 @@ export function createSendRoute(state: SimState): SendRoute {
 
   function reject(res: ServerResponse, canned: CannedResponse, extra?: readonly string[]): void {
     state.rejected(canned.code);
-    answer(res, canned.status, canned.body, extra);
+    answer(res, canned.status, canned.body, extra, undefined, canned.contentType);
   }
 
   function decide(req: IncomingMessage, res: ServerResponse, sid: string, phone: string, raw: string | null, inWindow: number): void {
@@ -84,9 +88,9 @@ export function createSendRoute(state: SimState): SendRoute {
     }
     if (f.failNext > 0) {
       f.failNext -= 1;
-      return reject(res, injectedFailure(f.failCode, f.failStatus));
+      return reject(res, injectedFailure(f.failCode, f.failStatus, f.failBody));
     }
-    if (f.failRate > 0 && state.random() < f.failRate) return reject(res, injectedFailure(f.failCode, f.failStatus));
+    if (f.failRate > 0 && state.random() < f.failRate) return reject(res, injectedFailure(f.failCode, f.failStatus, f.failBody));
     if (sid !== state.sid || req.headers['api-key'] !== state.apiKey) return reject(res, SEED_RESPONSES.RBC001);
     const digits = pathPhoneDigits(phone);
     const sender = digits === null ? undefined : state.senders.get(digits);

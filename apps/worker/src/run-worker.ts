@@ -26,6 +26,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     retryDelaysMs: config.WABULK_RETRY_DELAYS_MS,
     workerErrors: { attempts: config.WABULK_WORKER_ERROR_ATTEMPTS, firstDelayMs: config.WABULK_WORKER_ERROR_DELAY_MS },
     maxThrottleHoldMs: config.WABULK_MAX_THROTTLE_HOLD_MS,
+    breakerThreshold: config.WABULK_BREAKER_THRESHOLD,
     lockDurationMs: config.WABULK_LOCK_DURATION_MS,
     stalledIntervalMs: config.WABULK_STALLED_INTERVAL_MS,
     logger,

@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, isOpen, nextOpening, sendChecks, pauseAccount, recordMessageId, renderTemplate, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
-import type { Logger, Metrics } from '@wabulk/telemetry';
+import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
+import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, isOpen, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
 import { DEFAULT_WORKER_ERROR_POLICY, handleWorkerError, isWorkerError, workerErrorDelay, type WorkerErrorPolicy } from './worker-errors.js';
@@ -20,7 +20,15 @@ export interface SendProcessorDeps {
   workerErrors?: WorkerErrorPolicy;
   /** WABULK_MAX_THROTTLE_HOLD_MS: the longest a 429's Retry-After holds the queue (default 60 s). */
   maxThrottleHoldMs?: number;
+  /** WABULK_BREAKER_THRESHOLD: same-code unlisted failures in a row that pause the account (default 20; 0 = off). */
+  breakerThreshold?: number;
 }
+
+/**
+ * How long a process trusts its own "no failure run exists" belief before the next success checks
+ * again (one reset call). Another process's failures are invisible to this one until then.
+ */
+export const BREAKER_RECHECK_MS = 1000;
 
 export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' | 'suppressed' };
 
@@ -31,8 +39,13 @@ export type SendOutcome = { messageId: string; code: string; skipped?: 'already-
  *   retryable (WA500, 5xx, refused) → retried on the schedule, then ledger failed with the last code
  *   ambiguous (timeout after write) → the same, counted as a possible duplicate
  *   throttled (429, 130429)   → whole queue held for Retry-After, job back without using an attempt
- *   account (E110, RBC001, WA401, WA-401, WAV2101) → account paused on every host, job back without an attempt
- *   message (WA400, other 4xx) → ledger failed at once
+ *   account (E110, RBC001, WA401, WA-401, WAV2101 — whatever the status, 429 included —, any other
+ *           401/403) → account paused on every host (reason the code, or HTTP_401/HTTP_403), job back without an attempt
+ *   message (WA400, other 4xx) → ledger failed at once; the breaker (below) counts unlisted ones
+ * The breaker: when the last WABULK_BREAKER_THRESHOLD sends that ended (across every worker) all
+ * failed with the same code the page does not list (a new 400 code, a 404 from a wrong base URL),
+ * the account is paused, reason BREAKER:<code>; those failures stay failed with their code, and one
+ * answered after the trip goes back to the queue without an attempt (see breaker below).
  * Anything else thrown (Redis, a corrupt campaign, a bug) is a worker error: a few quick retries of
  * its own, then ledger failed WORKER_ERROR (worker-errors.ts).
  * A job that finds a message_id already recorded (a stalled re-run) completes without sending.
@@ -51,6 +64,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   const maxThrottleHoldMs = deps.maxThrottleHoldMs ?? DEFAULT_MAX_THROTTLE_HOLD_MS;
   const workerErrors = { account, ctx, metrics, policy: deps.workerErrors ?? DEFAULT_WORKER_ERROR_POLICY };
   const campaignMeta = createCampaignCache(ctx);
+  const breaker = createBreaker(deps);
 
   return async function processSend(job: Job<SendJobData>, token?: string): Promise<SendOutcome> {
     const parsed = sendJobSchema.safeParse(job.data);
@@ -133,12 +147,13 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       timer({ outcome: 'sent' });
       // Recorded before the job completes: a crash from here on re-runs the job, which then finds it.
       const kept = await ctx.ledger.record(campaignId, to, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() });
-      metrics.sent.inc({ account, code: res.code });
+      metrics.sent.inc({ account, code: codeLabel(res.code) });
       // message_id → recipient for delivery callbacks; applies any that came before this point. A
       // failure here fails the attempt: the re-run finds the message_id recorded and writes the index.
       // A single message's index lives as long as its ledger (meta.ttl); a campaign's for 30 days.
       const early = await recordMessageId(ctx, res.messageId, { campaignId, to }, { ttlSeconds: meta.ttl });
       if (early > 0) log().debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
+      await breaker.ended(log);
       return { messageId: kept.messageId ?? res.messageId, code: res.code };
     } catch (err) {
       if (!(err instanceof KaleyraError)) {
@@ -198,22 +213,37 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   async function handleKaleyraError(err: KaleyraError, job: Job<SendJobData>, token: string | undefined, attempts: { attempt: number; kaleyraAttempt: number }, startedAt: number, log: () => Logger): Promise<never> {
     const { attempt, kaleyraAttempt } = attempts;
     const { c: campaignId, to } = job.data;
+    const label = codeLabel(err.code);
+    const requeue = async (): Promise<never> => {
+      metrics.requeued.inc({ account, code: label });
+      await job.moveToWait(token);
+      throw new WaitingError();
+    };
     const failWith = async (reason: string) => {
+      // The breaker sees every send that ends failed: an unlisted answer extends (or starts) a run,
+      // any other failure ends the run like a success does.
+      const run = isUnlistedAnswer(err) ? await breaker.failed(err.code, log) : (await breaker.ended(log), 0);
+      // Past the threshold the account is (being) paused: a send answered after the trip goes back
+      // to the queue without using an attempt, so at most the threshold's sends end failed.
+      if (run > breaker.threshold) {
+        await tripBreaker(err, run, startedAt, log, false);
+        return requeue();
+      }
       await ctx.ledger.record(campaignId, to, { status: 'failed', code: err.code, reason, attempts: attempt, updatedAt: Date.now() });
-      metrics.failed.inc({ account, code: err.code });
+      metrics.failed.inc({ account, code: label });
+      if (run === breaker.threshold && run > 0) await tripBreaker(err, run, startedAt, log, true);
       throw new UnrecoverableError(`${err.code}: ${reason}`);
     };
     switch (err.kind) {
       case 'account': {
-        const paused = await pauseAccount(ctx, account, err.code, { message: err.message, requestStartedAt: startedAt });
-        if (paused) log().warn({ code: err.code, reason: err.message }, `account paused: ${err.code}`);
-        metrics.requeued.inc({ account, code: err.code });
-        await job.moveToWait(token);
-        throw new WaitingError();
+        const reason = accountPauseReason(err.status, err.code);
+        const paused = await pauseAccount(ctx, account, reason, { message: err.message, requestStartedAt: startedAt });
+        if (paused) log().warn({ code: err.code, status: err.status, reason: err.message }, `account paused: ${reason}`);
+        return requeue();
       }
       case 'throttled': {
         const { holdMs, capped } = throttleHold(err.retryAfterMs, maxThrottleHoldMs);
-        metrics.requeued.inc({ account, code: err.code });
+        metrics.requeued.inc({ account, code: label });
         if (capped) {
           // A Retry-After of hours would freeze the account without a word: hold for the cap, say so.
           metrics.throttleHoldCapped.inc({ account });
@@ -230,12 +260,79 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       case 'retryable': {
         if (err.kind === 'ambiguous') metrics.possibleDuplicates.inc({ account, reason: 'ambiguous-timeout' });
         if (kaleyraAttempt > retryDelaysMs.length) return failWith(`${err.message} (after ${kaleyraAttempt} attempts)`);
-        metrics.retried.inc({ account, code: err.code });
+        metrics.retried.inc({ account, code: label });
         log().info({ code: err.code, attempt }, 'send failed: will retry');
         throw err;
       }
     }
   }
+
+  /**
+   * Pauses the account for the breaker (idempotent: the first pause's reason and message stay). The
+   * send that made the run reach the threshold trips it (counted, logged); later ones only make sure.
+   */
+  async function tripBreaker(err: KaleyraError, run: number, startedAt: number, log: () => Logger, trips: boolean): Promise<void> {
+    // The message names the threshold, not `run`: a send answered after the trip may get here first.
+    const reason = `${BREAKER_PREFIX}${err.code}`;
+    const message = `breaker: the last ${breaker.threshold} sends that ended failed with ${err.code} (HTTP ${err.status}), an answer Kaleyra's send page does not list; last: ${err.message}. `
+      + `A 404 usually means a wrong base URL (KALEYRA_BASE_URL / KALEYRA_POD or the account's baseUrl); another code may be new at Kaleyra. `
+      + `Fix the cause, then \`wabulk resume --account ${account}\`; \`wabulk retry-failed --campaign <id> --codes ${err.code}\` re-queues the sends that failed.`;
+    const paused = await pauseAccount(ctx, account, reason, { message, requestStartedAt: startedAt });
+    if (!paused || !trips) return;
+    metrics.breakerTrips.inc({ account, code: codeLabel(err.code) });
+    log().warn({ code: err.code, status: err.status, run, reason: err.message }, `account paused: ${reason}`);
+  }
+}
+
+/**
+ * The breaker's side in one worker process. The window lives in Redis (recordBreakerOutcome: one
+ * script per call, shared by every process), but a success must not pay a Redis round trip each
+ * time: the process remembers whether a failure run may exist (`runMayExist`), and a success calls
+ * the script only then, or when that belief is older than BREAKER_RECHECK_MS (another process's
+ * failures are not visible here). So while sends succeed, the cost is at most one small call per
+ * second per account per process; every unlisted failure costs one call; any other ended failure
+ * costs one only under the same rule as a success. Replies on the one connection arrive in the
+ * order Redis ran the calls, so a failure counted after a reset leaves `runMayExist` true.
+ *
+ * The residual blind spot: a success in this process within BREAKER_RECHECK_MS of its last check
+ * does not reset a run another process started meanwhile. A false trip needs the threshold's
+ * unlisted failures (20 by default) inside that second, interleaved with successes, from one code.
+ * A Redis error here never fails a send: it is logged, and the belief falls back to "may exist".
+ */
+export function createBreaker(deps: Pick<SendProcessorDeps, 'account' | 'ctx' | 'breakerThreshold'>, now: () => number = Date.now) {
+  const threshold = deps.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD;
+  let runMayExist = true;
+  let checkedAt = -Infinity;
+  return {
+    threshold,
+    /** A send ended other than by an unlisted failure (sent, or failed with a listed code): resets the run if one may exist. */
+    async ended(log: () => Logger): Promise<void> {
+      if (threshold === 0) return;
+      const at = now();
+      if (!runMayExist && at - checkedAt < BREAKER_RECHECK_MS) return;
+      try {
+        await recordBreakerOutcome(deps.ctx, deps.account, 'success');
+        runMayExist = false;
+        checkedAt = at;
+      } catch (e) {
+        runMayExist = true;
+        log().warn({ err: { message: (e as Error).message } }, 'breaker: could not reset the failure run');
+      }
+    },
+    /** A send ended failed with an unlisted code: the run's length after it (0 when off or Redis failed). */
+    async failed(code: string, log: () => Logger): Promise<number> {
+      if (threshold === 0) return 0;
+      runMayExist = true;
+      try {
+        const run = await recordBreakerOutcome(deps.ctx, deps.account, { failedWith: code });
+        runMayExist = true;
+        return run;
+      } catch (e) {
+        log().warn({ err: { message: (e as Error).message } }, 'breaker: could not record a failure');
+        return 0;
+      }
+    },
+  };
 }
 
 /** The Kaleyra retry schedule: the n-th retry waits delays[n-1]. */

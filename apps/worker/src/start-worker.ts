@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import { ConfigError, type AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
 import { connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
-import { initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
+import { codeLabel, initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
 import { DEFAULT_WORKER_ERROR_POLICY, describeError, type WorkerErrorPolicy } from './worker-errors.js';
 
@@ -20,6 +20,8 @@ export interface StartWorkerOptions {
   workerErrors?: WorkerErrorPolicy;
   /** The longest a 429 holds an account's queue (default 60 s). */
   maxThrottleHoldMs?: number;
+  /** WABULK_BREAKER_THRESHOLD: same-code unlisted failures in a row that pause the account (default 20; 0 = off). */
+  breakerThreshold?: number;
   /** BullMQ lockDuration / stalledInterval (default 30 s each): how soon a dead worker's jobs are re-run. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -81,7 +83,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const log = logger.child({ account: account.id });
     let worker: Worker<SendJobData, SendOutcome> | undefined;
     const processor = createSendProcessor({
-      account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, workerErrors, maxThrottleHoldMs: options.maxThrottleHoldMs, logger: log, metrics, worker: () => worker!,
+      account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, workerErrors, maxThrottleHoldMs: options.maxThrottleHoldMs, breakerThreshold: options.breakerThreshold, logger: log, metrics, worker: () => worker!,
     });
     worker = new Worker<SendJobData, SendOutcome>(queueName(account.id), (job, token) => processor(job, token), {
       connection: redis,
@@ -98,7 +100,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       autorun: false,
     });
     worker.on('error', (err) => log.error({ err: { message: err.message, name: err.name } }, 'worker error'));
-    worker.on('failed', (job, err) => void recordFailedOutsideProcessor(ctx, job, err, log, (code) => metrics.failed.inc({ account: account.id, code })));
+    worker.on('failed', (job, err) => void recordFailedOutsideProcessor(ctx, job, err, log, (code) => metrics.failed.inc({ account: account.id, code: codeLabel(code) })));
     initAccountMetrics(metrics, account.id, { ratePerSecond: rate, concurrency: options.concurrency });
     workers.set(account.id, worker);
     void worker.run().catch((err: Error) => log.error({ err: { message: err.message } }, 'worker stopped'));

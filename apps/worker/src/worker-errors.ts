@@ -1,7 +1,7 @@
 import { RATE_LIMIT_ERROR, UnrecoverableError, type Job } from 'bullmq';
 import { KaleyraError } from '@wabulk/kaleyra';
 import type { QueueContext, SendJobData } from '@wabulk/queue';
-import { maskDigits, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
+import { codeLabel, maskDigits, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 
 /**
  * Worker errors: anything thrown while sending that is not a Kaleyra answer — Redis refusing a
@@ -67,7 +67,7 @@ export async function handleWorkerError(deps: WorkerErrorDeps, job: Job<SendJobD
     const { c: campaignId, to } = job.data;
     const kept = await ctx.ledger.record(campaignId, to, { status: 'failed', code: WORKER_ERROR_CODE, reason: `${reason} (after ${count} worker errors)`, attempts: job.attemptsMade + 1, updatedAt: Date.now() });
     // The ledger never moves a sent recipient back to failed (the send itself went through).
-    if (kept.status === 'failed') metrics.failed.inc({ account, code: WORKER_ERROR_CODE });
+    if (kept.status === 'failed') metrics.failed.inc({ account, code: codeLabel(WORKER_ERROR_CODE) });
     log().error({ code: WORKER_ERROR_CODE, reason, workerErrors: count, status: kept.status }, 'worker error: attempts used up, job failed');
     throw new UnrecoverableError(`${WORKER_ERROR_CODE}: ${reason}`);
   }
@@ -78,7 +78,7 @@ export async function handleWorkerError(deps: WorkerErrorDeps, job: Job<SendJobD
     // the next attempt re-reads the old count and may get one more try.
     log().warn({ reason: describeError(e) }, 'worker error: could not save the count');
   }
-  metrics.retried.inc({ account, code: WORKER_ERROR_CODE });
+  metrics.retried.inc({ account, code: codeLabel(WORKER_ERROR_CODE) });
   log().warn({ code: WORKER_ERROR_CODE, reason, workerErrors: count, delayMs: workerErrorDelay(policy, count) }, 'worker error: will retry');
   throw error;
 }

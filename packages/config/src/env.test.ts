@@ -7,7 +7,7 @@ describe('workerEnvSchema', () => {
     expect(env.WABULK_RETRY_DELAYS_MS).toEqual([300_000, 600_000, 900_000]);
     expect(env.WABULK_ACCOUNT).toBe('default');
     expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
-    expect(env).toMatchObject({ WABULK_WORKER_ERROR_ATTEMPTS: 5, WABULK_WORKER_ERROR_DELAY_MS: 1000, WABULK_MAX_THROTTLE_HOLD_MS: 60_000 });
+    expect(env).toMatchObject({ WABULK_WORKER_ERROR_ATTEMPTS: 5, WABULK_WORKER_ERROR_DELAY_MS: 1000, WABULK_MAX_THROTTLE_HOLD_MS: 60_000, WABULK_BREAKER_THRESHOLD: 20 });
   });
 
   test('the worker\'s own limits are bounded', () => {
@@ -15,6 +15,8 @@ describe('workerEnvSchema', () => {
     expect(() => parseEnv(workerEnvSchema, { WABULK_WORKER_ERROR_ATTEMPTS: '50' })).toThrow(/WABULK_WORKER_ERROR_ATTEMPTS: .*<=20/);
     expect(() => parseEnv(workerEnvSchema, { WABULK_WORKER_ERROR_DELAY_MS: '60000' })).toThrow(/WABULK_WORKER_ERROR_DELAY_MS: .*<=30000/);
     expect(() => parseEnv(workerEnvSchema, { WABULK_MAX_THROTTLE_HOLD_MS: '86400000' })).toThrow(/WABULK_MAX_THROTTLE_HOLD_MS: .*<=3600000/);
+    expect(parseEnv(workerEnvSchema, { WABULK_BREAKER_THRESHOLD: '0' })).toMatchObject({ WABULK_BREAKER_THRESHOLD: 0 });
+    expect(() => parseEnv(workerEnvSchema, { WABULK_BREAKER_THRESHOLD: '-1' })).toThrow(/WABULK_BREAKER_THRESHOLD/);
     expect(parseEnv(workerEnvSchema, { WABULK_MAX_THROTTLE_HOLD_MS: '500', WABULK_WORKER_ERROR_ATTEMPTS: '3' })).toMatchObject({ WABULK_MAX_THROTTLE_HOLD_MS: 500, WABULK_WORKER_ERROR_ATTEMPTS: 3 });
   });
 

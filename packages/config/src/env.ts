@@ -76,6 +76,12 @@ export const workerEnvSchema = baseEnvSchema.extend({
   WABULK_WORKER_ERROR_DELAY_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
   /** Longest a 429's Retry-After may hold an account's queue; a longer one is capped, logged and counted. */
   WABULK_MAX_THROTTLE_HOLD_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /**
+   * The breaker: this many sends in a row (across every worker) ending failed with the same code
+   * Kaleyra's page does not list (a 400 with a new code, a 404 from a wrong base URL) pause the
+   * account, reason `BREAKER:<code>`. 0 turns it off.
+   */
+  WABULK_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(100_000).default(20),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** How long a worker's lock on a job lasts; a crashed worker's jobs are re-run after it expires. */
   WABULK_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),

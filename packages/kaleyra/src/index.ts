@@ -2,9 +2,9 @@ export { createKaleyraClient, KaleyraClient } from './kaleyra-client.js';
 export type { SendOptions } from './kaleyra-client.js';
 export { KALEYRA_POD_NAMES, KALEYRA_PODS } from './client-options.js';
 export type { KaleyraClientOptions, KaleyraPod } from './client-options.js';
-export { classify, KaleyraError } from './kaleyra-error.js';
-export { ACCOUNT_CODES, isAccountCode, isThrottleCode, THROTTLE_CODES } from './kaleyra-codes.js';
-export type { AccountCode, ThrottleCode } from './kaleyra-codes.js';
+export { accountPauseReason, classify, isUnlistedAnswer, KaleyraError } from './kaleyra-error.js';
+export { ACCOUNT_CODES, isAccountCode, isPageCode, isThrottleCode, PAGE_CODES, THROTTLE_CODES } from './kaleyra-codes.js';
+export type { AccountCode, PageCode, ThrottleCode } from './kaleyra-codes.js';
 export { E164_MAX_DIGITS, E164_MIN_DIGITS, E164_RULE, e164Problem, e164Schema, isE164 } from './e164.js';
 export type {
   KaleyraClientCode, KaleyraCode, KaleyraErrorKind, KaleyraErrorOptions, KaleyraServerCode,

@@ -86,7 +86,46 @@ describe('interpretResponse', () => {
 
   test('a Meta throttling code in a 400 body makes the error throttled', () => {
     const error = failure({ status: 400, headers: {}, body: '{"code":"WA400","message":"m","error":{"code":131056}}' });
-    expect(error).toMatchObject({ code: '131056', status: 400, kind: 'throttled', message: 'm' });
+    expect(error).toMatchObject({ code: '131056', status: 400, kind: 'throttled', message: 'm (code: 131056)' });
+  });
+
+  test('an account code at the top wins over a 429 and a nested throttling code', () => {
+    const error = failure({ status: 429, headers: {}, body: '{"code":"WAV2101","message":"Daily limit reached","error":{"code":130429}}' });
+    expect(error).toMatchObject({ code: 'WAV2101', status: 429, kind: 'account' });
+  });
+
+  test('a gateway\'s HTML 403 is account-level, HTTP_403, with the page in the message', () => {
+    const error = failure({ status: 403, headers: {}, body: '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>' });
+    expect(error).toMatchObject({ code: 'HTTP_403', status: 403, kind: 'account' });
+    expect(error.message).toContain('403 Forbidden');
+  });
+
+  test('a 401 without a code is account-level, HTTP_401', () => {
+    expect(failure({ status: 401, headers: {}, body: '' })).toMatchObject({ code: 'HTTP_401', kind: 'account' });
+  });
+
+  test('a 404 and a 400 with an unlisted code fail the message', () => {
+    expect(failure({ status: 404, headers: {}, body: 'Not Found' })).toMatchObject({ code: 'HTTP_404', kind: 'message' });
+    expect(failure({ status: 400, headers: {}, body: '{"code":"WA999","message":"New rule"}' })).toMatchObject({ code: 'WA999', kind: 'message' });
+  });
+
+  test('Kaleyra\'s error object is kept in the message and in detail', () => {
+    const e110 = failure({ status: 400, headers: {}, body: '{"code":"E110","message":"Please check your balance, You have a low balance!","data":{},"error":{"balance":"Balance is 0.00 INR"}}' });
+    expect(e110.message).toBe('Please check your balance, You have a low balance! (balance: Balance is 0.00 INR)');
+    expect(e110.detail).toBe('balance: Balance is 0.00 INR');
+    const wa400 = failure({ status: 400, headers: {}, body: '{"code":"WA400","message":"Refer to correct payload format","error":{"payload":"Incorrect payload format","n":3,"nested":{"x":1}}}' });
+    expect(wa400.message).toBe('Refer to correct payload format (payload: Incorrect payload format; n: 3)');
+    // The same text twice is not repeated.
+    const rbc = failure({ status: 401, headers: {}, body: '{"code":"RBC001","message":"Incorrect SID or API key.","error":{}}' });
+    expect(rbc.message).toBe('Incorrect SID or API key.');
+  });
+
+  test('the message with its detail stays bounded (500 characters), and the detail is redacted', () => {
+    const long = failure({ status: 400, headers: {}, body: JSON.stringify({ code: 'WA400', message: 'm'.repeat(400), error: { payload: 'SECRET '.repeat(200) } }) },
+      (text) => text.replaceAll('SECRET', '*'));
+    expect(long.message.length).toBeLessThanOrEqual(500);
+    expect(long.message).not.toContain('SECRET');
+    expect(long.detail!.length).toBeLessThanOrEqual(300);
   });
 
   test('an unexpected 3xx without a code is BAD_RESPONSE with status and body', () => {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isAccountCode } from './kaleyra-codes.js';
 import { KaleyraError } from './kaleyra-error.js';
 import { parseResponseBody } from './parse-response-body.js';
 
@@ -20,6 +21,10 @@ export interface RawResponse {
 }
 
 const SNIPPET_CHARS = 200;
+/** Longest error message built from an answer (server message + Kaleyra's `error` detail). */
+export const MESSAGE_CHARS = 500;
+
+const bounded = (text: string) => (text.length <= MESSAGE_CHARS ? text : `${text.slice(0, MESSAGE_CHARS - 1)}…`);
 
 /** Whitespace collapsed, cut to ~200 characters: enough to recognise an HTML error page. */
 export function bodySnippet(body: string): string {
@@ -40,8 +45,10 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * Turn one HTTP answer into a result or a `KaleyraError`:
  * - 2xx with a readable message_id → result (whatever the code says, usually WA202);
  * - 2xx without one → `BAD_RESPONSE`, kind `ambiguous` (Kaleyra accepted something, the id is lost);
- * - an error body with a code → that code, kind from `classify` (a Meta throttling code found
- *   anywhere in the body wins, so the message is requeued rather than failed);
+ * - an error body with a code → that code, kind from `classify` (an account code at the top wins;
+ *   else a Meta throttling code found anywhere in the body wins, so the message is requeued rather
+ *   than failed); Kaleyra's `error` object (`{"balance": "…"}`) is kept in the message and in
+ *   `detail`, the message bounded to MESSAGE_CHARS;
  * - 4xx/5xx with no code → `HTTP_<status>`; any other status with no code → `BAD_RESPONSE`.
  *
  * `redact` is applied to every server text that goes into an error message.
@@ -65,12 +72,14 @@ export function interpretResponse(
 
   const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
   const options = retryAfterMs === undefined ? {} : { retryAfterMs };
-  const code = parsed.throttleCode ?? parsed.code;
+  const code = isAccountCode(parsed.code) ? parsed.code : parsed.throttleCode ?? parsed.code;
   if (code !== undefined) {
-    const message = parsed.message === undefined || parsed.message === ''
+    const base = parsed.message === undefined || parsed.message === ''
       ? `Kaleyra answered HTTP ${status} with code ${code}`
       : redact(parsed.message);
-    return raise(new KaleyraError(code, status, message, options));
+    const detail = parsed.detail === undefined ? undefined : redact(parsed.detail);
+    const message = detail === undefined || detail === base ? base : `${base} (${detail})`;
+    return raise(new KaleyraError(code, status, bounded(message), detail === undefined ? options : { ...options, detail }));
   }
   if (status >= 400) {
     return raise(new KaleyraError(`HTTP_${status}`, status,

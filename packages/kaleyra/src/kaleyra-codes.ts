@@ -18,3 +18,15 @@ export const isAccountCode = (code: string | undefined): code is AccountCode =>
 
 export const isThrottleCode = (code: string | undefined): code is ThrottleCode =>
   code !== undefined && (THROTTLE_CODES as readonly string[]).includes(code);
+
+/**
+ * Every code Kaleyra's send-text page lists for the send call (kaleyra/send-text-messages.txt), with
+ * WAV2101 (api-notes.md). An error answer with any other code, or a 4xx without a code other than
+ * 401/403/408/429, is "unlisted": the worker's breaker watches for a run of them (a wrong base URL,
+ * a code Kaleyra added).
+ */
+export const PAGE_CODES = ['WA202', 'WA200', 'WA400', 'WA500', ...ACCOUNT_CODES] as const;
+export type PageCode = (typeof PAGE_CODES)[number];
+
+export const isPageCode = (code: string | undefined): code is PageCode =>
+  code !== undefined && (PAGE_CODES as readonly string[]).includes(code);

@@ -1,4 +1,4 @@
-import { classify, KaleyraError } from './kaleyra-error.js';
+import { accountPauseReason, classify, isUnlistedAnswer, KaleyraError } from './kaleyra-error.js';
 
 // The failure answers as Kaleyra's send-text page (kaleyra/send-text-messages.txt) prints them: the
 // heading's HTTP status, then the body's code. Written out here, not read from ACCOUNT_CODES or
@@ -39,7 +39,7 @@ describe('classify: the answers on Kaleyra\'s send-text page', () => {
 
   // Near misses: only the documented codes stop an account or hold the queue.
   test.each([
-    [400, 'E111'], [401, 'RBC002'], [401, 'WA402'], [400, 'WAV2102'], [400, '130430'], [400, 'WA401 '],
+    [400, 'E111'], [400, 'RBC002'], [400, 'WA402'], [400, 'WAV2102'], [400, '130430'], [400, 'WA401 '],
   ] as const)('HTTP %i, code %j is a message failure, not an account or throttling answer', (status, code) => {
     expect(classify(status, code)).toBe('message');
   });
@@ -64,6 +64,40 @@ describe('classify: answers off the page and client-side failures', () => {
     [0, undefined, 'ambiguous'],
   ] as const)('status %i, code %s → %s', (status, code, kind) => {
     expect(classify(status, code)).toBe(kind);
+  });
+});
+
+// Issue 12: the answers the page does not list. One row per answer: HTTP status, code (as the client
+// derives it), kind, the pause reason of an account-level one, and whether the breaker counts it.
+describe('classify: answers the page does not list', () => {
+  test.each([
+    ['a gateway\'s HTML 403', 403, 'HTTP_403', 'account', 'HTTP_403', false],
+    ['a 401 without a code (revoked key behind a proxy)', 401, 'HTTP_401', 'account', 'HTTP_401', false],
+    ['a 401 with a code the page does not list', 401, 'RBC002', 'account', 'HTTP_401', false],
+    ['a 403 with a code the page does not list', 403, 'WA402', 'account', 'HTTP_403', false],
+    ['a 403 carrying RBC001', 403, 'RBC001', 'account', 'RBC001', false],
+    ['429 + WAV2101: the account code wins over the status', 429, 'WAV2101', 'account', 'WAV2101', false],
+    ['429 + E110', 429, 'E110', 'account', 'E110', false],
+    ['a 400 with an unlisted code', 400, 'WA999', 'message', null, true],
+    ['a 404 (wrong base URL)', 404, 'HTTP_404', 'message', null, true],
+    ['a 400 without a code', 400, 'HTTP_400', 'message', null, true],
+    ['a 410 with an unlisted code', 410, 'GONE', 'message', null, true],
+    ['400 WA400 (listed)', 400, 'WA400', 'message', null, false],
+    ['429 without a code', 429, 'HTTP_429', 'throttled', null, false],
+    ['429 + 130429', 429, '130429', 'throttled', null, false],
+    ['500 with an unlisted code', 500, 'XYZ', 'retryable', null, false],
+    ['408', 408, 'HTTP_408', 'retryable', null, false],
+    ['a client-side INVALID_REQUEST', 0, 'INVALID_REQUEST', 'message', null, false],
+    ['a 3xx BAD_RESPONSE', 302, 'BAD_RESPONSE', 'ambiguous', null, false],
+  ] as const)('%s: HTTP %i %s → %s (pause reason %s, breaker %s)', (_title, status, code, kind, reason, unlisted) => {
+    expect(classify(status, code)).toBe(kind);
+    const error = new KaleyraError(code, status, 'x');
+    if (reason !== null) expect(accountPauseReason(status, code)).toBe(reason);
+    expect(isUnlistedAnswer(error)).toBe(unlisted);
+  });
+
+  test('INVALID_CONFIG keeps its own code as the pause reason', () => {
+    expect(accountPauseReason(0, 'INVALID_CONFIG')).toBe('INVALID_CONFIG');
   });
 });
 

@@ -1,4 +1,4 @@
-import { isAccountCode, isThrottleCode, type AccountCode, type ThrottleCode } from './kaleyra-codes.js';
+import { isAccountCode, isPageCode, isThrottleCode, type AccountCode, type ThrottleCode } from './kaleyra-codes.js';
 
 /**
  * What the caller (the worker) should do with a failed send. One value per row of the worker's
@@ -8,9 +8,12 @@ import { isAccountCode, isThrottleCode, type AccountCode, type ThrottleCode } fr
  *   reset before the request was written). Retry with backoff.
  * - `throttled`: HTTP 429 or a Meta throttling code (THROTTLE_CODES). Requeue without using an
  *   attempt; hold the queue for `retryAfterMs` when given.
- * - `account`: ACCOUNT_CODES (E110, RBC001, WA401, WA-401, WAV2101) — every further message on the
- *   account fails the same way. Requeue and pause the account.
- * - `message`: this message is wrong (WA400, other 4xx, INVALID_REQUEST). Fail at once.
+ * - `account`: ACCOUNT_CODES (E110, RBC001, WA401, WA-401, WAV2101; an account code wins over the
+ *   HTTP status, so a 429 carrying WAV2101 is account-level) and any 401 or 403, with or without a
+ *   code (a gateway's HTML 403, a revoked key behind a proxy) — every further message on the
+ *   account fails the same way. Requeue and pause the account (`accountPauseReason`).
+ * - `message`: this message is wrong (WA400, other 4xx, INVALID_REQUEST). Fail at once. A run of
+ *   them with the same unlisted code (`isUnlistedAnswer`) trips the worker's breaker.
  * - `ambiguous`: the request may have reached Kaleyra (headers/body timeout, socket reset after the
  *   request was written, a 2xx whose message_id cannot be read). Retry, counting a possible duplicate.
  */
@@ -42,16 +45,19 @@ const CLIENT_CODE_KINDS: Readonly<Record<KaleyraClientCode, KaleyraErrorKind>> =
 
 /**
  * Decide the kind of a failed send from the HTTP status (0 when there was no response) and the
- * code. Pure; the order is: throttling, account codes, server errors, client errors.
+ * code. Pure; the order is: account codes (whatever the status: 429 + WAV2101 pauses), throttling
+ * (Meta's codes, then 429), any other 401/403 (account-level: the key or the route is refused),
+ * server errors, client errors.
  *
  * For transport failures (status 0) it returns the conservative default for the code
  * (`TIMEOUT`/`NETWORK` → `ambiguous`); the client itself knows whether the request was written
  * and sets `retryable` on the error when it was not.
  */
 export function classify(status: number, code?: string): KaleyraErrorKind {
+  if (isAccountCode(code)) return 'account';
   if (isThrottleCode(code)) return 'throttled';
   if (status === 429) return 'throttled';
-  if (isAccountCode(code)) return 'account';
+  if (status === 401 || status === 403) return 'account';
   if (code === 'WA500' || status >= 500) return 'retryable';
   // 408: the server gave up waiting for the request, so it never processed it.
   if (status === 408) return 'retryable';
@@ -60,11 +66,33 @@ export function classify(status: number, code?: string): KaleyraErrorKind {
   return status === 0 ? 'ambiguous' : 'message';
 }
 
+/**
+ * The pause reason of an account-level answer: the code when it is one of ACCOUNT_CODES, else
+ * `HTTP_401`/`HTTP_403` for a 401/403 with no code or an unlisted one, else the code itself
+ * (INVALID_CONFIG).
+ */
+export function accountPauseReason(status: number, code: string): string {
+  if (isAccountCode(code)) return code;
+  if (status === 401 || status === 403) return `HTTP_${status}`;
+  return code;
+}
+
+/**
+ * An answer the send page does not list that ended the send: a `message`-kind HTTP error (4xx)
+ * whose code is not on the page — an unknown code (Kaleyra added one) or none (`HTTP_404`: a wrong
+ * base URL). A run of these with the same code trips the worker's breaker.
+ */
+export function isUnlistedAnswer(error: Pick<KaleyraError, 'kind' | 'status' | 'code'>): boolean {
+  return error.kind === 'message' && error.status >= 400 && error.status < 500 && !isPageCode(error.code);
+}
+
 export interface KaleyraErrorOptions {
   /** Overrides `classify(status, code)`. */
   kind?: KaleyraErrorKind;
   /** From a Retry-After header (seconds or HTTP date), in milliseconds. */
   retryAfterMs?: number;
+  /** Kaleyra's `error` object, flattened (already part of the message). */
+  detail?: string;
   cause?: unknown;
 }
 
@@ -81,6 +109,8 @@ export class KaleyraError extends Error {
   readonly kind: KaleyraErrorKind;
   /** Set only when a Retry-After header was given. */
   declare readonly retryAfterMs?: number;
+  /** Kaleyra's `error` object, flattened (`balance: Please check…`), when the answer had one; also in `message`. */
+  declare readonly detail?: string;
 
   constructor(code: KaleyraCode, status: number, message: string, options: KaleyraErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -88,6 +118,7 @@ export class KaleyraError extends Error {
     this.status = status;
     this.kind = options.kind ?? classify(status, code);
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.detail !== undefined) this.detail = options.detail;
   }
 
   /** A plain, loggable view (no cause: it may be a foreign object). */

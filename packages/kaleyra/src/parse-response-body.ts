@@ -10,6 +10,12 @@ export interface ParsedResponseBody {
   messageId?: string;
   /** Meta's throttling code (130429 or 131056) when it appears as any `code` in the body. */
   throttleCode?: string;
+  /**
+   * Kaleyra's `error` object flattened to `key: value` pairs joined by `; ` (`payload: Incorrect
+   * payload format`), strings and numbers only, values that repeat `message` left out, at most
+   * DETAIL_CHARS; absent when empty.
+   */
+  detail?: string;
   /** Whether the body was valid JSON (false for the reference's own sample 202). */
   json: boolean;
 }
@@ -36,6 +42,24 @@ function findThrottleCode(value: Json | undefined, depth = 0): string | undefine
   return undefined;
 }
 
+/** Longest `detail` kept: the whole error message (and so the ledger reason) stays under ~500 characters. */
+export const DETAIL_CHARS = 300;
+
+/** Values equal to the top-level message are left out: they would only repeat it. */
+function flattenError(value: Json | undefined, message: string | undefined): string | undefined {
+  const text = asText(value)?.trim();
+  if (text !== undefined) return text === '' || text === message?.trim() ? undefined : clip(text);
+  if (!isRecord(value)) return undefined;
+  const parts: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const s = asText(v)?.trim();
+    if (s !== undefined && s !== '' && s !== message?.trim()) parts.push(`${key}: ${s}`);
+  }
+  return parts.length === 0 ? undefined : clip(parts.join('; '));
+}
+
+const clip = (text: string) => (text.length <= DETAIL_CHARS ? text : `${text.slice(0, DETAIL_CHARS - 1)}…`);
+
 function fromJson(root: Json): ParsedResponseBody {
   const parsed: ParsedResponseBody = { json: true };
   if (!isRecord(root)) return parsed;
@@ -44,6 +68,8 @@ function fromJson(root: Json): ParsedResponseBody {
   const data = Array.isArray(root.data) ? root.data[0] : root.data;
   const messageId = asText(isRecord(data) ? data.message_id : undefined) ?? asText(root.message_id);
   const throttleCode = findThrottleCode(root);
+  const detail = flattenError(root.error, message);
+  if (detail !== undefined) parsed.detail = detail;
   if (code !== undefined) parsed.code = code;
   if (message !== undefined) parsed.message = message;
   if (messageId !== undefined && messageId !== '') parsed.messageId = messageId;

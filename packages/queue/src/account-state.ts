@@ -2,7 +2,10 @@ import type { AccountCode } from '@wabulk/kaleyra';
 import type { QueueContext } from './context.js';
 import { accountKeys } from './keys.js';
 
-/** Why an account stopped: Kaleyra's account-level codes (ACCOUNT_CODES), or an operator. */
+/**
+ * Why an account stopped: Kaleyra's account-level codes (ACCOUNT_CODES), `HTTP_401`/`HTTP_403` (a
+ * 401/403 without an account code), `BREAKER:<code>` (the worker's breaker, breaker.ts), or an operator.
+ */
 export type PauseReason = AccountCode | 'manual' | (string & {});
 
 export interface AccountState {
@@ -54,9 +57,12 @@ export async function pauseAccount(
   return true;
 }
 
+/** Clears the pause (and the breaker's run of failures: after a resume it counts afresh), then resumes the queue. */
 export async function resumeAccount(ctx: QueueContext, account: string, now = Date.now()): Promise<void> {
   const { redis, base, queues } = ctx;
-  await redis.hset(accountKeys(base, account).state, { paused: '0', reason: '', message: '', resumedAt: String(now) });
+  const keys = accountKeys(base, account);
+  await redis.del(keys.breaker);
+  await redis.hset(keys.state, { paused: '0', reason: '', message: '', resumedAt: String(now) });
   await queues.get(account).resume();
 }
 

@@ -8,6 +8,7 @@ export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_
 export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
 export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
+export { BREAKER_RUN_TTL_MS, DEFAULT_BREAKER_THRESHOLD, getBreakerRun, recordBreakerOutcome, type BreakerOutcome } from './breaker.js';
 export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
 export { CAMPAIGN_STATES, campaignStatusSchema, getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';

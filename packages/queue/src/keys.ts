@@ -9,6 +9,7 @@ import { z } from 'zod';
  * in one slot, and different accounts and campaigns spread over the cluster:
  *   BullMQ queue of an account   {<base>-<account>}:wa-<account>:…   (BullMQ prefix `{<base>-<account>}`)
  *   account state                {<base>-<account>}:account
+ *   breaker run                  {<base>-<account>}:breaker          (hash code, count: the current run of same-code unlisted failures; breaker.ts)
  *   fair-share cursor            {<base>-<account>}:fair:<campaignId>  (string "<round> <used>", TTL; priority.ts)
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
  *   campaign control state       <base>:campaign:{<campaignId>}:state  (hash: state running|paused|cancelled, at)
@@ -61,7 +62,7 @@ export const queueName = (account: string) => `wa-${assertAccountId(account)}`;
 export const queuePrefix = (base: string, account: string) => `{${base}-${account}}`;
 
 export function accountKeys(base: string, account: string) {
-  return { state: `${queuePrefix(base, account)}:account` };
+  return { state: `${queuePrefix(base, account)}:account`, breaker: `${queuePrefix(base, account)}:breaker` };
 }
 
 /** A campaign's round cursor for fair share: in the account's slot, beside the queue it is read with. */

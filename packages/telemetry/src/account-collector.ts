@@ -1,13 +1,15 @@
 import { ACCOUNT_CODES } from '@wabulk/kaleyra';
 import type { Counter, Gauge } from 'prom-client';
+import { BREAKER_REASON_LABELS, pauseReasonLabel } from './code-label.js';
 
 /**
- * Why an account can be paused (the queue package's PauseReason): Kaleyra's account-level codes or
- * an operator. The paused gauge reports every one of them for every account, 1 for the current
- * reason and 0 for the others (a Prometheus "state set"), so each series exists before it is needed
- * and an alert on any reason has data.
+ * Why an account can be paused (the queue package's PauseReason): Kaleyra's account-level codes, a
+ * 401/403 without one (HTTP_401, HTTP_403), or an operator. The paused gauge reports every one of
+ * them for every account, 1 for the current reason and 0 for the others (a Prometheus "state set"),
+ * so each series exists before it is needed and an alert on any reason has data. A breaker pause
+ * (`BREAKER:<code>`) is one of BREAKER_REASON_LABELS (the exact code is in status and the logs).
  */
-export const PAUSE_REASONS = [...ACCOUNT_CODES, 'manual'] as const;
+export const PAUSE_REASONS = [...ACCOUNT_CODES, 'HTTP_401', 'HTTP_403', ...BREAKER_REASON_LABELS, 'manual'] as const;
 
 /**
  * The states of `wabulk_queue_jobs`. BullMQ 6 keeps a paused queue's jobs in its wait list; they
@@ -117,9 +119,9 @@ function setQueueJobs(gauge: AccountGauges['queueJobs'], account: string, r: Acc
 }
 
 function setPaused(gauge: AccountGauges['accountPaused'], account: string, r: AccountStateReading) {
-  const current = r.paused ? (r.pauseReason || 'manual').slice(0, 32) : null;
+  const current = r.paused ? pauseReasonLabel(r.pauseReason || 'manual') : null;
   for (const reason of PAUSE_REASONS) gauge.set({ account, reason }, reason === current ? 1 : 0);
-  // A reason outside the known set still shows (Kaleyra's account codes are few; the label stays bounded).
+  // A reason outside the known set still shows, as `other` (the label stays bounded).
   if (current !== null && !(PAUSE_REASONS as readonly string[]).includes(current)) gauge.set({ account, reason: current }, 1);
 }
 

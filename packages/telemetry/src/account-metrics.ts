@@ -27,6 +27,7 @@ export function initAccountMetrics(metrics: Metrics, account: string, config: { 
   for (const code of ['WA400', 'WA500', WORKER_ERROR_CODE]) metrics.failed.inc({ account, code }, 0);
   metrics.retried.inc({ account, code: 'WA500' }, 0);
   metrics.throttleHoldCapped.inc({ account }, 0);
+  for (const code of ['HTTP_404', 'other']) metrics.breakerTrips.inc({ account, code }, 0);
   metrics.requeued.inc({ account, code: 'E110' }, 0);
   for (const reason of POSSIBLE_DUPLICATE_REASONS) metrics.possibleDuplicates.inc({ account, reason }, 0);
   metrics.skippedAlreadySent.inc({ account }, 0);

@@ -5,3 +5,4 @@ export { initAccountMetrics, POSSIBLE_DUPLICATE_REASONS, SEND_OUTCOMES, WORKER_E
 export { PAUSE_REASONS, QUEUE_STATES, type AccountObservation, type AccountStateReading } from './account-collector.js';
 export { registerDefaultMetrics } from './default-metrics.js';
 export { handleShutdownSignals } from './graceful-shutdown.js';
+export { BREAKER_PREFIX, BREAKER_REASON_LABELS, CODE_LABELS, codeLabel, pauseReasonLabel, type CodeLabel } from './code-label.js';

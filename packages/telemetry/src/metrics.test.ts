@@ -36,16 +36,24 @@ test('the paused gauge is a state set: every known reason per account, 1 for the
   let reading: { paused: boolean; pauseReason: string | null; counts: Record<string, number> } = pausedE110;
   m.observeAccounts({ accounts: ['acme'], readState: async () => reading });
   const lines = await samples(m.registry, 'wabulk_account_paused');
-  expect(lines).toHaveLength(6);
+  expect(lines).toHaveLength(11);
   expect(lines.filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="E110"} 1']);
 
   reading = running;
   expect((await samples(m.registry, 'wabulk_account_paused')).every((l) => l.endsWith(' 0'))).toBe(true);
 
+  // A reason outside the set shows with a bounded label: `other`, or BREAKER:<code label>.
   reading = { paused: true, pauseReason: 'XYZ9', counts: {} };
   const odd = await samples(m.registry, 'wabulk_account_paused');
-  expect(odd).toHaveLength(7);
-  expect(odd.filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="XYZ9"} 1']);
+  expect(odd).toHaveLength(12);
+  expect(odd.filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="other"} 1']);
+
+  reading = { paused: true, pauseReason: 'BREAKER:WA9999', counts: {} };
+  expect((await samples(m.registry, 'wabulk_account_paused')).filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="BREAKER:other"} 1']);
+  reading = { paused: true, pauseReason: 'BREAKER:HTTP_404', counts: {} };
+  expect((await samples(m.registry, 'wabulk_account_paused')).filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="BREAKER:HTTP_404"} 1']);
+  reading = { paused: true, pauseReason: 'HTTP_403', counts: {} };
+  expect((await samples(m.registry, 'wabulk_account_paused')).filter((l) => l.endsWith(' 1'))).toEqual(['wabulk_account_paused{account="acme",reason="HTTP_403"} 1']);
 });
 
 test('one scrape reads each account once, however many gauges collect from it', async () => {

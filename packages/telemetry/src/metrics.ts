@@ -8,7 +8,7 @@ export const SEND_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 /**
  * Every wabulk metric, registered on the registry given (no module-level metric objects, so each
  * test and each process builds its own), plus Node's process metrics unless `defaultMetrics: false`.
- * Labels are bounded: account, Kaleyra code, outcome, reason, state; never a phone number, a
+ * Labels are bounded: account, Kaleyra code (always through `codeLabel`), outcome, reason, state; never a phone number, a
  * message text or a campaign id (campaign progress lives in the ledger).
  *
  * Queue depth, the paused state and worker liveness are read at scrape time: call
@@ -34,6 +34,7 @@ export function createMetrics(registry: Registry, options: { defaultMetrics?: bo
     retried: new Counter({ name: 'wabulk_messages_retried_total', help: 'Send attempts that will be retried, by account and code', labelNames: ['account', 'code'] as const, registers }),
     requeued: new Counter({ name: 'wabulk_messages_requeued_total', help: 'Jobs put back without using an attempt (account pause, 429), by account and code', labelNames: ['account', 'code'] as const, registers }),
     skippedAlreadySent: new Counter({ name: 'wabulk_messages_skipped_already_sent_total', help: 'Jobs that found a message_id already recorded and completed without sending', labelNames: ['account'] as const, registers }),
+    breakerTrips: new Counter({ name: 'wabulk_breaker_trips_total', help: 'Times the breaker paused the account: the last WABULK_BREAKER_THRESHOLD sends that ended were all failures with the same code the Kaleyra page does not list (code label bounded)', labelNames: ['account', 'code'] as const, registers }),
     throttleHoldCapped: new Counter({ name: 'wabulk_throttle_hold_capped_total', help: 'Throttled answers (429) whose Retry-After was above WABULK_MAX_THROTTLE_HOLD_MS: the queue was held for the cap instead', labelNames: ['account'] as const, registers }),
     suppressed: new Counter({ name: 'wabulk_messages_suppressed_total', help: 'Queued recipients not sent because a suppression list held them at send time (recorded cancelled, reason suppressed)', labelNames: ['account'] as const, registers }),
     windowHeld: new Counter({ name: 'wabulk_window_holds_total', help: 'Jobs picked outside their recipient\'s sending window and put back until it opens', labelNames: ['account'] as const, registers }),
