@@ -11,6 +11,16 @@ export const errorSchema = z.object({
   issues: z.array(z.object({ field: z.string(), message: z.string(), line: z.number().optional() })).optional(),
 });
 
+/** Redis's largest SCAN cursor: an unsigned 64-bit number. */
+const MAX_SCAN_CURSOR = 18446744073709551615n;
+
+/**
+ * A SCAN/HSCAN cursor from a previous page: digits only, at most 2^64 - 1 (Redis answers a larger
+ * one with an error, which must never travel as a 500). Checked here, before it reaches Redis.
+ */
+export const scanCursorSchema = (message: string) =>
+  z.string().refine((c) => /^\d{1,20}$/.test(c) && BigInt(c) <= MAX_SCAN_CURSOR, { message });
+
 export const rejectedSchema = z.object({ input: z.string(), reason: z.string(), line: z.number().optional() });
 
 export const enqueueResultSchema = z.object({
