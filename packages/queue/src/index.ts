@@ -14,7 +14,7 @@ export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign,
 export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type CampaignListQuery } from './campaign-list.js';
 export { exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
 export { DELIMITERS, detectDelimiter, parseDelimiter, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader, type SourceOptions } from './campaign-source.js';
-export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
+export { normaliseRecipient, normaliseRecipients, REJECTED_INPUT_MAX, rejectedInput, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 export { ValidationError, enqueueTextSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
 export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
@@ -26,3 +26,4 @@ export { MAX_SCHEDULE_AHEAD_MS, startDueCampaigns, startScheduler, type Schedule
 export { queueRecipients, WINDOW_COUNTER, windowOf, type QueuedRecipient } from './queue-recipients.js';
 export { addSuppressionNumbers, importSuppressions, normaliseSuppressionNumbers, readSuppressionRows, removeSuppressionNumbers, SUPPRESSION_COLUMNS, suppressionListName, type NormalisedNumbers, type SuppressionImportProgress, type SuppressionImportResult, type SuppressionRow } from './suppression-import.js';
 export { assertZone, isOpen, MAIN_ZONES, nextOpening, parseWindow, WindowError, zoneOf, type SendWindow } from './send-window.js';
+export { MAX_LINE_BYTES, splitLines, type SplitLine } from './line-splitter.js';
