@@ -227,6 +227,8 @@ export async function* readNdjsonRecipients(input: Readable, options: SourceOpti
   for await (const split of splitLines(input)) {
     const { line } = split;
     if (split.tooLong) {
+      // The first object names the recipient field: without it the file cannot be read at all.
+      if (column === undefined) throw new SourceError(`longer than ${MAX_LINE_BYTES / 1024} KiB (${split.bytes} bytes); the first object names the recipient field, so the file is not read`, line);
       yield { line, error: `line longer than ${MAX_LINE_BYTES / 1024} KiB (${split.bytes} bytes)`, input: rejectedInput(split.head) };
       continue;
     }

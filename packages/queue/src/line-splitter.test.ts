@@ -71,3 +71,7 @@ test('rejected inputs are cut to 100 characters, whole code points', async () =>
   expect(cut.length).toBeLessThanOrEqual(REJECTED_INPUT_MAX);
   expect(normaliseRecipients(['x'.repeat(5000)]).rejected[0]!.input.length).toBe(REJECTED_INPUT_MAX);
 });
+
+test('NDJSON: a first object over 64 KiB refuses the file at line 1 (it names the recipient field)', async () => {
+  await expect(collect(readNdjsonRecipients(chunks(`{"to":"${'9'.repeat(MAX_LINE_BYTES)}"}\n{"to":"+919800000001"}\n`)))).rejects.toThrow(/^line 1: longer than 64 KiB/);
+});
