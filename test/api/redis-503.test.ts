@@ -86,7 +86,7 @@ beforeAll(async () => {
   expect((await send({ method: 'POST', url: '/v1/messages', payload: { campaignId: 'c4', to: ['+919800000005'], body: 'hi' } })).statusCode).toBe(202);
   expect((await send({ method: 'POST', url: '/v1/campaigns/c4/pause' })).statusCode).toBe(200);
   expect((await send({ method: 'POST', url: '/v1/suppressions', payload: { numbers: ['+919800000003', '+919800000004'], global: true } })).statusCode).toBe(200);
-  const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
   routes = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
 });
 

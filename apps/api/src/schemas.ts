@@ -30,6 +30,8 @@ export const enqueueResultSchema = z.object({
   rejected: z.array(rejectedSchema),
   rejectedByReason: z.record(z.string(), z.number()).describe('every rejection by its reason (`suppressed`, `not a valid number`, …)'),
   suppressed: z.number().describe('recipients rejected because a suppression list holds them'),
+  rejectedTotal: z.number().optional().describe('every rejection (uploads; a replayed Idempotency-Key answer whose `rejected` was cut)'),
+  rejectedTruncated: z.literal(true).optional().describe('a replayed Idempotency-Key answer keeps only the first 100 rejections'),
   dryRun: z.literal(true).optional().describe('present on a dry run: nothing was written'),
   samples: z.array(z.object({ to: z.string(), text: z.string() })).optional().describe('dry run: the first three accepted recipients with their rendered text'),
   estimate: z

@@ -110,6 +110,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   WABULK_CALLBACK_PENDING_TTL_S: z.coerce.number().int().min(60).default(86_400),
   /** How long an Idempotency-Key's answer is kept. */
   WABULK_IDEMPOTENCY_TTL_S: z.coerce.number().int().min(60).default(86_400),
+  /** Live Idempotency-Keys one API token may hold; a new key beyond that is answered 429 until one expires. */
+  WABULK_IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).default(100_000),
   WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

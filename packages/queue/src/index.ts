@@ -1,3 +1,4 @@
+export { idempotencyKey, idempotencyKeysKey } from './keys.js';
 export { createQueueContext, type QueueContext } from './context.js';
 export { connectRedis, createRedis, describeRedisTarget, waitForReady, type RedisClient, type RedisTarget } from './redis.js';
 export { createRedisCluster } from './redis-cluster.js';
@@ -5,7 +6,7 @@ export { classifyRedisError, describeRedisFailure, REDIS_RETRY_AFTER_SECONDS, re
 export { Producer, SINGLE_MESSAGE_TTL_SECONDS, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
 export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
 export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
-export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
+export { compactAnswer, createIdempotencyStore, DEFAULT_IDEMPOTENCY_MAX_KEYS, fingerprint, KEPT_REJECTED, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
 export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
 export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
