@@ -28,3 +28,5 @@ export { queueRecipients, WINDOW_COUNTER, windowOf, type QueuedRecipient } from 
 export { addSuppressionNumbers, importSuppressions, normaliseSuppressionNumbers, readSuppressionRows, removeSuppressionNumbers, SUPPRESSION_COLUMNS, suppressionListName, type NormalisedNumbers, type SuppressionImportProgress, type SuppressionImportResult, type SuppressionRow } from './suppression-import.js';
 export { assertZone, isOpen, MAIN_ZONES, nextOpening, parseWindow, WindowError, zoneOf, type SendWindow } from './send-window.js';
 export { MAX_LINE_BYTES, splitLines, type SplitLine } from './line-splitter.js';
+export { checkRedisReadiness, clusterInfoReadiness, type RedisReadiness } from './redis-readiness.js';
+export { slotPrimaries } from './redis-readiness.js';
