@@ -21,7 +21,8 @@ async function idempotencyBytes(): Promise<{ keys: number; bytes: number; each: 
     for (const k of found) {
       keys++;
       const n = Number(await h.redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '0'));
-      each[k.slice(h.base.length + 1).split(':')[0]!] = n;
+      const kind = k.slice(h.base.length + 1).split(':')[0]!;
+      each[kind] = (each[kind] ?? 0) + n;
       bytes += n;
     }
   } while (cursor !== '0');
@@ -76,4 +77,18 @@ test('a claim whose work failed (unknown account: not stored) frees its place', 
   expect((await send('a', 'nobody')).statusCode).toBe(422);
   expect((await send('b', 'acme')).statusCode).toBe(202);
   expect((await send('c', 'acme')).statusCode).toBe(429);
+});
+
+test('the per-token bound costs one sorted-set member per live key (measured, printed)', async () => {
+  h = await startApi();
+  const n = 1000;
+  for (let i = 0; i < n; i++) {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/messages', headers: { ...json(), 'idempotency-key': `small-${i}` }, payload: { to: 'bogus', body: 'hi' } });
+    expect(res.statusCode).toBe(202);
+  }
+  const { each, bytes, keys } = await idempotencyBytes();
+  expect(keys).toBe(n + 1);
+  const perMember = each['idem-keys']! / n;
+  process.stdout.write(`idempotency: ${n} small answers: ${Math.round((bytes - each['idem-keys']!) / n)} bytes per answer key, ${Math.round(perMember)} bytes per member of the token's sorted set\n`);
+  expect(perMember).toBeLessThan(200);
 });
