@@ -37,7 +37,7 @@ test('NDJSON: a line over 64 KiB is rejected with its line, the rest queued; inp
   const out = join(dir, 'rejected.csv');
   const r = await cli(['send', '--campaign', 'b-ndjson', '--csv', path, '--body', 'hi', '--json', '--rejected-out', out]);
   expect(r.code).toBe(0);
-  const result = onlyJson(r) as { accepted: number; rejected: Array<{ line: number; input: string; reason: string }> };
+  const result = onlyJson<{ accepted: number; rejected: Array<{ line: number; input: string; reason: string }> }>(r);
   expect(result.accepted).toBe(2);
   expect(result.rejected.map((x) => [x.line, x.input.length <= 100])).toEqual([
     [2, true],
