@@ -142,3 +142,20 @@ test('400 names the missing field; unknown statuses and extra fields are accepte
   const extra = await callback({ id: 'Z9', status: 'enqueued', price: 0.12, custom_response: 'x', phone_number: '919000000000' });
   expect(extra.json()).toMatchObject({ ignored: 1 });
 });
+
+test('long fields: error, error_code, mobile and refs are cut to 256 characters (the callback is applied); an id over 200 or a status over 40 is a 400 naming it', async () => {
+  await sentCampaign('long', ['L1']);
+  const res = await callback({ id: 'L1', status: 'failed', error: 'e'.repeat(100_000), error_code: 'C'.repeat(1000), mobile: '9'.repeat(5000), ref: 'r'.repeat(300) });
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toMatchObject({ applied: 1 });
+  const [row] = await rows('long');
+  expect(row).toMatchObject({ status: 'failed-after-send', code: 'C'.repeat(256), reason: 'e'.repeat(256) });
+  for (const [field, payload] of [
+    ['id', { id: 'x'.repeat(201), status: 'read' }],
+    ['status', { id: 'L1', status: 's'.repeat(41) }],
+  ] as const) {
+    const bad = await callback(payload);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues[0].field).toBe(field);
+  }
+});

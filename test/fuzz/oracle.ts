@@ -1,4 +1,4 @@
-import { jobIdFor, type QueueContext } from '@wabulk/queue';
+import { jobIdFor, REJECTED_INPUT_MAX, rejectedInput, type QueueContext } from '@wabulk/queue';
 import type { MessageCase } from './gen-request.js';
 import { preview } from './prng.js';
 
@@ -66,8 +66,10 @@ export class MessageOracle {
     if (c.campaignId === undefined && !r.campaignId.startsWith('msg-')) fail(`a generated campaign id should start with msg-: ${r.campaignId}`);
     const rejectedInputs = new Set(r.rejected.map((x) => x.input));
     for (const x of r.rejected) if (!RECIPIENT_REASON.test(x.reason)) fail(`rejected ${preview(x.input)} with an unexpected reason ${preview(x.reason)}`);
+    for (const x of r.rejected) if (x.input.length > REJECTED_INPUT_MAX) fail(`a rejected input of ${x.input.length} characters (at most ${REJECTED_INPUT_MAX})`);
     for (const p of c.parts) {
-      const text = p.text.trim();
+      // Answers show a rejected input cut to 100 characters.
+      const text = rejectedInput(p.text.trim());
       if (p.expect === 'accept' && rejectedInputs.has(text)) fail(`rejected the valid ${p.kind} number ${preview(text)}`);
       if (p.expect === 'reject' && !rejectedInputs.has(text)) fail(`did not reject the ${p.kind} input ${preview(text)}`);
     }

@@ -92,10 +92,10 @@ test('a full Redis: the API answers 503, the CLI exits 1 and says Redis refused'
   try {
     await whileFull(async () => {
       const res = await app.inject({ method: 'POST', url: '/v1/messages', headers: { authorization: 'Bearer t0123456789abcdef' }, payload: { account: 'acme', to: '+919876543210', body: 'hi' } });
-      expect([res.statusCode, res.json().error]).toEqual([503, 'service unavailable']);
+      expect([res.statusCode, res.json().error, res.headers['retry-after']]).toEqual([503, 'service unavailable', '5']);
 
       const r = await runCli(['send', '--to', '+919876543210', '--body', 'hi'], { env: cliEnv(base, { REDIS_URL: primary.url }), timeoutMs: 30_000 });
-      expect({ code: r.code, stderr: r.stderr, run: describeRun(r) }).toEqual({ code: 1, stderr: expect.stringMatching(/refused the command/), run: expect.any(String) });
+      expect({ code: r.code, stderr: r.stderr, run: describeRun(r) }).toEqual({ code: 1, stderr: expect.stringMatching(/refused the command: it is out of memory \(maxmemory reached, noeviction\)/), run: expect.any(String) });
     });
   } finally {
     await app.close();

@@ -32,6 +32,8 @@ export interface ApiOptions {
   uploadLimit?: number;
   callbackAuth?: CallbackAuthSettings;
   idempotencyTtlSeconds?: number;
+  /** Live Idempotency-Keys one caller may hold (WABULK_IDEMPOTENCY_MAX_KEYS, default 100,000); a new key beyond that is a 429. */
+  idempotencyMaxKeys?: number;
   pendingCallbackTtlSeconds?: number;
 }
 

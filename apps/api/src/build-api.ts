@@ -26,7 +26,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   const api: ApiContext = {
     ctx,
     producer: new Producer(ctx, { defaultAccount: options.defaultAccount, knownAccounts: options.configuredAccounts, singleMessageTtlSeconds: options.singleMessageTtlSeconds, defaultCountry: options.defaultCountry, metrics }),
-    idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds }),
+    idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds, maxKeys: options.idempotencyMaxKeys }),
     metrics,
     apiMetrics: createApiMetrics(options.registry),
     registry: options.registry,

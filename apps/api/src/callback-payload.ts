@@ -1,8 +1,24 @@
 import { z } from 'zod';
 import type { DeliveryUpdate } from '@wabulk/queue';
 
-/** A field Kaleyra may send as a string or a number (error_code, timestamp, price). */
-const text = z.union([z.string(), z.number()]).transform(String).optional();
+/** Longest value kept of a callback's free fields (error, error_code, mobile, ref, …): longer ones are cut, not refused. */
+export const CALLBACK_FIELD_MAX = 256;
+
+/**
+ * A field Kaleyra may send as a string or a number (error_code, timestamp, price), cut to
+ * CALLBACK_FIELD_MAX characters: a callback is never refused for a long text (Kaleyra would retry it
+ * and the delivery status would be lost), but nothing longer reaches the ledger. `id` and `status` are
+ * refused when too long instead: cut, they would name another message or status.
+ */
+const text = z
+  .union([z.string(), z.number()])
+  .transform((v) => {
+    const s = String(v);
+    if (s.length <= CALLBACK_FIELD_MAX) return s;
+    const end = /[\ud800-\udbff]/.test(s[CALLBACK_FIELD_MAX - 1]!) ? CALLBACK_FIELD_MAX - 1 : CALLBACK_FIELD_MAX;
+    return s.slice(0, end);
+  })
+  .optional();
 
 /**
  * The fields a Kaleyra callback profile can carry (api-notes.md): id, custom_response, timestamp,

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { CampaignConflictError, classifyRedisError, InvalidIdError, UnknownAccountError, ValidationError } from '@wabulk/queue';
+import { CampaignConflictError, classifyRedisError, describeRedisFailure, InvalidIdError, REDIS_RETRY_AFTER_SECONDS, UnknownAccountError, ValidationError } from '@wabulk/queue';
 
 /** Every error answer: `{ error, message?, issues?: [{ field, message }] }`. Never a stack trace. */
 export interface ApiErrorBody {
@@ -37,7 +37,14 @@ function fieldOf(context: string | undefined, instancePath: string): string {
   return context === 'body' ? '(body)' : context === 'querystring' ? '(query)' : `(${context ?? 'request'})`;
 }
 
-export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; body: ApiErrorBody } {
+/** A 503 because of Redis: the client retries after this many seconds (`Retry-After`). */
+export interface ErrorAnswer {
+  statusCode: number;
+  body: ApiErrorBody;
+  retryAfter?: number;
+}
+
+export function toErrorAnswer(err: FastifyError | Error): ErrorAnswer {
   if (err instanceof ApiError) return { statusCode: err.statusCode, body: err.body };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = (err as FastifyError).validationContext;
@@ -61,9 +68,13 @@ export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; 
   const known = code === undefined ? undefined : FASTIFY_CODES[code];
   if (known && known[0] === 415) return { statusCode: 415, body: { error: known[1], message: 'this Content-Type is not accepted here: send application/json (see /openapi.json)' } };
   if (known) return { statusCode: known[0], body: { error: known[1], message: err.message } };
+  // OOM, LOADING, READONLY, MASTERDOWN, CLUSTERDOWN, TRYAGAIN, BUSY, MISCONF and a lost connection (redis-errors.ts):
+  // nothing the client did wrong, and nothing wrong with the API either: 503 with Retry-After on every route.
   const redis = classifyRedisError(err);
-  if (redis === 'unavailable') return { statusCode: 503, body: { error: 'service unavailable', message: 'the queue store (Redis) is not reachable; retry later' } };
-  if (redis === 'refused') return { statusCode: 503, body: { error: 'service unavailable', message: 'the queue store (Redis) refuses commands for now (out of memory, loading, failing over); retry later' } };
+  if (redis !== 'other') {
+    const what = describeRedisFailure(err) ?? 'refuses commands for now';
+    return { statusCode: 503, retryAfter: REDIS_RETRY_AFTER_SECONDS, body: { error: 'service unavailable', message: `the queue store (Redis) ${what}; retry in ${REDIS_RETRY_AFTER_SECONDS} s or later` } };
+  }
   const status = (err as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) return { statusCode: status, body: { error: 'invalid request', message: err.message } };
   return { statusCode: 500, body: { error: 'internal error' } };
@@ -71,8 +82,9 @@ export function toErrorAnswer(err: FastifyError | Error): { statusCode: number; 
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const { statusCode, body } = toErrorAnswer(err);
+    const { statusCode, body, retryAfter } = toErrorAnswer(err);
     if (statusCode >= 500) request.log.error({ err: { name: err.name, message: err.message, stack: err.stack }, route: request.routeOptions.url }, 'request failed');
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.code(statusCode).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {

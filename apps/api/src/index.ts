@@ -3,3 +3,4 @@ export { buildApi } from './build-api.js';
 export { runApi } from './run-api.js';
 export { createBearerAuth, createCallbackAuth, type CallbackAuthSettings } from './auth.js';
 export { kaleyraCallbackSchema, toCallbackAction, type KaleyraCallback } from './callback-payload.js';
+export { toErrorAnswer, type ErrorAnswer } from './error-handler.js';

@@ -36,6 +36,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     uploadLimit: config.API_UPLOAD_LIMIT_BYTES,
     callbackAuth: { secret: config.WABULK_CALLBACK_SECRET, basic: config.WABULK_CALLBACK_BASIC_AUTH },
     idempotencyTtlSeconds: config.WABULK_IDEMPOTENCY_TTL_S,
+    idempotencyMaxKeys: config.WABULK_IDEMPOTENCY_MAX_KEYS,
     pendingCallbackTtlSeconds: config.WABULK_CALLBACK_PENDING_TTL_S,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });

@@ -11,6 +11,16 @@ export const errorSchema = z.object({
   issues: z.array(z.object({ field: z.string(), message: z.string(), line: z.number().optional() })).optional(),
 });
 
+/** Redis's largest SCAN cursor: an unsigned 64-bit number. */
+const MAX_SCAN_CURSOR = 18446744073709551615n;
+
+/**
+ * A SCAN/HSCAN cursor from a previous page: digits only, at most 2^64 - 1 (Redis answers a larger
+ * one with an error, which must never travel as a 500). Checked here, before it reaches Redis.
+ */
+export const scanCursorSchema = (message: string) =>
+  z.string().refine((c) => /^\d{1,20}$/.test(c) && BigInt(c) <= MAX_SCAN_CURSOR, { message });
+
 export const rejectedSchema = z.object({ input: z.string(), reason: z.string(), line: z.number().optional() });
 
 export const enqueueResultSchema = z.object({
@@ -20,6 +30,8 @@ export const enqueueResultSchema = z.object({
   rejected: z.array(rejectedSchema),
   rejectedByReason: z.record(z.string(), z.number()).describe('every rejection by its reason (`suppressed`, `not a valid number`, …)'),
   suppressed: z.number().describe('recipients rejected because a suppression list holds them'),
+  rejectedTotal: z.number().optional().describe('every rejection (uploads; a replayed Idempotency-Key answer whose `rejected` was cut)'),
+  rejectedTruncated: z.literal(true).optional().describe('a replayed Idempotency-Key answer keeps only the first 100 rejections'),
   dryRun: z.literal(true).optional().describe('present on a dry run: nothing was written'),
   samples: z.array(z.object({ to: z.string(), text: z.string() })).optional().describe('dry run: the first three accepted recipients with their rendered text'),
   estimate: z

@@ -1,5 +1,5 @@
 import { baseEnvSchema, configuredAccountIds, parseEnv, type BaseEnv } from '@wabulk/config';
-import { classifyRedisError, connectRedis, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
+import { classifyRedisError, connectRedis, describeRedisFailure, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
 import { CliError } from './cli-error.js';
 
@@ -57,14 +57,14 @@ export async function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise
     const kind = classifyRedisError(err);
     if (kind === 'unavailable' || c.ctx.redis.status !== 'ready') {
       throw new CliError(
-        `lost ${c.where} during the command (${(err as Error).message}). What was queued before stays queued; ` +
+        `lost ${c.where} during the command: it ${describeRedisFailure(err) ?? 'is not reachable'} (${(err as Error).message}). What was queued before stays queued; ` +
           'once Redis answers again, run the same command again: a re-run import adds nothing twice.',
         1,
       );
     }
     if (kind === 'refused') {
       throw new CliError(
-        `${c.where} refused the command (${(err as Error).message}). What was queued before stays queued; ` +
+        `${c.where} refused the command: it ${describeRedisFailure(err)} (${(err as Error).message}). What was queued before stays queued; ` +
           'once Redis takes commands again, run the same command again: a re-run import adds nothing twice.',
         1,
       );

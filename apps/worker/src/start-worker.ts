@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { ConfigError, type AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
-import { connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { checkRedisReadiness, connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { codeLabel, initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
 import { DEFAULT_WORKER_ERROR_POLICY, describeError, type WorkerErrorPolicy } from './worker-errors.js';
@@ -122,6 +122,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   });
 
   let closed = false;
+  // A Redis Cluster is ready only while CLUSTER INFO says ok (no failing slot) and every primary answers
+  // (redis-readiness.ts): checked every 2 s for /readyz, one check at a time (a worker's commands wait for Redis).
+  let clusterReady = !redis.isCluster;
+  let checking = false;
+  const checkCluster = () => {
+    if (checking || closed) return;
+    checking = true;
+    void checkRedisReadiness(redis)
+      .then((r) => (clusterReady = r.ready))
+      .finally(() => (checking = false));
+  };
+  const clusterTimer = redis.isCluster ? setInterval(checkCluster, 2000) : undefined;
+  clusterTimer?.unref();
+  if (redis.isCluster) checkCluster();
   // Queue depth, pause state (whoever paused it) and liveness of each account, read at scrape time.
   const stopObserving = metrics.observeAccounts({
     accounts: options.accounts.map((a) => a.id),
@@ -131,10 +145,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   return {
     ctx,
     workers,
-    ready: () => !closed && redis.status === 'ready' && [...workers.values()].every((w) => w.isRunning()),
+    ready: () => !closed && redis.status === 'ready' && clusterReady && [...workers.values()].every((w) => w.isRunning()),
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(clusterTimer);
       stopObserving();
       await scheduler.stop();
       await Promise.all([...workers.values()].map((w) => w.close()));

@@ -98,4 +98,10 @@ describe('apiEnvSchema', () => {
     expect(String(error)).toMatch(/API_PORT: .*WABULK_API_TOKENS: each token must be at least 16.*WABULK_CALLBACK_SECRET: must be at least 16.*WABULK_CALLBACK_BASIC_AUTH: must be user:password/s);
     for (const secret of ['short-secret', 'no-colon-here', 'tiny']) expect(String(error)).not.toContain(secret);
   });
+
+  test('a callback basic-auth password is at least 16 characters', () => {
+    const tokens = { WABULK_API_TOKENS: 'a-long-enough-token-0123' };
+    expect(() => parseEnv(apiEnvSchema, { ...tokens, WABULK_CALLBACK_BASIC_AUTH: 'kaleyra:fifteen-chars-x' })).toThrow(/WABULK_CALLBACK_BASIC_AUTH: must be user:password \(password at least 16 characters\)/);
+    expect(parseEnv(apiEnvSchema, { ...tokens, WABULK_CALLBACK_BASIC_AUTH: 'kaleyra:sixteen-chars-xx' }).WABULK_CALLBACK_BASIC_AUTH).toBe('kaleyra:sixteen-chars-xx');
+  });
 });

@@ -109,13 +109,18 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_BODY_LIMIT_BYTES: bytes(1024 * 1024).refine((n) => n >= 1024, 'must be at least 1024'),
   /** Largest campaign upload (streamed, never buffered); 0 = no limit. */
   API_UPLOAD_LIMIT_BYTES: bytes(1024 * 1024 * 1024),
-  /** Delivery callbacks: a shared secret (header X-Wabulk-Callback-Secret or ?secret=), and/or basic auth "user:password". */
+  /**
+   * Delivery callbacks: a shared secret (header X-Wabulk-Callback-Secret, preferred; or ?secret=, weaker: URLs end up in
+   * logs and proxies), and/or basic auth "user:password" (password at least 16 characters).
+   */
   WABULK_CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  WABULK_CALLBACK_BASIC_AUTH: z.string().regex(/^[^:]+:.{8,}$/, 'must be user:password (password at least 8 characters)').optional(),
+  WABULK_CALLBACK_BASIC_AUTH: z.string().regex(/^[^:]+:.{16,}$/, 'must be user:password (password at least 16 characters)').optional(),
   /** How long a callback for an unknown message_id waits for its send to be recorded. */
   WABULK_CALLBACK_PENDING_TTL_S: z.coerce.number().int().min(60).default(86_400),
   /** How long an Idempotency-Key's answer is kept. */
   WABULK_IDEMPOTENCY_TTL_S: z.coerce.number().int().min(60).default(86_400),
+  /** Live Idempotency-Keys one API token may hold; a new key beyond that is answered 429 until one expires. */
+  WABULK_IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).default(100_000),
   WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -48,7 +48,10 @@ export async function registerAccounts(ctx: QueueContext, accounts: readonly str
     if (source === 'worker') pipeline.hset(key, account, value);
     else pipeline.hsetnx(key, account, value);
   }
-  await pipeline.exec();
+  // A pipeline answers each command's error in its results instead of failing: a full Redis (OOM) would otherwise pass for done.
+  const results = await pipeline.exec();
+  const failed = results?.find(([err]) => err !== null)?.[0];
+  if (failed) throw failed;
 }
 
 /** Every registered account with who registered it, sorted by id. */

@@ -32,7 +32,7 @@ function decode(cursor: string): { score: string; id: string } {
   const text = Buffer.from(cursor, 'base64url').toString();
   const i = text.indexOf(':');
   const score = text.slice(0, i);
-  if (i <= 0 || !/^\d+$/.test(score)) throw new InvalidCursorError('cursor: not a cursor of this list');
+  if (i <= 0 || !/^\d{1,16}$/.test(score)) throw new InvalidCursorError('cursor: not a cursor of this list');
   return { score, id: text.slice(i + 1) };
 }
 

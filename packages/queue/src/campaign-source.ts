@@ -1,6 +1,7 @@
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import { MAX_LINE_BYTES, splitLines } from './line-splitter.js';
+import { rejectedInput } from './normalise-recipients.js';
 import type { SourceRow } from './producer.js';
 
 /** Input that cannot be read at all (exit code 2 in the CLI, 400 in the API); says where and why. */
@@ -110,6 +111,20 @@ async function peekFirstLine(input: Readable): Promise<{ head: Buffer; stream: R
 const firstLine = (head: Buffer) => head.toString('utf8').replace(/^\ufeff/, '').split(/\r\n|\n|\r/)[0]!;
 
 /**
+ * csv-parse's error as the file's: where and why. A record longer than MAX_LINE_BYTES (csv-parse's
+ * max_record_size, in characters) stops the import at its line: csv-parse cannot go on after it
+ * (it ends its stream even with skip_records_with_error), so the file is refused there — 400 in the
+ * API, exit 2 in the CLI — naming the line. Memory stays bounded: csv-parse holds at most that much.
+ */
+export function csvSourceError(err: CsvError): SourceError {
+  const e = err as CsvError & { lines?: number };
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    return new SourceError(`a record longer than ${MAX_LINE_BYTES} characters (${MAX_LINE_BYTES / 1024} KiB): the file is read no further (rows queued before it stay queued; a re-run adds nothing twice)`, e.lines);
+  }
+  return new SourceError(`not valid CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`, e.lines);
+}
+
+/**
  * Recipients from CSV: a header row naming the recipient column (`options.column`, else the first
  * of RECIPIENT_COLUMNS found) and optionally ref, ref1, ref2 and the template's `fields`; or a file
  * of bare numbers, one per line (no header). The delimiter (`,` `;` or tab) is the one the header
@@ -121,7 +136,7 @@ export async function* readCsvRecipients(input: Readable, options: SourceOptions
   const fields = options.fields;
   // Every line end is a record end: csv-parse would otherwise keep only the first kind it meets, and a
   // file with mixed line ends (pieces from Windows and Unix) would merge recipients into one field.
-  const parser = parse({ bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] });
+  const parser = parse({ bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'], max_record_size: MAX_LINE_BYTES });
   // pipe() does not pass a source's error on: without this a failing input (an aborted upload) would leave the parser waiting.
   stream.on('error', (err) => parser.destroy(err));
   stream.pipe(parser);
@@ -160,7 +175,7 @@ export async function* readCsvRecipients(input: Readable, options: SourceOptions
       }
       const to = record[toIndex];
       if (to === undefined || to === '') {
-        yield { line, error: `empty "${columnName}"`, input: record.join(delimiter) };
+        yield { line, error: `empty "${columnName}"`, input: rejectedInput(record.join(delimiter)) };
         continue;
       }
       const row: SourceRow = { line, to };
@@ -180,8 +195,7 @@ export async function* readCsvRecipients(input: Readable, options: SourceOptions
     if (err instanceof SourceError) throw err;
     // csv-parse's errors are the file's (not all their codes start with CSV_: INVALID_OPENING_QUOTE); anything else is the input's own failure.
     if (!(err instanceof CsvError)) throw err;
-    const e = err as CsvError & { lines?: number };
-    throw new SourceError(`not valid CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`, e.lines);
+    throw csvSourceError(err);
   }
   if (header === undefined) throw new SourceError('the file is empty');
 }
@@ -208,22 +222,28 @@ function keyOf(obj: Record<string, unknown>, name: string): string | undefined {
  */
 export async function* readNdjsonRecipients(input: Readable, options: SourceOptions = {}): AsyncGenerator<SourceRow> {
   const fields = options.fields;
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let column: string | undefined;
-  let line = 0;
-  for await (const raw of lines) {
-    line++;
+  // Byte-level lines: a line longer than MAX_LINE_BYTES is never held whole; it is a rejected row and the import goes on.
+  for await (const split of splitLines(input)) {
+    const { line } = split;
+    if (split.tooLong) {
+      // The first object names the recipient field: without it the file cannot be read at all.
+      if (column === undefined) throw new SourceError(`longer than ${MAX_LINE_BYTES / 1024} KiB (${split.bytes} bytes); the first object names the recipient field, so the file is not read`, line);
+      yield { line, error: `line longer than ${MAX_LINE_BYTES / 1024} KiB (${split.bytes} bytes)`, input: rejectedInput(split.head) };
+      continue;
+    }
+    const raw = split.text;
     const text = line === 1 ? raw.replace(/^\ufeff/, '') : raw; // a byte-order mark is no part of the first object
     if (text.trim() === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      yield { line, error: 'not valid JSON', input: text.slice(0, 100) };
+      yield { line, error: 'not valid JSON', input: rejectedInput(text) };
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      yield { line, error: 'must be a JSON object', input: text.slice(0, 100) };
+      yield { line, error: 'must be a JSON object', input: rejectedInput(text) };
       continue;
     }
     const obj = value as Record<string, unknown>;
@@ -237,7 +257,7 @@ export async function* readNdjsonRecipients(input: Readable, options: SourceOpti
     const key = keyOf(obj, column);
     const to = key === undefined ? undefined : obj[key];
     if (typeof to !== 'string' && typeof to !== 'number') {
-      yield { line, error: `"${column}" must be a string`, input: text.slice(0, 100) };
+      yield { line, error: `"${column}" must be a string`, input: rejectedInput(text) };
       continue;
     }
     const row: SourceRow = { line, to: String(to) };
@@ -257,7 +277,7 @@ export async function* readNdjsonRecipients(input: Readable, options: SourceOpti
         }
       }
       if (bad !== undefined) {
-        yield { line, error: `field "${bad}" must be text, a number or true/false`, input: text.slice(0, 100) };
+        yield { line, error: `field "${bad}" must be text, a number or true/false`, input: rejectedInput(text) };
         continue;
       }
       row.vars = vars;

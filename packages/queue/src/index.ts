@@ -1,11 +1,12 @@
+export { idempotencyKey, idempotencyKeysKey } from './keys.js';
 export { createQueueContext, type QueueContext } from './context.js';
 export { connectRedis, createRedis, describeRedisTarget, waitForReady, type RedisClient, type RedisTarget } from './redis.js';
 export { createRedisCluster } from './redis-cluster.js';
-export { classifyRedisError, type RedisErrorKind } from './redis-errors.js';
+export { classifyRedisError, describeRedisFailure, REDIS_RETRY_AFTER_SECONDS, redisReplyCode, type RedisErrorKind } from './redis-errors.js';
 export { Producer, SINGLE_MESSAGE_TTL_SECONDS, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
 export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
 export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
-export { createIdempotencyStore, fingerprint, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
+export { compactAnswer, createIdempotencyStore, DEFAULT_IDEMPOTENCY_MAX_KEYS, fingerprint, KEPT_REJECTED, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
 export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
 export { BREAKER_RUN_TTL_MS, DEFAULT_BREAKER_THRESHOLD, getBreakerRun, recordBreakerOutcome, type BreakerOutcome } from './breaker.js';
@@ -15,7 +16,7 @@ export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign,
 export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type CampaignListQuery } from './campaign-list.js';
 export { exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
 export { DELIMITERS, detectDelimiter, parseDelimiter, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader, type SourceOptions } from './campaign-source.js';
-export { normaliseRecipient, normaliseRecipients, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
+export { normaliseRecipient, normaliseRecipients, REJECTED_INPUT_MAX, rejectedInput, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 export { ValidationError, enqueueTextSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
 export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
@@ -27,3 +28,6 @@ export { MAX_SCHEDULE_AHEAD_MS, startDueCampaigns, startScheduler, type Schedule
 export { queueRecipients, WINDOW_COUNTER, windowOf, type QueuedRecipient } from './queue-recipients.js';
 export { addSuppressionNumbers, importSuppressions, normaliseSuppressionNumbers, readSuppressionRows, removeSuppressionNumbers, SUPPRESSION_COLUMNS, suppressionListName, type NormalisedNumbers, type SuppressionImportProgress, type SuppressionImportResult, type SuppressionRow } from './suppression-import.js';
 export { assertZone, isOpen, MAIN_ZONES, nextOpening, parseWindow, WindowError, zoneOf, type SendWindow } from './send-window.js';
+export { MAX_LINE_BYTES, splitLines, type SplitLine } from './line-splitter.js';
+export { checkRedisReadiness, clusterInfoReadiness, type RedisReadiness } from './redis-readiness.js';
+export { slotPrimaries } from './redis-readiness.js';

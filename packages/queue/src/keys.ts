@@ -19,7 +19,9 @@ import { z } from 'zod';
  *   message_id → recipient       <base>:msgid:{<messageId>}            (string "<campaignId>\n<to>", TTL;
  *                                <base>:msgid~:{<sha256>} for an id that is empty or starts with '}')
  *   callbacks before their send  <base>:msgcb:{<messageId>}            (list of callback JSON, TTL)
- *   idempotent API answers       <base>:idem:{<sha256(token id, key)>} (string, TTL)
+ *   idempotent API answers       <base>:idem:{<caller>}:<key>          (string, TTL; <caller> = sha256(token id),
+ *                                <key> = sha256(token id, key), both base64url)
+ *   a caller's live answers      <base>:idem-keys:{<caller>}           (sorted set <key> → expiry ms: the per-caller bound)
  *   suppression lists            <base>:suppress:{acct-<account>} | <base>:suppress:{global}
  *                                (hash E.164 number → ms it was added; suppression.ts)
  * The message-id keys of one message share its hash tag, so one script can write the index and
@@ -92,7 +94,9 @@ export function messageKeys(base: string, messageId: string) {
 export type SuppressionScope = { account: string } | 'global';
 export const suppressionKey = (base: string, scope: SuppressionScope) => (scope === 'global' ? `${base}:suppress:{global}` : `${base}:suppress:{acct-${assertAccountId(scope.account)}}`);
 
-export const idempotencyKey = (base: string, digest: string) => `${base}:idem:{${digest}}`;
+export const idempotencyKey = (base: string, caller: string, digest: string) => `${base}:idem:{${caller}}:${digest}`;
+/** A caller's live idempotency keys, in the slot of its answers (one script claims both). */
+export const idempotencyKeysKey = (base: string, caller: string) => `${base}:idem-keys:{${caller}}`;
 
 /**
  * `accounts`: the registry of known accounts, a hash (field = account, value = JSON {source, at}).

@@ -2,11 +2,27 @@ import { isE164 } from '@wabulk/kaleyra';
 import { ParseError, parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js/max';
 
 export interface Rejected {
+  /** The input as written, cut to REJECTED_INPUT_MAX characters (rejectedInput). */
   input: string;
   reason: string;
   /** Line of the source file, for CSV/NDJSON imports. */
   line?: number;
 }
+
+/** A rejected input is shown (results, API answers, CLI output, --rejected-out) with at most this many characters. */
+export const REJECTED_INPUT_MAX = 100;
+
+/** `input` cut to REJECTED_INPUT_MAX characters (whole code points: never half a surrogate pair) and `…` when cut. */
+export function rejectedInput(input: string): string {
+  if (input.length <= REJECTED_INPUT_MAX) return input;
+  let end = REJECTED_INPUT_MAX - 1;
+  const c = input.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return input.slice(0, end) + '…';
+}
+
+/** A rejection, its input cut (rejectedInput); `line` only for a row of a file. */
+export const rejection = (input: string, reason: string, line?: number): Rejected => (line === undefined ? { input: rejectedInput(input), reason } : { input: rejectedInput(input), reason, line });
 
 export type NormaliseResult = { ok: true; e164: string } | { ok: false; reason: string };
 
@@ -113,10 +129,10 @@ export function normaliseRecipients(to: string | readonly string[], defaultCount
   const seen = new Set<string>();
   const batch: NormalisedBatch = { numbers: [], duplicates: 0, rejected: [] };
   const inputs = splitRecipients(to);
-  if (inputs.length === 0) batch.rejected.push({ input: typeof to === 'string' ? to : '', reason: 'empty' });
+  if (inputs.length === 0) batch.rejected.push(rejection(typeof to === 'string' ? to : '', 'empty'));
   for (const input of inputs) {
     const r = normaliseRecipient(input, defaultCountry);
-    if (!r.ok) batch.rejected.push({ input, reason: r.reason });
+    if (!r.ok) batch.rejected.push(rejection(input, r.reason));
     else if (seen.has(r.e164)) batch.duplicates++;
     else {
       seen.add(r.e164);

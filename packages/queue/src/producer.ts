@@ -7,7 +7,7 @@ import type { QueueContext } from './context.js';
 import { wellFormed, type RecipientRefs } from './ledger.js';
 import type { Priority } from './priority.js';
 import { assertAccountId, assertCampaignId, campaignKeys } from './keys.js';
-import { normaliseRecipient, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
+import { normaliseRecipient, rejection, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 import { queueRecipients } from './queue-recipients.js';
 import { SUPPRESSED, suppressedAmong } from './suppression.js';
 import { parseTemplate, renderTemplate, valuesOf, type Placeholder, type Template } from './template.js';
@@ -136,8 +136,6 @@ interface Tally {
 /** The first SAMPLES accepted rows of a dry run, in input order (chunks finish in any order). */
 const firstSamples = (tally: Tally) => (tally.samples ?? []).sort((a, b) => a.seq - b.seq).slice(0, SAMPLES).map(({ to, text }) => ({ to, text }));
 
-/** A rejection; `line` only for a row of a file. */
-const rejection = (input: string, reason: string, line: number | undefined): Rejected => (line === undefined ? { input, reason } : { input, reason, line });
 
 /** Intake for every path (library, API, CLI): validation, normalisation, the ledger, then BullMQ. */
 export class Producer {
@@ -169,7 +167,7 @@ export class Producer {
       result.rejectedByReason[reasonLabel(r.reason)] = (result.rejectedByReason[reasonLabel(r.reason)] ?? 0) + 1;
       this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
     };
-    if (inputs.length === 0) reject({ input: typeof fields.to === 'string' ? fields.to : '', reason: 'empty' });
+    if (inputs.length === 0) reject(rejection(typeof fields.to === 'string' ? fields.to : '', 'empty'));
     const rows: Row[] = [];
     const dryRun = fields.dryRun === true;
     for (const { input: text, vars } of inputs) {
@@ -260,7 +258,7 @@ export class Producer {
       if (failure !== undefined) break;
       result.read++;
       if (row.error !== undefined || row.to === undefined) {
-        reject({ input: row.input ?? row.to ?? '', reason: row.error ?? 'no recipient', line: row.line });
+        reject(rejection(row.input ?? row.to ?? '', row.error ?? 'no recipient', row.line));
         continue;
       }
       const r = this.#row(template, row as SourceRow & { to: string }, reject, dryRun ? result.read : undefined);

@@ -39,6 +39,13 @@ const UNAVAILABLE_MESSAGES = [
 /** The one place that reads Redis's and ioredis's error text; callers decide on the kind. */
 export function classifyRedisError(err: unknown): RedisErrorKind {
   if (!(err instanceof Error)) return 'other';
+  const own = classifyOwn(err);
+  // An error that wraps Redis's (a stream's or BullMQ's `cause`) means what the wrapped one means.
+  if (own === 'other' && err.cause instanceof Error && err.cause !== err) return classifyRedisError(err.cause);
+  return own;
+}
+
+function classifyOwn(err: Error): RedisErrorKind {
   if (err instanceof MaxRetriesPerRequestError || err instanceof ConnectionClosedError) return 'unavailable';
   if (err instanceof ReplyError) {
     const prefix = err.message.split(' ', 1)[0]!;
@@ -49,3 +56,39 @@ export function classifyRedisError(err: unknown): RedisErrorKind {
   if (typeof code === 'string' && SOCKET_CODES.has(code)) return 'unavailable';
   return UNAVAILABLE_MESSAGES.some((m) => err.message.startsWith(m)) ? 'unavailable' : 'other';
 }
+
+/** Operator's words for the Redis reply codes that mean "not now". */
+const REPLY_WORDS: Record<string, string> = {
+  OOM: 'is out of memory (maxmemory reached, noeviction)',
+  LOADING: 'is loading its data after a restart',
+  READONLY: 'is a read-only replica (a failover is under way or REDIS_URL points at a replica)',
+  MASTERDOWN: 'lost the link to its primary',
+  CLUSTERDOWN: 'is a cluster that is down (a slot has no reachable primary)',
+  TRYAGAIN: 'is a cluster moving a slot',
+  BUSY: 'is busy running a script',
+  MISCONF: 'cannot write its snapshot (MISCONF)',
+};
+
+/** The Redis reply code inside `err` (or its cause), e.g. 'OOM'; undefined when it is no reply or an unknown one. */
+export function redisReplyCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const m = /^(?:Too many Cluster redirections\. Last error: (?:ReplyError: )?)?([A-Z]+)\b/.exec(e.message);
+    if (m && REPLY_WORDS[m[1]!] !== undefined) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * What a Redis failure means, in an operator's words ("is out of memory (…)"), for the API's 503
+ * message and the CLI's; undefined when it is not a Redis failure (`classifyRedisError` says 'other').
+ */
+export function describeRedisFailure(err: unknown): string | undefined {
+  const kind = classifyRedisError(err);
+  if (kind === 'other') return undefined;
+  const code = redisReplyCode(err);
+  if (code !== undefined) return REPLY_WORDS[code];
+  return kind === 'unavailable' ? 'is not reachable (connection refused, lost or timed out)' : 'refuses commands for now';
+}
+
+/** Seconds a client should wait before retrying after a Redis failure (the API's Retry-After). */
+export const REDIS_RETRY_AFTER_SECONDS = 5;

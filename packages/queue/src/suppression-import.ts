@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { SourceError } from './campaign-source.js';
+import { csvSourceError, SourceError } from './campaign-source.js';
+import { MAX_LINE_BYTES } from './line-splitter.js';
 import type { QueueContext } from './context.js';
 import type { SuppressionScope } from './keys.js';
-import { normaliseRecipient, type CountryCode, type Rejected } from './normalise-recipients.js';
+import { normaliseRecipient, rejectedInput, rejection, type CountryCode, type Rejected } from './normalise-recipients.js';
 import { addSuppressions, removeSuppressions } from './suppression.js';
 
 // The operator side of the do-not-message lists, shared by `wabulk suppress` and /v1/suppressions:
@@ -24,7 +25,7 @@ export function normaliseSuppressionNumbers(inputs: readonly string[], defaultCo
   for (const input of inputs) {
     const r = normaliseRecipient(input, defaultCountry);
     if (r.ok) out.numbers.push(r.e164);
-    else out.rejected.push({ input, reason: r.reason });
+    else out.rejected.push(rejection(input, r.reason));
   }
   return out;
 }
@@ -59,7 +60,7 @@ const looksLikeNumber = (s: string) => /^\+?[\d\s().-]{6,}$/.test(s.trim());
  * carries its line number; memory stays flat whatever the size.
  */
 export async function* readSuppressionRows(input: Readable, options: { column?: string } = {}): AsyncGenerator<SuppressionRow> {
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] });
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'], max_record_size: MAX_LINE_BYTES });
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
   let index = -1;
@@ -87,14 +88,13 @@ export async function* readSuppressionRows(input: Readable, options: { column?: 
         throw new SourceError(`no number column in the header (${seen}): call it ${SUPPRESSION_COLUMNS.slice(0, 6).join(', ')}, …, or give its name (--column, or column= in the API)`, line);
       }
       const value = record[index];
-      if (value === undefined || value === '') yield { line, input: record.join(','), error: 'empty' };
+      if (value === undefined || value === '') yield { line, input: rejectedInput(record.join(',')), error: 'empty' };
       else yield { line, input: value };
     }
   } catch (err) {
     if (err instanceof SourceError) throw err;
     if (!(err instanceof CsvError)) throw err;
-    const e = err as CsvError & { lines?: number };
-    throw new SourceError(`not valid CSV: ${e.message.replace(/^Invalid [^:]*: /, '')}`, e.lines);
+    throw csvSourceError(err);
   }
   if (index === -1) throw new SourceError('the file is empty');
 }
@@ -148,11 +148,11 @@ export async function importSuppressions(
   for await (const row of rows) {
     result.read++;
     if (row.error !== undefined) {
-      reject({ input: row.input, reason: row.error, line: row.line });
+      reject(rejection(row.input, row.error, row.line));
       continue;
     }
     const r = normaliseRecipient(row.input, options.defaultCountry);
-    if (!r.ok) reject({ input: row.input, reason: r.reason, line: row.line });
+    if (!r.ok) reject(rejection(row.input, r.reason, row.line));
     else {
       batch.push(r.e164);
       if (batch.length >= batchSize) await flush();

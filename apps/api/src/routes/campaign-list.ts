@@ -9,7 +9,7 @@ const listQuery = z.object({
   state: z.enum(CAMPAIGN_STATES).optional().describe('only campaigns in this state'),
   account: accountIdSchema.optional().describe('only campaigns of this account'),
   limit: z.coerce.number().int().min(1).max(500).default(20).describe('campaigns per page'),
-  cursor: z.string().min(1).max(200).optional().describe('the `cursor` of the previous page'),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the cursor of the previous page').optional().describe('the `cursor` of the previous page'),
 });
 
 const listAnswer = z.object({

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { cancelCampaign, exportCampaign, exportRecord, getCampaignMeta, getCampaignStatus, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
-import { campaignParams, campaignStatusSchema, errorSchema, recipientSchema } from '../schemas.js';
+import { campaignParams, campaignStatusSchema, errorSchema, recipientSchema, scanCursorSchema } from '../schemas.js';
 
 const recipientsQuery = z.object({
   status: z.enum(RECIPIENT_STATUSES).optional().describe('only recipients in this state'),
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('rows per page (about: a page holds whole HSCAN batches)'),
-  cursor: z.string().regex(/^\d+$/, 'must be the nextCursor of the previous page').optional(),
+  cursor: scanCursorSchema('must be the nextCursor of the previous page (digits only)').optional(),
   format: z.enum(['json', 'csv', 'ndjson']).default('json').describe('csv or ndjson: every recipient (matching status), streamed; no paging'),
 });
 

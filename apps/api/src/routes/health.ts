@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkRedisReadiness } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 
 const READY_TIMEOUT_MS = 1000;
@@ -10,15 +11,11 @@ export function healthRoutes(app: Api, api: ApiContext): void {
 
   app.get(
     '/readyz',
-    { config: { auth: 'none' }, schema: { tags: ['health'], summary: 'Redis answers', security: [], response: { 200: status, 503: status } } },
+    { config: { auth: 'none' }, schema: { tags: ['health'], summary: 'Redis answers (a Redis Cluster: cluster_state:ok, no failing slot, every primary answers)', security: [], response: { 200: status, 503: status } } },
     async (_request, reply) => {
-      let timer: NodeJS.Timeout | undefined;
-      const ok = await Promise.race([
-        api.ctx.redis.ping().then(() => true, () => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS))),
-      ]);
-      clearTimeout(timer);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'redis unreachable' });
+      // Standalone: PING. Cluster: CLUSTER INFO ok (no failing slot) and every primary answers (redis-readiness.ts).
+      const r = await checkRedisReadiness(api.ctx.redis, READY_TIMEOUT_MS);
+      return reply.code(r.ready ? 200 : 503).send({ status: r.status });
     },
   );
 

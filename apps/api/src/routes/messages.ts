@@ -30,10 +30,10 @@ export function messageRoutes(app: Api, api: ApiContext): void {
       schema: {
         tags: ['messages'],
         summary: 'queue one message for one or many recipients',
-        description: '`to` is one number, "a,b,c", or an array (at most 10000) of numbers or of `{to, variables}` objects; `{{name}}` / `{{name|fallback}}` in `body` take each recipient\'s `variables` (or the call\'s). `at` schedules the start, `window` (+ `tz`) limits sending to local hours; `dryRun: true` answers 200 with what would be queued, three rendered samples and the estimated sending time, writing nothing. Answers 202 with what was queued, duplicates, and every rejected input with its reason. 422 when `account` is unknown (no worker serving it has started, no operator registered it, the API is not configured for it: nothing is queued) or an Idempotency-Key is reused with another body.',
+        description: '`to` is one number, "a,b,c", or an array (at most 10000) of numbers or of `{to, variables}` objects; `{{name}}` / `{{name|fallback}}` in `body` take each recipient\'s `variables` (or the call\'s). `at` schedules the start, `window` (+ `tz`) limits sending to local hours; `dryRun: true` answers 200 with what would be queued, three rendered samples and the estimated sending time, writing nothing. Answers 202 with what was queued, duplicates, and every rejected input with its reason. 422 when `account` is unknown (no worker serving it has started, no operator registered it, the API is not configured for it: nothing is queued) or an Idempotency-Key is reused with another body. A replayed answer (same Idempotency-Key and body) keeps the counts and the first 100 rejections, with `rejectedTotal` and `rejectedTruncated: true` when cut. 429 (with Retry-After) when the token already holds WABULK_IDEMPOTENCY_MAX_KEYS live keys.',
         headers: idempotencyHeaders,
         body: enqueueTextSchema,
-        response: { 200: enqueueResultSchema.describe('a dry run (`dryRun: true`): what would be queued, nothing written'), 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema },
+        response: { 200: enqueueResultSchema.describe('a dry run (`dryRun: true`): what would be queued, nothing written'), 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema },
       },
     },
     async (request, reply) => {
@@ -47,6 +47,13 @@ export function messageRoutes(app: Api, api: ApiContext): void {
       for (;;) {
         const begin = await api.idempotency.begin(request.tokenId, key, hash);
         if (begin.kind === 'replay') return reply.code(begin.statusCode as 202).header('idempotent-replayed', 'true').send(begin.body as never);
+        if (begin.kind === 'full') {
+          void reply.header('retry-after', String(begin.retryAfterSeconds));
+          throw new ApiError(429, {
+            error: 'too many idempotency keys',
+            message: `this token holds ${begin.maxKeys} live Idempotency-Keys (WABULK_IDEMPOTENCY_MAX_KEYS); a new key is accepted once one expires (in about ${begin.retryAfterSeconds} s): reuse keys only for retries, or send without one`,
+          });
+        }
         if (begin.kind === 'mismatch') {
           throw new ApiError(422, { error: 'idempotency key reused', message: 'this Idempotency-Key was used with a different request body; use a new key' });
         }

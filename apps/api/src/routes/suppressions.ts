@@ -16,7 +16,7 @@ import {
 } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { ApiError } from '../error-handler.js';
-import { errorSchema, rejectedSchema } from '../schemas.js';
+import { errorSchema, rejectedSchema, scanCursorSchema } from '../schemas.js';
 import { limitedUpload, UploadTooLargeError } from './campaign-upload.js';
 
 // The do-not-message lists, as `wabulk suppress`: one list per account and one global list every
@@ -62,7 +62,7 @@ const importAnswer = z.object({
 });
 const listQuery = z.object({
   ...scopeQueryFields,
-  cursor: z.string().regex(/^\d{1,20}$/, 'must be the cursor of the previous page (digits only, at most 20)').optional().describe('the `cursor` of the previous page'),
+  cursor: scanCursorSchema('must be the cursor of the previous page (digits only)').optional().describe('the `cursor` of the previous page'),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000).describe('about this many entries per page (a hint: a page may hold a few more or fewer)'),
 });
 const listAnswer = z.object({
