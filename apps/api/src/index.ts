@@ -1,5 +1,5 @@
 export type { Api, ApiContext, ApiOptions, RouteAuth } from './api-context.js';
 export { buildApi } from './build-api.js';
 export { runApi } from './run-api.js';
-export { createBearerAuth, createCallbackAuth, type CallbackAuthSettings } from './auth.js';
+export { createBearerAuth, createCallbackAuth, mayUseAccount, type ApiTokenInput, type BearerAuth, type CallbackAuthSettings, type Caller } from './auth.js';
 export { kaleyraCallbackSchema, toCallbackAction, type KaleyraCallback } from './callback-payload.js';
