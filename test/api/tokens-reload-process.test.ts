@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createRedis } from '@wabulk/queue';
+import type { Redis } from 'ioredis';
+import { createRedis, waitForReady } from '@wabulk/queue';
 import { deleteKeys, freePort, REDIS_URL, uniqueBase } from '../support/redis.js';
 import { ApiProcess, apiEnv } from './api-process.js';
 
@@ -18,6 +19,12 @@ let dir: string;
 let base: string;
 let api: ApiProcess | undefined;
 let agent: http.Agent | undefined;
+let redis: Redis;
+beforeAll(async () => {
+  redis = createRedis(REDIS_URL, 'producer');
+  await waitForReady(redis);
+});
+afterAll(async () => redis.quit());
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'wabulk-tokens-'));
   base = uniqueBase('tokproc');
@@ -27,9 +34,7 @@ afterEach(async () => {
   if (api?.running) await api.stop('SIGKILL');
   api = undefined;
   rmSync(dir, { recursive: true, force: true });
-  const redis = createRedis(REDIS_URL, 'producer');
   await deleteKeys(redis, base);
-  redis.disconnect();
 });
 
 const writeTokens = (file: string, entries: unknown) => writeFileSync(file, JSON.stringify(entries));
