@@ -128,6 +128,16 @@ test('sends name the account the token may not use; the default account counts',
   expect(res.json()).toEqual({ error: 'forbidden', message: 'this token may not send for account acme' });
 });
 
+test('another account\'s campaign id: 409 "taken", never naming its account', async () => {
+  const send = tokenFor('send', ['other']).token;
+  const msg = await h.app.inject({ method: 'POST', url: '/v1/messages', headers: json(send), payload: { campaignId: CAMPAIGN, to: NUMBER, body: 'hi', account: 'other' } });
+  const up = await h.app.inject({ method: 'POST', url: `/v1/campaigns?campaignId=${CAMPAIGN}&body=hi&account=other`, headers: { ...bearer(send), 'content-type': 'text/csv' }, payload: `to\n${NUMBER}\n` });
+  for (const res of [msg, up]) {
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({ error: 'campaign conflict', message: `campaign id ${CAMPAIGN} is taken; use another campaign id` });
+  }
+});
+
 test('the global suppression list needs a token for every account', async () => {
   const acmeOnly = tokenFor('control', ['acme']).token;
   const res = await h.app.inject({ method: 'POST', url: '/v1/suppressions', headers: json(acmeOnly), payload: { numbers: [NUMBER], global: true } });

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { getCampaignMeta, type QueueContext } from '@wabulk/queue';
 import { mayUseAccount } from './auth.js';
 import { ApiError } from './error-handler.js';
 
@@ -26,4 +27,15 @@ export function assertMayUseList(request: FastifyRequest, list: 'global' | { acc
   } else if (!mayUse(request, list.account)) {
     throw new ApiError(403, { error: 'forbidden', message: `this token may not use the suppression list of account ${list.account}` });
   }
+}
+
+/**
+ * Campaign ids are one namespace for every account: a new campaign cannot take the id of another
+ * account's. The producer's conflict names that account; for a token that may not see it, 409 says
+ * only that the id is taken.
+ */
+export async function assertCampaignIdUsable(request: FastifyRequest, ctx: QueueContext, campaignId: string | undefined): Promise<void> {
+  if (campaignId === undefined || request.caller?.accounts === '*') return;
+  const meta = await getCampaignMeta(ctx, campaignId);
+  if (meta && !mayUse(request, meta.account)) throw new ApiError(409, { error: 'campaign conflict', message: `campaign id ${campaignId} is taken; use another campaign id` });
 }

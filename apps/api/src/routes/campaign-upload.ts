@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
 import { campaignIdSchema, estimateSending, getCampaignMeta, parseDelimiter, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
-import { assertMaySend, mayUse } from '../access.js';
+import { assertCampaignIdUsable, assertMaySend, mayUse } from '../access.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
 
@@ -128,6 +128,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
       }
       try {
         assertMaySend(request, fields.account ?? api.options.defaultAccount ?? 'default');
+        await assertCampaignIdUsable(request, api.ctx, q.campaignId);
       } catch (err) {
         closeAfter();
         throw err;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { enqueueTextSchema, estimateSending, fingerprint, UnknownAccountError, type EnqueueResult, type EnqueueTextInput } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
-import { assertMaySend } from '../access.js';
+import { assertCampaignIdUsable, assertMaySend } from '../access.js';
 import { ApiError, toErrorAnswer } from '../error-handler.js';
 import { enqueueResultSchema, errorSchema } from '../schemas.js';
 
@@ -40,6 +40,7 @@ export function messageRoutes(app: Api, api: ApiContext): void {
     },
     async (request, reply) => {
       assertMaySend(request, request.body.account ?? api.options.defaultAccount ?? 'default');
+      await assertCampaignIdUsable(request, api.ctx, request.body.campaignId);
       const key = request.headers['idempotency-key'];
       // A dry run writes nothing, so it needs no idempotency: it answers 200 with what would be queued.
       if (request.body.dryRun === true) return reply.code(200).send(await enqueue(request.body));
