@@ -5,7 +5,8 @@ import type { Registry } from 'prom-client';
 import type { CountryCode, IdempotencyStore, Producer, QueueContext, RedisClient } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import type { ApiMetrics } from './api-metrics.js';
-import type { CallbackAuthSettings, createCallbackAuth } from './auth.js';
+import type { ApiScope } from '@wabulk/config';
+import type { ApiTokenInput, BearerAuth, CallbackAuthSettings, Caller, createCallbackAuth } from './auth.js';
 
 // What buildApi is given and what it hands every route module: types only, so the routes need not
 // import build-api.ts (which imports them).
@@ -14,8 +15,10 @@ export interface ApiOptions {
   redis: RedisClient;
   /** Key prefix (WABULK_KEY_PREFIX). */
   base?: string;
-  /** WABULK_API_TOKENS. */
-  tokens: readonly string[];
+  /** Bearer tokens: strings (WABULK_API_TOKENS: full access) and WABULK_API_TOKENS_FILE entries. */
+  tokens: readonly ApiTokenInput[];
+  /** The token table to check against (default: one made from `tokens`); runApi keeps it to replace the tokens on SIGHUP. */
+  bearerAuth?: BearerAuth;
   logger: Logger;
   registry: Registry;
   /** The shared metrics on `registry` (default: created on it). */
@@ -57,9 +60,13 @@ export type RouteAuth = 'bearer' | 'none' | 'callback';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** The scope a bearer route needs (every bearer route declares one: buildApi refuses a route without). */
+    scope?: ApiScope;
   }
   interface FastifyRequest {
     /** `tok_…` of the bearer token that authenticated the request ('' otherwise). */
     tokenId: string;
+    /** The token's name (file entry `name`, else its `tok_` id), accounts and scopes; null on routes without bearer auth. */
+    caller: Caller | null;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { API_SCOPES, type ApiScope, type ApiTokenConfig } from '@wabulk/config';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
@@ -10,21 +11,68 @@ function matchIndex(presented: string, hashes: readonly Buffer[]): number {
   return found;
 }
 
+/** A request's caller: the token that authenticated it and what that token may do. */
+export interface Caller {
+  /** `tok_` + 12 hex of the token's hash: safe to log, scopes Idempotency-Keys. */
+  id: string;
+  /** The token file's `name`; for a WABULK_API_TOKENS token its `tok_` id. Logged as `caller`. */
+  name: string;
+  /** '*': every account. */
+  accounts: '*' | ReadonlySet<string>;
+  scopes: ReadonlySet<ApiScope>;
+}
+
+/** A token as configured: a bare string (WABULK_API_TOKENS: every scope, every account) or a file entry. */
+export type ApiTokenInput = string | ApiTokenConfig;
+
+const tokenId = (hash: Buffer) => `tok_${hash.toString('hex').slice(0, 12)}`;
+
+export interface BearerAuth {
+  /** The caller an Authorization header names, or undefined. */
+  (authorization: string | undefined): Caller | undefined;
+  /** Swaps the accepted tokens at once (SIGHUP): requests after it see only the new ones. */
+  replace(tokens: readonly ApiTokenInput[]): void;
+  /** How many tokens are accepted. */
+  readonly size: number;
+}
+
 /**
- * Bearer tokens (WABULK_API_TOKENS). Returns the caller's token id — `tok_` + 12 hex of the token's
- * hash, safe to log and to scope Idempotency-Keys with — or undefined.
+ * Bearer tokens (WABULK_API_TOKENS and WABULK_API_TOKENS_FILE): the presented token's SHA-256 is
+ * compared with every configured one in constant time. Only hashes are kept.
  */
-export function createBearerAuth(tokens: readonly string[]) {
-  const hashes = tokens.map(sha256);
-  const ids = hashes.map((h) => `tok_${h.toString('hex').slice(0, 12)}`);
-  return (authorization: string | undefined): string | undefined => {
+export function createBearerAuth(tokens: readonly ApiTokenInput[]): BearerAuth {
+  let table: { hashes: Buffer[]; callers: Caller[] } = build(tokens);
+  const auth = ((authorization: string | undefined): Caller | undefined => {
     if (authorization === undefined) return undefined;
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
     if (!m) return undefined;
+    const { hashes, callers } = table;
     const i = matchIndex(m[1]!, hashes);
-    return i >= 0 ? ids[i] : undefined;
-  };
+    return i >= 0 ? callers[i] : undefined;
+  }) as BearerAuth;
+  auth.replace = (next) => void (table = build(next));
+  Object.defineProperty(auth, 'size', { get: () => table.hashes.length });
+  return auth;
 }
+
+function build(tokens: readonly ApiTokenInput[]): { hashes: Buffer[]; callers: Caller[] } {
+  const hashes: Buffer[] = [];
+  const callers: Caller[] = [];
+  for (const t of tokens) {
+    const hash = sha256(typeof t === 'string' ? t : t.token);
+    const id = tokenId(hash);
+    hashes.push(hash);
+    callers.push(
+      typeof t === 'string'
+        ? { id, name: id, accounts: '*', scopes: new Set(API_SCOPES) }
+        : { id, name: t.name, accounts: t.accounts === '*' ? '*' : new Set(t.accounts), scopes: new Set(t.scopes) },
+    );
+  }
+  return { hashes, callers };
+}
+
+/** Whether the caller may act for (or see) the account. */
+export const mayUseAccount = (caller: Pick<Caller, 'accounts'>, account: string): boolean => caller.accounts === '*' || caller.accounts.has(account);
 
 export interface CallbackAuthSettings {
   /** Shared secret: header X-Wabulk-Callback-Secret, or ?secret= (for profiles that only take a URL). */

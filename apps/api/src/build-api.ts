@@ -5,8 +5,10 @@ import { createIdempotencyStore, createQueueContext, Producer } from '@wabulk/qu
 import { createMetrics } from '@wabulk/telemetry';
 import type { Api, ApiContext, ApiOptions } from './api-context.js';
 import { createApiMetrics } from './api-metrics.js';
+import { API_SCOPES } from '@wabulk/config';
 import { createBearerAuth, createCallbackAuth } from './auth.js';
 import { installErrorHandlers } from './error-handler.js';
+import { errorSchema } from './schemas.js';
 import { accountRoutes } from './routes/accounts.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -47,22 +49,40 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('tokenId', '');
+  app.decorateRequest('caller', null);
   installErrorHandlers(app);
 
-  const bearer = createBearerAuth(options.tokens);
+  // Every bearer route names the scope it needs, so a new route cannot be open to every token by omission.
+  // The OpenAPI document says which scope each route needs and that it may answer 403.
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { auth?: string; scope?: string } | undefined;
+    if ((config?.auth ?? 'bearer') !== 'bearer') return;
+    if (config?.scope === undefined) throw new Error(`route ${String(route.method)} ${route.url} needs config.scope (${API_SCOPES.join(' | ')})`);
+    const schema = route.schema as { hide?: boolean; description?: string; response?: Record<string, unknown> } | undefined;
+    if (schema === undefined || schema.hide === true) return;
+    schema.description = `Needs a token with the \`${config.scope}\` scope.${schema.description === undefined ? '' : ' ' + schema.description}`;
+    schema.response = { 403: errorSchema.describe(`the token lacks the \`${config.scope}\` scope (or may not use the account it names)`), ...schema.response };
+  });
+  const bearer = options.bearerAuth ?? createBearerAuth(options.tokens);
   app.addHook('onRequest', async (request, reply) => {
     const auth = request.routeOptions.config?.auth ?? 'bearer';
     if (auth !== 'bearer') return;
-    const tokenId = bearer(request.headers.authorization);
-    if (tokenId === undefined) {
+    const caller = bearer(request.headers.authorization);
+    if (caller === undefined) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'a valid bearer token is required (Authorization: Bearer <token>)' });
     }
-    request.tokenId = tokenId;
+    request.tokenId = caller.id;
+    request.caller = caller;
+    // No scope: the not-found handler (an unknown route is 404 for any valid token).
+    const scope = request.routeOptions.config?.scope;
+    if (scope !== undefined && !caller.scopes.has(scope)) {
+      return reply.code(403).send({ error: 'forbidden', message: `this token lacks the "${scope}" scope, which ${request.method} ${request.routeOptions.url ?? ''} needs` });
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     api.apiMetrics.requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    const line = { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, caller: request.tokenId || undefined };
+    const line = { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, caller: request.caller?.name };
     if (reply.statusCode >= 500) request.log.error(line, 'request');
     else if (reply.statusCode >= 400) request.log.info(line, 'request');
     else request.log.debug(line, 'request');
@@ -72,7 +92,16 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'wabulk API', version: '1.0.0', description: 'Bulk WhatsApp text messages through Kaleyra, queued on Redis. See apps/api/README.md.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A token of WABULK_API_TOKENS (every scope, every account) or of WABULK_API_TOKENS_FILE (its scopes and accounts). Each route names the scope it needs (x-wabulk-scope, and its description): send, read, control or metrics. A route outside the token\'s scopes is 403 {"error":"forbidden"}; a campaign or account outside its accounts is 404, exactly as an unknown one.',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
-import { apiEnvSchema, configuredAccountIds, parseEnv } from '@wabulk/config';
+import { apiEnvSchema, configuredAccountIds, loadApiTokens, parseEnv } from '@wabulk/config';
 import { connectRedis, waitForReady, type CountryCode } from '@wabulk/queue';
 import { createLogger, handleShutdownSignals } from '@wabulk/telemetry';
+import { createBearerAuth } from './auth.js';
 import { buildApi } from './build-api.js';
 
 /**
@@ -12,6 +13,8 @@ import { buildApi } from './build-api.js';
 export async function runApi(env: Record<string, string | undefined> = process.env): Promise<void> {
   const config = parseEnv(apiEnvSchema, env);
   const configuredAccounts = configuredAccountIds(env);
+  const tokens = loadApiTokens(config);
+  const bearerAuth = createBearerAuth(tokens);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'wabulk-api' });
   // Not enableAutoPipelining: it doubled the rate of POST /v1/messages in a load test, then broke
   // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931).
@@ -25,7 +28,8 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   const app = await buildApi({
     redis,
     base: config.WABULK_KEY_PREFIX,
-    tokens: config.WABULK_API_TOKENS,
+    tokens,
+    bearerAuth,
     logger,
     registry: new Registry(),
     defaultAccount: config.WABULK_ACCOUNT,
@@ -42,7 +46,24 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.API_PORT;
-  logger.info({ port, host: config.API_HOST, tokens: config.WABULK_API_TOKENS.length, callbacks: Boolean(config.WABULK_CALLBACK_SECRET || config.WABULK_CALLBACK_BASIC_AUTH) }, 'api listening');
+  logger.info({ port, host: config.API_HOST, tokens: bearerAuth.size, tokenNames: tokenNames(tokens), callbacks: Boolean(config.WABULK_CALLBACK_SECRET || config.WABULK_CALLBACK_BASIC_AUTH) }, 'api listening');
+
+  // SIGHUP: the tokens again (WABULK_API_TOKENS as started, the file as it is now). Connections stay
+  // open; a request authenticated after the swap sees the new tokens. A bad file keeps the old ones.
+  const file = config.WABULK_API_TOKENS_FILE;
+  process.on('SIGHUP', () => {
+    if (file === undefined) {
+      logger.info('SIGHUP: no WABULK_API_TOKENS_FILE to re-read; tokens unchanged');
+      return;
+    }
+    try {
+      const next = loadApiTokens(config);
+      bearerAuth.replace(next);
+      logger.info({ tokens: bearerAuth.size, tokenNames: tokenNames(next) }, 'api tokens reloaded');
+    } catch (err) {
+      logger.error({ err: { message: (err as Error).message } }, 'api tokens not reloaded: keeping the previous tokens');
+    }
+  });
 
   handleShutdownSignals({
     logger,
@@ -54,3 +75,6 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     },
   });
 }
+
+/** The names of the file's tokens (never a token): WABULK_API_TOKENS ones are counted, not named here. */
+const tokenNames = (tokens: ReturnType<typeof loadApiTokens>) => tokens.flatMap((t) => (typeof t === 'string' ? [] : [t.name]));

@@ -27,7 +27,7 @@ const share = (v: string) => {
 /** The commands run `exit(code)` with what their action returns. */
 export function buildProgram(exit: (code: number) => void): Command {
   const program = new Command('wabulk')
-    .description('Bulk WhatsApp text messages through Kaleyra, queued on Redis.\nSettings come from the environment: REDIS_URL, WABULK_ACCOUNT, WABULK_KEY_PREFIX, WABULK_DEFAULT_COUNTRY (KALEYRA_* for the worker, WABULK_API_TOKENS for the api).')
+    .description('Bulk WhatsApp text messages through Kaleyra, queued on Redis.\nSettings come from the environment: REDIS_URL, WABULK_ACCOUNT, WABULK_KEY_PREFIX, WABULK_DEFAULT_COUNTRY (KALEYRA_* for the worker, WABULK_API_TOKENS / WABULK_API_TOKENS_FILE for the api).')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   const done = (p: Promise<number>) => p.then(exit);
@@ -39,7 +39,9 @@ export function buildProgram(exit: (code: number) => void): Command {
 
   program
     .command('api')
-    .description('serve the HTTP API (env: API_PORT (8080), WABULK_API_TOKENS, API_BODY_LIMIT_BYTES, API_UPLOAD_LIMIT_BYTES, WABULK_CALLBACK_SECRET / WABULK_CALLBACK_BASIC_AUTH)')
+    .description(
+      'serve the HTTP API (env: API_PORT (8080), WABULK_API_TOKENS (full-access tokens) and/or WABULK_API_TOKENS_FILE (JSON [{name, token, accounts, scopes}], scopes send/read/control/metrics; kill -HUP re-reads it), API_BODY_LIMIT_BYTES, API_UPLOAD_LIMIT_BYTES, WABULK_CALLBACK_SECRET / WABULK_CALLBACK_BASIC_AUTH)',
+    )
     .action(() => apiCommand(process.env));
 
   program

@@ -1,4 +1,4 @@
-import { apiEnvSchema, ConfigError, loadAccounts, parseEnv, workerEnvSchema } from './index.js';
+import { apiEnvSchema, ConfigError, loadAccounts, loadApiTokens, parseEnv, workerEnvSchema } from './index.js';
 
 describe('workerEnvSchema', () => {
   test('defaults follow the operator contract', () => {
@@ -87,7 +87,7 @@ describe('apiEnvSchema', () => {
   });
 
   test('tokens are required and strong enough; bad values are named, never echoed', () => {
-    expect(() => parseEnv(apiEnvSchema, {})).toThrow(/WABULK_API_TOKENS: must list at least one bearer token/);
+    expect(() => loadApiTokens(parseEnv(apiEnvSchema, {}))).toThrow(/WABULK_API_TOKENS or WABULK_API_TOKENS_FILE must be set/);
     expect(() => parseEnv(apiEnvSchema, { WABULK_API_TOKENS: ' , ' })).toThrow(/WABULK_API_TOKENS: must list at least one/);
     let error: unknown;
     try {

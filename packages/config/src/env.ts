@@ -95,7 +95,8 @@ const tokenList = z
   .string({ message: 'must list at least one bearer token (comma-separated)' })
   .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t !== ''))
   .refine((list) => list.length > 0, 'must list at least one bearer token (comma-separated)')
-  .refine((list) => list.every((t) => t.length >= 16 && /^[\x21-\x7e]+$/.test(t)), 'each token must be at least 16 printable characters without spaces');
+  .refine((list) => list.every((t) => t.length >= 16 && /^[\x21-\x7e]+$/.test(t)), 'each token must be at least 16 printable characters without spaces')
+  .refine((list) => new Set(list).size === list.length, 'lists a token twice');
 
 const bytes = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
@@ -103,8 +104,10 @@ const bytes = (fallback: number) => z.coerce.number().int().min(0).default(fallb
 export const apiEnvSchema = baseEnvSchema.extend({
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   API_HOST: z.string().default('0.0.0.0'),
-  /** Bearer tokens accepted on every route but health and callbacks. */
-  WABULK_API_TOKENS: tokenList,
+  /** Full-access bearer tokens (every scope, every account). This or WABULK_API_TOKENS_FILE is required (see loadApiTokens). */
+  WABULK_API_TOKENS: tokenList.optional(),
+  /** A JSON file of named tokens with accounts and scopes (loadApiTokensFile); re-read on SIGHUP. */
+  WABULK_API_TOKENS_FILE: z.string().optional(),
   /** Largest JSON body (POST /v1/messages and the rest); larger is 413. */
   API_BODY_LIMIT_BYTES: bytes(1024 * 1024).refine((n) => n >= 1024, 'must be at least 1024'),
   /** Largest campaign upload (streamed, never buffered); 0 = no limit. */

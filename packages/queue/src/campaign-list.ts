@@ -5,6 +5,8 @@ import { indexKeys } from './keys.js';
 export interface CampaignListQuery {
   state?: CampaignState;
   account?: string;
+  /** Only campaigns of these accounts (an API token's): undefined = every account. */
+  accounts?: readonly string[];
   /** Campaigns per page (default 20). */
   limit?: number;
   /** From the previous page's `cursor`. */
@@ -65,7 +67,7 @@ export async function listCampaignStatuses(ctx: QueueContext, query: CampaignLis
       scanned++;
       after = e;
       const status = await getCampaignStatus(ctx, e.id);
-      if (status && (query.account === undefined || status.account === query.account) && (query.state === undefined || status.state === query.state)) {
+      if (status && (query.account === undefined || status.account === query.account) && (query.accounts === undefined || query.accounts.includes(status.account)) && (query.state === undefined || status.state === query.state)) {
         campaigns.push(status);
       }
       if (campaigns.length >= limit || scanned >= maxScan) {

@@ -1,6 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getAccountState, listAccounts, pauseAccount, registerAccounts, resumeAccount } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
+import { mayUse } from '../access.js';
 import { ApiError } from '../error-handler.js';
 import { accountParams, accountStateSchema, errorSchema } from '../schemas.js';
 
@@ -16,19 +18,24 @@ export function accountRoutes(app: Api, api: ApiContext): void {
     return { account, paused: s.paused, pauseReason: s.pauseReason, pauseMessage: s.pauseMessage, pausedAt: s.pausedAt, resumedAt: s.resumedAt, queueDepth, counts: c };
   };
   const response = { 200: accountStateSchema, 400: errorSchema, 404: errorSchema };
+  /** An account outside the token's accounts is answered as an unknown one. */
+  const unknown = (id: string) => new ApiError(404, { error: 'not found', message: `account ${id} is not known: no worker serving it has started and no operator registered it` });
+  const assertMayUse = (request: FastifyRequest, id: string) => {
+    if (!mayUse(request, id)) throw unknown(id);
+  };
 
-  app.get('/v1/accounts/:id', { schema: { tags: ['accounts'], summary: 'paused or running, why and since when, queue depth', params: accountParams, response } }, async (request) => {
+  app.get('/v1/accounts/:id', { config: { scope: 'read' }, schema: { tags: ['accounts'], summary: 'paused or running, why and since when, queue depth', params: accountParams, response } }, async (request) => {
     const { id } = request.params;
+    assertMayUse(request, id);
     const configured = api.options.configuredAccounts ?? [];
-    if (!configured.includes(id) && !(await listAccounts(ctx)).includes(id)) {
-      throw new ApiError(404, { error: 'not found', message: `account ${id} is not known: no worker serving it has started and no operator registered it` });
-    }
+    if (!configured.includes(id) && !(await listAccounts(ctx)).includes(id)) throw unknown(id);
     return state(id);
   });
 
   app.post(
     '/v1/accounts/:id',
     {
+      config: { scope: 'control' },
       schema: {
         tags: ['accounts'],
         summary: 'register an account ahead of its workers (as `wabulk accounts add ID`), so messages for it are accepted',
@@ -39,27 +46,30 @@ export function accountRoutes(app: Api, api: ApiContext): void {
     },
     async (request) => {
       const { id } = request.params;
+      assertMayUse(request, id);
       await registerAccounts(ctx, [id], 'operator');
-      request.log.info({ account: id, caller: request.tokenId }, 'account registered through the API');
+      request.log.info({ account: id, caller: request.caller?.name }, 'account registered through the API');
       return state(id);
     },
   );
 
   app.post(
     '/v1/accounts/:id/pause',
-    { schema: { tags: ['accounts'], summary: 'stop every worker on every host from sending for the account', params: accountParams, body: pauseBody, response } },
+    { config: { scope: 'control' }, schema: { tags: ['accounts'], summary: 'stop every worker on every host from sending for the account', params: accountParams, body: pauseBody, response } },
     async (request) => {
       const { id } = request.params;
+      assertMayUse(request, id);
       await pauseAccount(ctx, id, 'manual', { message: request.body?.message ?? 'paused through the API' });
-      request.log.info({ account: id, caller: request.tokenId }, 'account paused through the API');
+      request.log.info({ account: id, caller: request.caller?.name }, 'account paused through the API');
       return state(id);
     },
   );
 
-  app.post('/v1/accounts/:id/resume', { schema: { tags: ['accounts'], summary: 'restart sending for the account', params: accountParams, response } }, async (request) => {
+  app.post('/v1/accounts/:id/resume', { config: { scope: 'control' }, schema: { tags: ['accounts'], summary: 'restart sending for the account', params: accountParams, response } }, async (request) => {
     const { id } = request.params;
+    assertMayUse(request, id);
     await resumeAccount(ctx, id);
-    request.log.info({ account: id, caller: request.tokenId }, 'account resumed through the API');
+    request.log.info({ account: id, caller: request.caller?.name }, 'account resumed through the API');
     return state(id);
   });
 }

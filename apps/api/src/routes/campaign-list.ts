@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
 import { CAMPAIGN_STATES, InvalidCursorError, listCampaignStatuses } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
+import { accountsOf } from '../access.js';
 import { invalid } from '../error-handler.js';
 import { campaignStatusSchema, errorSchema } from '../schemas.js';
 
@@ -22,10 +23,12 @@ export function campaignListRoutes(app: Api, api: ApiContext): void {
   app.get(
     '/v1/campaigns',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['campaigns'],
         summary: 'the campaigns, newest first, filtered by state and account, paged with a cursor (as `wabulk campaigns`)',
         description:
+          'Only the campaigns of the token\'s accounts (an `account` outside them: an empty list). ' +
           'Messages sent through POST /v1/messages without a campaignId are not listed: each keeps the campaignId of its answer for GET /v1/campaigns/:id, recipients and callbacks, and expires WABULK_MESSAGE_TTL_S (default 2 days) after it finished.',
         querystring: listQuery,
         response: { 200: listAnswer, 400: errorSchema },
@@ -33,8 +36,11 @@ export function campaignListRoutes(app: Api, api: ApiContext): void {
     },
     async (request) => {
       const { state, account, limit, cursor } = request.query;
+      // Only the campaigns of the token's accounts: another account's are not there for it.
+      const accounts = accountsOf(request);
+      if (accounts !== undefined && account !== undefined && !accounts.includes(account)) return { campaigns: [], cursor: null };
       try {
-        return await listCampaignStatuses(api.ctx, { state, account, limit, cursor });
+        return await listCampaignStatuses(api.ctx, { state, account, accounts, limit, cursor });
       } catch (err) {
         if (err instanceof InvalidCursorError) throw invalid('cursor', 'must be the cursor of the previous page');
         throw err;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
 import { campaignIdSchema, estimateSending, getCampaignMeta, parseDelimiter, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
+import { assertCampaignIdUsable, assertMaySend, mayUse } from '../access.js';
 import { ApiError, invalid } from '../error-handler.js';
 import { errorSchema, importResultSchema } from '../schemas.js';
 
@@ -93,12 +94,13 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
   app.post(
     '/v1/campaigns',
     {
+      config: { scope: 'send' },
       schema: {
         tags: ['campaigns'],
         summary: 'a campaign from a streamed CSV or NDJSON upload',
         description: `Body: CSV (text/csv; delimiter , ; or tab, found from the header line) with a header naming the recipient column (\`column\`, else the first of ${RECIPIENT_COLUMNS.join(', ')}) and optional ref, ref1, ref2 columns, or bare numbers one per line; or NDJSON (application/x-ndjson): one {"to", "ref"?, …} object per line. Campaign fields in the query string. Answers 202 with the counts, the first ${KEEP_REJECTED} rejected rows with their line numbers, and \`source\`: the column (and delimiter) read.`,
         querystring: uploadQuery,
-        response: { 200: importResultSchema.describe('dryRun=true: what would be queued, nothing written'), 202: importResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema.describe('unknown account: no worker serves it, no operator registered it, the API is not configured for it') },
+        response: { 200: importResultSchema.describe('dryRun=true: what would be queued, nothing written'), 202: importResultSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema.describe('the token lacks the send scope, or may not send for this account'), 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema.describe('unknown account: no worker serves it, no operator registered it, the API is not configured for it') },
       },
     },
     async (request, reply) => {
@@ -117,11 +119,19 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
       const dryRun = q.dryRun === 'true';
       if (q.body === undefined) {
         const meta = await getCampaignMeta(api.ctx, q.campaignId);
-        if (!meta) {
+        // A campaign of an account outside the token's is answered as one that does not exist.
+        if (!meta || !mayUse(request, meta.account)) {
           closeAfter();
           throw invalid('body', 'is required: campaign ' + q.campaignId + ' does not exist yet');
         }
         fields = { body: meta.body, previewUrl: meta.previewUrl, account: q.account ?? meta.account };
+      }
+      try {
+        assertMaySend(request, fields.account ?? api.options.defaultAccount ?? 'default');
+        await assertCampaignIdUsable(request, api.ctx, q.campaignId);
+      } catch (err) {
+        closeAfter();
+        throw err;
       }
 
       const input = limitedUpload(request.body as Readable, uploadLimit);
@@ -149,7 +159,7 @@ export function campaignUploadRoutes(app: Api, api: ApiContext): void {
           const estimate = await estimateSending(api.ctx, result.account, result.accepted);
           return reply.code(200).send(source === undefined ? { ...result, estimate } : { ...result, estimate, source });
         }
-        request.log.info({ campaignId: result.campaignId, read: result.read, accepted: result.accepted, rejected: result.rejectedTotal, caller: request.tokenId }, 'campaign upload');
+        request.log.info({ campaignId: result.campaignId, read: result.read, accepted: result.accepted, rejected: result.rejectedTotal, caller: request.caller?.name }, 'campaign upload');
         return reply.code(202).send(source === undefined ? result : { ...result, source });
       } catch (err) {
         closeAfter();

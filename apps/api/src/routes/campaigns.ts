@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { cancelCampaign, exportCampaign, exportRecord, getCampaignMeta, getCampaignStatus, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
+import { mayUse } from '../access.js';
 import { ApiError } from '../error-handler.js';
 import { campaignParams, campaignStatusSchema, errorSchema, recipientSchema, scanCursorSchema } from '../schemas.js';
 
@@ -26,23 +28,29 @@ const CONTROL = {
  */
 export function campaignRoutes(app: Api, api: ApiContext): void {
   const { ctx } = api;
+  /** 404 for an unknown campaign and for one of an account outside the token's: the same answer. */
+  const assertVisible = async (request: FastifyRequest, id: string) => {
+    const meta = await getCampaignMeta(ctx, id);
+    if (!meta || !mayUse(request, meta.account)) throw notFound(id);
+  };
 
   app.get(
     '/v1/campaigns/:id',
-    { schema: { tags: ['campaigns'], summary: 'campaign progress (same fields as `wabulk status --json`)', params: campaignParams, response: { 200: campaignStatusSchema, 404: errorSchema } } },
+    { config: { scope: 'read' }, schema: { tags: ['campaigns'], summary: 'campaign progress (same fields as `wabulk status --json`)', params: campaignParams, response: { 200: campaignStatusSchema, 404: errorSchema } } },
     async (request) => {
       const status = await getCampaignStatus(ctx, request.params.id);
-      if (!status) throw notFound(request.params.id);
+      if (!status || !mayUse(request, status.account)) throw notFound(request.params.id);
       return status;
     },
   );
 
   for (const [action, { run, summary }] of Object.entries(CONTROL)) {
-    app.post(`/v1/campaigns/:id/${action}`, { schema: { tags: ['campaigns'], summary, params: campaignParams, response: { 200: campaignStatusSchema, 404: errorSchema } } }, async (request) => {
+    app.post(`/v1/campaigns/:id/${action}`, { config: { scope: 'control' }, schema: { tags: ['campaigns'], summary, params: campaignParams, response: { 200: campaignStatusSchema, 404: errorSchema } } }, async (request) => {
       const { id } = request.params;
+      await assertVisible(request, id);
       const result = await run(ctx, id);
       if (!result) throw notFound(id);
-      request.log.info({ campaignId: id, caller: request.tokenId, state: result.state, jobs: result.jobs, cancelled: result.cancelled }, `campaign ${action} through the API`);
+      request.log.info({ campaignId: id, caller: request.caller?.name, state: result.state, jobs: result.jobs, cancelled: result.cancelled }, `campaign ${action} through the API`);
       const status = await getCampaignStatus(ctx, id);
       if (!status) throw notFound(id);
       return status;
@@ -52,6 +60,7 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
   app.get(
     '/v1/campaigns/:id/recipients',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['campaigns'],
         summary: 'recipients with their status, message_id and code: paged JSON, or all as CSV/NDJSON',
@@ -63,7 +72,7 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
     async (request, reply) => {
       const { id } = request.params;
       const q = request.query;
-      if (!(await getCampaignMeta(ctx, id))) throw notFound(id);
+      await assertVisible(request, id);
       if (q.format !== 'json') {
         const lines = Readable.from(exportCampaign(ctx, id, q.format, { status: q.status }));
         return reply

@@ -4,7 +4,7 @@ import type { Api, ApiContext } from '../api-context.js';
 
 const READY_TIMEOUT_MS = 1000;
 
-/** /healthz (alive), /readyz (Redis answers), /metrics (Prometheus; bearer token like every other route). */
+/** /healthz (alive), /readyz (Redis answers), /metrics (Prometheus; a bearer token with the `metrics` scope). */
 export function healthRoutes(app: Api, api: ApiContext): void {
   const status = z.object({ status: z.string() });
   app.get('/healthz', { config: { auth: 'none' }, schema: { tags: ['health'], summary: 'the process is alive', security: [], response: { 200: status } } }, async () => ({ status: 'ok' }));
@@ -19,7 +19,7 @@ export function healthRoutes(app: Api, api: ApiContext): void {
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
+  app.get('/metrics', { config: { scope: 'metrics' }, schema: { tags: ['health'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
     const text = await api.registry.metrics();
     return reply.type(api.registry.contentType).send(text);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { enqueueTextSchema, estimateSending, fingerprint, UnknownAccountError, type EnqueueResult, type EnqueueTextInput } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
+import { assertCampaignIdUsable, assertMaySend } from '../access.js';
 import { ApiError, toErrorAnswer } from '../error-handler.js';
 import { enqueueResultSchema, errorSchema } from '../schemas.js';
 
@@ -27,16 +28,19 @@ export function messageRoutes(app: Api, api: ApiContext): void {
   app.post(
     '/v1/messages',
     {
+      config: { scope: 'send' },
       schema: {
         tags: ['messages'],
         summary: 'queue one message for one or many recipients',
         description: '`to` is one number, "a,b,c", or an array (at most 10000) of numbers or of `{to, variables}` objects; `{{name}}` / `{{name|fallback}}` in `body` take each recipient\'s `variables` (or the call\'s). `at` schedules the start, `window` (+ `tz`) limits sending to local hours; `dryRun: true` answers 200 with what would be queued, three rendered samples and the estimated sending time, writing nothing. Answers 202 with what was queued, duplicates, and every rejected input with its reason. 422 when `account` is unknown (no worker serving it has started, no operator registered it, the API is not configured for it: nothing is queued) or an Idempotency-Key is reused with another body. A replayed answer (same Idempotency-Key and body) keeps the counts and the first 100 rejections, with `rejectedTotal` and `rejectedTruncated: true` when cut. 429 (with Retry-After) when the token already holds WABULK_IDEMPOTENCY_MAX_KEYS live keys.',
         headers: idempotencyHeaders,
         body: enqueueTextSchema,
-        response: { 200: enqueueResultSchema.describe('a dry run (`dryRun: true`): what would be queued, nothing written'), 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema },
+        response: { 200: enqueueResultSchema.describe('a dry run (`dryRun: true`): what would be queued, nothing written'), 202: enqueueResultSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema.describe('the token lacks the send scope, or may not send for this account'), 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema },
       },
     },
     async (request, reply) => {
+      assertMaySend(request, request.body.account ?? api.options.defaultAccount ?? 'default');
+      await assertCampaignIdUsable(request, api.ctx, request.body.campaignId);
       const key = request.headers['idempotency-key'];
       // A dry run writes nothing, so it needs no idempotency: it answers 200 with what would be queued.
       if (request.body.dryRun === true) return reply.code(200).send(await enqueue(request.body));

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { accountIdSchema } from '@wabulk/config';
 import {
@@ -15,6 +16,7 @@ import {
   type SuppressionScope,
 } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
+import { assertMayUseList } from '../access.js';
 import { ApiError } from '../error-handler.js';
 import { errorSchema, rejectedSchema, scanCursorSchema } from '../schemas.js';
 import { limitedUpload, UploadTooLargeError } from './campaign-upload.js';
@@ -80,13 +82,15 @@ const checkAnswer = z.object({
   lists: z.object({ account: z.string().optional(), global: z.string().optional() }).describe('the lists it is on, with the time it was added (ISO 8601)'),
 });
 
-/** Exactly one of account and global: the list a request changes or reads. */
-function scopeOf(q: { account?: string; global?: true | 'true' }): SuppressionScope {
+/** Exactly one of account and global: the list a request changes or reads (403 when the token may not use it). */
+function scopeOf(request: FastifyRequest, q: { account?: string; global?: true | 'true' }): SuppressionScope {
   if ((q.account === undefined) === (q.global === undefined)) {
     const message = 'give exactly one of account (that account\'s list) or global: true (the list every account obeys)';
     throw new ApiError(400, { error: 'invalid request', issues: [{ field: 'account', message }, { field: 'global', message }] });
   }
-  return q.account === undefined ? 'global' : { account: q.account };
+  const scope: SuppressionScope = q.account === undefined ? 'global' : { account: q.account };
+  assertMayUseList(request, scope);
+  return scope;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -99,19 +103,20 @@ export function suppressionRoutes(app: Api, api: ApiContext): void {
   app.post(
     '/v1/suppressions',
     {
+      config: { scope: 'control' },
       schema: {
         tags: TAG,
         summary: 'put numbers on a do-not-message list (as `wabulk suppress add`)',
         description: `Body: {numbers: [1..${MAX_NUMBERS}], account} or {numbers, global: true}. Intake rejects a listed recipient with the reason \`suppressed\`; a message queued before the number was listed ends \`cancelled\` with the reason \`suppressed\`. A number listed again keeps the time it was first added.`,
         body: changeBody,
-        response: { 200: addAnswer, 400: errorSchema, 401: errorSchema },
+        response: { 200: addAnswer, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request) => {
-      const scope = scopeOf(request.body);
+      const scope = scopeOf(request, request.body);
       const { numbers, rejected } = normaliseSuppressionNumbers(request.body.numbers, country);
       const r = await addSuppressionNumbers(ctx, scope, numbers);
-      request.log.info({ list: suppressionListName(scope), added: r.added, rejected: rejected.length, caller: request.tokenId }, 'suppressions added');
+      request.log.info({ list: suppressionListName(scope), added: r.added, rejected: rejected.length, caller: request.caller?.name }, 'suppressions added');
       return { list: suppressionListName(scope), ...r, rejected };
     },
   );
@@ -119,19 +124,20 @@ export function suppressionRoutes(app: Api, api: ApiContext): void {
   app.post(
     '/v1/suppressions/remove',
     {
+      config: { scope: 'control' },
       schema: {
         tags: TAG,
         summary: 'take numbers off a do-not-message list (as `wabulk suppress remove`)',
         description: 'Body as POST /v1/suppressions. Messages already cancelled as `suppressed` stay cancelled.',
         body: changeBody,
-        response: { 200: removeAnswer, 400: errorSchema, 401: errorSchema },
+        response: { 200: removeAnswer, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request) => {
-      const scope = scopeOf(request.body);
+      const scope = scopeOf(request, request.body);
       const { numbers, rejected } = normaliseSuppressionNumbers(request.body.numbers, country);
       const r = await removeSuppressionNumbers(ctx, scope, numbers);
-      request.log.info({ list: suppressionListName(scope), removed: r.removed, rejected: rejected.length, caller: request.tokenId }, 'suppressions removed');
+      request.log.info({ list: suppressionListName(scope), removed: r.removed, rejected: rejected.length, caller: request.caller?.name }, 'suppressions removed');
       return { list: suppressionListName(scope), ...r, rejected };
     },
   );
@@ -139,15 +145,16 @@ export function suppressionRoutes(app: Api, api: ApiContext): void {
   app.get(
     '/v1/suppressions',
     {
+      config: { scope: 'read' },
       schema: {
         tags: TAG,
         summary: 'the numbers on a list with the time each was added, paged with a cursor (as `wabulk suppress list`)',
         querystring: listQuery,
-        response: { 200: listAnswer, 400: errorSchema, 401: errorSchema },
+        response: { 200: listAnswer, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request) => {
-      const scope = scopeOf(request.query);
+      const scope = scopeOf(request, request.query);
       const page = await listSuppressions(ctx, scope, { cursor: request.query.cursor ?? '0', count: request.query.limit });
       return { cursor: page.cursor === '0' ? null : page.cursor, entries: page.entries.map((e) => ({ number: e.number, addedAt: iso(e.addedAt) })) };
     },
@@ -156,15 +163,17 @@ export function suppressionRoutes(app: Api, api: ApiContext): void {
   app.get(
     '/v1/suppressions/check',
     {
+      config: { scope: 'read' },
       schema: {
         tags: TAG,
         summary: "whether a number is on an account's list, the global list, both or neither (as `wabulk suppress check`)",
         querystring: checkQuery,
-        response: { 200: checkAnswer, 400: errorSchema, 401: errorSchema },
+        response: { 200: checkAnswer, 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (request) => {
       const account = request.query.account ?? api.options.defaultAccount ?? 'default';
+      assertMayUseList(request, { account });
       const n = normaliseRecipient(request.query.number, country);
       if (!n.ok) throw new ApiError(400, { error: 'invalid request', issues: [{ field: 'number', message: n.reason }] });
       const match = await checkSuppression(ctx, account, n.e164);
@@ -195,19 +204,20 @@ export function suppressionImportRoutes(app: Api, api: ApiContext): void {
   app.post(
     '/v1/suppressions/import',
     {
+      config: { scope: 'control' },
       schema: {
         tags: TAG,
         summary: 'add every number of a streamed CSV or text upload to a list (as `wabulk suppress import`)',
         description: `Body: CSV (text/csv) with a header naming the number column (to, phone, number, msisdn, mobile, …, or \`column\`), or one number per line (text/plain). The list in the query string: account=ID or global=true. Answers 200 with the counts and the first ${KEEP_REJECTED} rejected rows with their line numbers.`,
         querystring: importQuery,
-        response: { 200: importAnswer, 400: errorSchema, 401: errorSchema, 413: errorSchema, 415: errorSchema },
+        response: { 200: importAnswer, 400: errorSchema, 401: errorSchema, 403: errorSchema, 413: errorSchema, 415: errorSchema },
       },
     },
     async (request, reply) => {
       const closeAfter = () => reply.header('connection', 'close');
       let scope: SuppressionScope;
       try {
-        scope = scopeOf(request.query);
+        scope = scopeOf(request, request.query);
       } catch (err) {
         closeAfter();
         throw err;
@@ -220,7 +230,7 @@ export function suppressionImportRoutes(app: Api, api: ApiContext): void {
       const input = limitedUpload(request.body as Readable, uploadLimit);
       try {
         const result = await importSuppressions(api.ctx, scope, readSuppressionRows(input, { column: request.query.column }), { defaultCountry: api.options.defaultCountry, keepRejected: KEEP_REJECTED });
-        request.log.info({ list: result.list, read: result.read, added: result.added, rejected: result.rejectedTotal, caller: request.tokenId }, 'suppression import');
+        request.log.info({ list: result.list, read: result.read, added: result.added, rejected: result.rejectedTotal, caller: request.caller?.name }, 'suppression import');
         return result;
       } catch (err) {
         closeAfter();
