@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, isOpen, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
@@ -171,20 +171,15 @@ export function createSendProcessor(deps: SendProcessorDeps) {
    */
   async function holdForWindow(job: Job<SendJobData>, data: SendJobData, window: NonNullable<ReturnType<typeof windowOf>>, zone: string, token: string | undefined): Promise<void> {
     const now = Date.now();
-    const counts = campaignKeys(ctx.base, data.c).counts;
-    if (isOpen(window, zone, now)) {
-      if (data.w === 1) {
-        await job.updateData({ ...job.data, w: 0 });
-        await ctx.redis.hincrby(counts, WINDOW_COUNTER, -1);
-      }
-      return;
-    }
+    // nextOpening is `now` itself while the window is open.
+    const opensAt = nextOpening(window, zone, now);
+    if (opensAt === now) return leaveWindowCount(job);
     if (data.w !== 1) {
       await job.updateData({ ...job.data, w: 1 });
-      await ctx.redis.hincrby(counts, WINDOW_COUNTER, 1);
+      await ctx.redis.hincrby(campaignKeys(ctx.base, data.c).counts, WINDOW_COUNTER, 1);
     }
     metrics.windowHeld.inc({ account });
-    await job.moveToDelayed(nextOpening(window, zone, now), token);
+    await job.moveToDelayed(opensAt, token);
     throw new DelayedError();
   }
 

@@ -162,11 +162,7 @@ export class Producer {
     const inputs = recipientInputs(fields.to, fields.variables);
     assertEveryPlaceholderHasValues(template, inputs);
     const result: EnqueueResult = { campaignId, accepted: 0, duplicates: 0, rejected: [], rejectedByReason: {}, suppressed: 0 };
-    const reject = (r: Rejected) => {
-      result.rejected.push(r);
-      result.rejectedByReason[reasonLabel(r.reason)] = (result.rejectedByReason[reasonLabel(r.reason)] ?? 0) + 1;
-      this.options.metrics?.rejected.inc({ account, reason: reasonLabel(r.reason) });
-    };
+    const reject = this.#rejecter(account, result);
     if (inputs.length === 0) reject(rejection(typeof fields.to === 'string' ? fields.to : '', 'empty'));
     const rows: Row[] = [];
     const dryRun = fields.dryRun === true;
@@ -176,8 +172,7 @@ export class Producer {
     }
     const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: dryRun ? new Set() : undefined, samples: dryRun ? [] : undefined };
     if (fields.dryRun) {
-      const existing = await getCampaignMeta(this.ctx, campaignId);
-      if (existing) assertSameCampaign(campaignId, existing, { account, body: fields.body, previewUrl: fields.previewUrl });
+      await this.#assertDryRunFits(campaignId, { account, body: fields.body, previewUrl: fields.previewUrl });
       await this.#chunk(account, campaignId, undefined, rows, tally, reject);
       return { ...result, accepted: tally.accepted, duplicates: tally.duplicates, suppressed: tally.suppressed, dryRun: true, samples: firstSamples(tally) };
     }
@@ -215,10 +210,7 @@ export class Producer {
     await this.#known.assertKnown(account);
     const template = parseTemplate(input.body);
     const dryRun = input.dryRun === true;
-    if (dryRun) {
-      const existing = await getCampaignMeta(this.ctx, campaignId);
-      if (existing) assertSameCampaign(campaignId, existing, { account, body: input.body, previewUrl: fields.previewUrl });
-    }
+    if (dryRun) await this.#assertDryRunFits(campaignId, { account, body: input.body, previewUrl: fields.previewUrl });
     // The campaign is created with its first recipients, not before: a file refused as unreadable
     // (or with no valid row) leaves nothing behind, so the operator can fix it and reuse the id.
     let created: Promise<{ meta: CampaignMeta }> | undefined;
@@ -230,14 +222,7 @@ export class Producer {
     const result: CampaignImportResult = { campaignId, account, read: 0, accepted: 0, duplicates: 0, rejected: [], rejectedTotal: 0, rejectedByReason: {}, suppressed: 0 };
     const tally: Tally = { accepted: 0, duplicates: 0, suppressed: 0, seen: dryRun ? new Set() : undefined, samples: dryRun ? [] : undefined };
     const progress = () => onProgress?.({ read: result.read, accepted: tally.accepted, duplicates: tally.duplicates, rejected: result.rejectedTotal });
-    const reject = (r: Rejected) => {
-      result.rejectedTotal++;
-      if (result.rejected.length < keep) result.rejected.push(r);
-      const label = reasonLabel(r.reason);
-      result.rejectedByReason[label] = (result.rejectedByReason[label] ?? 0) + 1;
-      this.options.metrics?.rejected.inc({ account, reason: label });
-      onRejected?.(r);
-    };
+    const reject = this.#rejecter(account, result, { keep, onRejected });
     const pending = new Set<Promise<void>>();
     let failure: unknown;
     const flush = (rows: Row[]) => {
@@ -307,6 +292,27 @@ export class Producer {
     }
     await flush();
     return { requeued };
+  }
+
+  /**
+   * Counts each rejection in the result (by reason label, and in `rejectedTotal` when it has one),
+   * keeps the first `keep`, and counts it in the metric.
+   */
+  #rejecter(account: string, result: EnqueueResult & { rejectedTotal?: number }, options: { keep?: number; onRejected?: (r: Rejected) => void } = {}): (r: Rejected) => void {
+    return (r) => {
+      if (result.rejectedTotal !== undefined) result.rejectedTotal++;
+      if (options.keep === undefined || result.rejected.length < options.keep) result.rejected.push(r);
+      const label = reasonLabel(r.reason);
+      result.rejectedByReason[label] = (result.rejectedByReason[label] ?? 0) + 1;
+      this.options.metrics?.rejected.inc({ account, reason: label });
+      options.onRejected?.(r);
+    };
+  }
+
+  /** A dry run on an existing campaign is refused as the real import would be (another account or message). */
+  async #assertDryRunFits(campaignId: string, meta: Pick<CampaignMeta, 'account' | 'body' | 'previewUrl'>): Promise<void> {
+    const existing = await getCampaignMeta(this.ctx, campaignId);
+    if (existing) assertSameCampaign(campaignId, existing, meta);
   }
 
   /**

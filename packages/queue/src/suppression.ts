@@ -1,3 +1,4 @@
+import { getCampaignControlState } from './campaign-control.js';
 import type { QueueContext } from './context.js';
 import { campaignKeys, suppressionKey, type SuppressionScope } from './keys.js';
 import { withScripts } from './scripts.js';
@@ -108,14 +109,11 @@ return {state, redis.call('HEXISTS', KEYS[2], ARGV[1]) + redis.call('HEXISTS', K
 interface SendCheckCommands { wabulkSendChecks(state: string, own: string, global: string, number: string): Promise<[string, number]> }
 
 export async function sendChecks(ctx: QueueContext, campaignId: string, account: string, number: string): Promise<{ state: string; suppressed: boolean }> {
-  const stateKey = campaignKeys(ctx.base, campaignId).state;
-  const own = suppressionKey(ctx.base, { account });
-  const global = suppressionKey(ctx.base, 'global');
   if (ctx.redis.isCluster) {
-    const [state, a, b] = await Promise.all([ctx.redis.hget(stateKey, 'state'), ctx.redis.hexists(own, number), ctx.redis.hexists(global, number)]);
-    return { state: state ?? 'running', suppressed: a === 1 || b === 1 };
+    const [state, suppressed] = await Promise.all([getCampaignControlState(ctx, campaignId), isSuppressed(ctx, account, number)]);
+    return { state, suppressed };
   }
   const r = withScripts<SendCheckCommands>(ctx.redis, { wabulkSendChecks: { numberOfKeys: 3, lua: SEND_CHECKS } });
-  const [state, hits] = await r.wabulkSendChecks(stateKey, own, global, number);
+  const [state, hits] = await r.wabulkSendChecks(campaignKeys(ctx.base, campaignId).state, suppressionKey(ctx.base, { account }), suppressionKey(ctx.base, 'global'), number);
   return { state, suppressed: hits > 0 };
 }
