@@ -1,8 +1,8 @@
-import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
-import { SingleBar } from 'cli-progress';
-import { CampaignConflictError, estimateSending, InvalidIdError, parseDelimiter, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, UnknownAccountError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type Rejected, type SendingEstimate, type SourceHeader } from '@wabulk/queue';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { CampaignConflictError, estimateSending, InvalidIdError, parseDelimiter, placeholderNames, prioritySchema, readCsvRecipients, readNdjsonRecipients, SourceError, UnknownAccountError, ValidationError, type CampaignImportResult, type EnqueueResult, type Priority, type SendingEstimate, type SourceHeader } from '@wabulk/queue';
 import { withContext, type CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
+import { importBar, openRejectsFile } from '../import-output.js';
 import { watchCampaign } from '../live-summary.js';
 
 export interface SendOptions {
@@ -97,9 +97,7 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
   }
   const format = o.format ?? (/\.(nd)?jsonl?$/i.test(path) ? 'ndjson' : 'csv');
   const stream = createReadStream(path);
-  const bar = !o.json && process.stderr.isTTY
-    ? new SingleBar({ format: 'importing |{bar}| {percentage}% | read {read} | accepted {accepted} | duplicates {duplicates} | rejected {rejected} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr, etaBuffer: 50 })
-    : undefined;
+  const bar = importBar(o.json, 'accepted {accepted} | duplicates {duplicates} | rejected {rejected}');
   const counts = { read: 0, accepted: 0, duplicates: 0, rejected: 0 };
   // Started once the header is read: the line naming the column comes first, above the bar.
   let barStarted = false;
@@ -107,9 +105,7 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
     if (bar && !barStarted) bar.start(Math.max(size, 1), 0, counts);
     barStarted = true;
   };
-  const rejectsFile = o.rejectedOut ? createWriteStream(o.rejectedOut) : undefined;
-  rejectsFile?.write('line,input,reason\n');
-  const onRejected = (r: Rejected) => rejectsFile?.write(`${r.line ?? ''},${csvField(r.input)},${csvField(r.reason)}\n`);
+  const rejectsFile = openRejectsFile(o.rejectedOut);
   let source: ImportSource | undefined;
   const onHeader = (h: SourceHeader) => {
     source = h.delimiter === undefined ? { column: h.column } : { column: h.column, delimiter: h.delimiter };
@@ -124,7 +120,7 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
       ...fields,
       dryRun: o.dryRun,
       recipients: format === 'ndjson' ? readNdjsonRecipients(stream, options) : readCsvRecipients(stream, options),
-      onRejected,
+      onRejected: rejectsFile.write,
       onProgress: (p) => {
         Object.assign(counts, p);
         startBar();
@@ -138,11 +134,10 @@ async function importFile(c: CliContext, o: SendOptions, fields: { campaignId: s
       bar?.stop();
     }
     stream.destroy();
-    await new Promise<void>((r) => (rejectsFile ? rejectsFile.end(() => r()) : r()));
+    await rejectsFile.close();
   }
 }
 
-const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 function printReport(r: (EnqueueResult | CampaignImportResult) & { estimate?: SendingEstimate }, rejectedTotal: number, schedule: { at?: string; window?: string; tz?: string }) {
   const out = process.stdout;

@@ -1,6 +1,5 @@
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { SingleBar } from 'cli-progress';
 import { ACCOUNT_ID_RULE } from '@wabulk/config';
 import {
   ACCOUNT_ID,
@@ -22,6 +21,7 @@ import {
 } from '@wabulk/queue';
 import { withContext, type CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
+import { importBar, openRejectsFile } from '../import-output.js';
 
 export interface ScopeOptions {
   account?: string;
@@ -79,7 +79,6 @@ export interface ImportOptions extends ScopeOptions {
   json?: boolean;
 }
 
-const csvField = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /** `wabulk suppress import FILE (--account ID | --global)`: a file of any size, streamed, 1000 numbers per Redis call. */
 export async function suppressImportCommand(path: string, o: ImportOptions): Promise<number> {
@@ -92,18 +91,15 @@ export async function suppressImportCommand(path: string, o: ImportOptions): Pro
   }
   return withContext<number>(async (c) => {
     const stream = createReadStream(path);
-    const bar = !o.json && process.stderr.isTTY
-      ? new SingleBar({ format: 'importing |{bar}| {percentage}% | read {read} | added {added} | already listed {alreadyListed} | rejected {rejected} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr, etaBuffer: 50 })
-      : undefined;
+    const bar = importBar(o.json, 'added {added} | already listed {alreadyListed} | rejected {rejected}');
     const counts = { read: 0, added: 0, alreadyListed: 0, rejected: 0 };
     bar?.start(Math.max(size, 1), 0, counts);
-    const rejectsFile = o.rejectedOut ? createWriteStream(o.rejectedOut) : undefined;
-    rejectsFile?.write('line,input,reason\n');
+    const rejectsFile = openRejectsFile(o.rejectedOut);
     let result: SuppressionImportResult;
     try {
       result = await importSuppressions(c.ctx, scope, readSuppressionRows(stream, { column: o.column }), {
         defaultCountry: countryOf(c),
-        onRejected: (r) => rejectsFile?.write(`${r.line ?? ''},${csvField(r.input)},${csvField(r.reason)}\n`),
+        onRejected: rejectsFile.write,
         onProgress: (p) => {
           Object.assign(counts, p);
           bar?.update(stream.bytesRead, counts);
@@ -116,7 +112,7 @@ export async function suppressImportCommand(path: string, o: ImportOptions): Pro
       bar?.update(stream.bytesRead, counts);
       bar?.stop();
       stream.destroy();
-      await new Promise<void>((r) => (rejectsFile ? rejectsFile.end(() => r()) : r()));
+      await rejectsFile.close();
     }
     if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
