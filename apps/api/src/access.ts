@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { getCampaignMeta, type QueueContext } from '@wabulk/queue';
+import { locateCampaign, type QueueContext } from '@wabulk/queue';
 import { mayUseAccount } from './auth.js';
 import { ApiError } from './error-handler.js';
 
@@ -36,6 +36,6 @@ export function assertMayUseList(request: FastifyRequest, list: 'global' | { acc
  */
 export async function assertCampaignIdUsable(request: FastifyRequest, ctx: QueueContext, campaignId: string | undefined): Promise<void> {
   if (campaignId === undefined || request.caller?.accounts === '*') return;
-  const meta = await getCampaignMeta(ctx, campaignId);
+  const meta = await locateCampaign(ctx, campaignId);
   if (meta && !mayUse(request, meta.account)) throw new ApiError(409, { error: 'campaign conflict', message: `campaign id ${campaignId} is taken; use another campaign id` });
 }

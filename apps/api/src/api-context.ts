@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import type { CountryCode, IdempotencyStore, Producer, QueueContext, RedisClient } from '@wabulk/queue';
+import type { CampaignArchive, CountryCode, IdempotencyStore, Producer, QueueContext, RedisClient } from '@wabulk/queue';
 import type { Logger, Metrics } from '@wabulk/telemetry';
 import type { ApiMetrics } from './api-metrics.js';
 import type { ApiScope } from '@wabulk/config';
@@ -38,6 +38,8 @@ export interface ApiOptions {
   /** Live Idempotency-Keys one caller may hold (WABULK_IDEMPOTENCY_MAX_KEYS, default 100,000); a new key beyond that is a 429. */
   idempotencyMaxKeys?: number;
   pendingCallbackTtlSeconds?: number;
+  /** The campaign archive (WABULK_ARCHIVE_URL): reads of archived campaigns and their callbacks go there. The caller closes it. */
+  archive?: CampaignArchive;
 }
 
 /** What every route module gets. */

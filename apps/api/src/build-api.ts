@@ -23,7 +23,7 @@ import { suppressionImportRoutes, suppressionRoutes } from './routes/suppression
  * Closing the app closes the queues it opened; the Redis connection stays the caller's.
  */
 export async function buildApi(options: ApiOptions): Promise<Api> {
-  const ctx = createQueueContext({ redis: options.redis, base: options.base });
+  const ctx = createQueueContext({ redis: options.redis, base: options.base, archive: options.archive });
   const metrics = options.metrics ?? createMetrics(options.registry);
   const api: ApiContext = {
     ctx,

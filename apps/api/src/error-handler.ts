@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { CampaignConflictError, classifyRedisError, describeRedisFailure, InvalidIdError, REDIS_RETRY_AFTER_SECONDS, UnknownAccountError, ValidationError } from '@wabulk/queue';
+import { ArchiveUnavailableError, CampaignConflictError, classifyRedisError, describeRedisFailure, InvalidIdError, REDIS_RETRY_AFTER_SECONDS, UnknownAccountError, ValidationError } from '@wabulk/queue';
 
 /** Every error answer: `{ error, message?, issues?: [{ field, message }] }`. Never a stack trace. */
 export interface ApiErrorBody {
@@ -8,6 +8,9 @@ export interface ApiErrorBody {
   message?: string;
   issues?: Array<{ field: string; message: string; line?: number }>;
 }
+
+/** Retry-After of a 503 because the campaign archive (PostgreSQL) cannot answer. */
+export const ARCHIVE_RETRY_AFTER_SECONDS = 30;
 
 /** An error a route raises on purpose, with its status code and body. */
 export class ApiError extends Error {
@@ -64,6 +67,8 @@ export function toErrorAnswer(err: FastifyError | Error): ErrorAnswer {
     return { statusCode: 422, body: { error: 'unknown account', message: err.message, issues: [{ field: err.field, message: `no worker serves ${err.account} and no operator registered it; known: ${err.known.join(', ') || '(none)'}` }] } };
   }
   if (err instanceof CampaignConflictError) return { statusCode: 409, body: { error: 'campaign conflict', message: err.reason } };
+  // An archived campaign while PostgreSQL is down (or not configured here): the rest of the API is unaffected.
+  if (err instanceof ArchiveUnavailableError) return { statusCode: 503, retryAfter: ARCHIVE_RETRY_AFTER_SECONDS, body: { error: 'archive unavailable', message: err.message } };
   const code = (err as FastifyError).code;
   const known = code === undefined ? undefined : FASTIFY_CODES[code];
   if (known && known[0] === 415) return { statusCode: 415, body: { error: known[1], message: 'this Content-Type is not accepted here: send application/json (see /openapi.json)' } };

@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { apiEnvSchema, configuredAccountIds, loadApiTokens, parseEnv } from '@wabulk/config';
 import { connectRedis, waitForReady, type CountryCode } from '@wabulk/queue';
 import { createLogger, handleShutdownSignals } from '@wabulk/telemetry';
+import { openArchive } from '@wabulk/archive';
 import { createBearerAuth } from './auth.js';
 import { buildApi } from './build-api.js';
 
@@ -25,7 +26,9 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     // Serve anyway: /readyz says 503 and calls answer 503 until Redis is back.
     logger.warn({ err: { message: (err as Error).message } }, 'Redis not reachable yet: serving, /readyz reports it');
   }
+  const archive = config.WABULK_ARCHIVE_URL ? await openArchive(config.WABULK_ARCHIVE_URL, logger) : undefined;
   const app = await buildApi({
+    archive,
     redis,
     base: config.WABULK_KEY_PREFIX,
     tokens,
@@ -71,6 +74,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     what: 'in-flight requests',
     close: async () => {
       await app.close();
+      await archive?.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   });

@@ -1,5 +1,6 @@
 import { baseEnvSchema, configuredAccountIds, parseEnv, type BaseEnv } from '@wabulk/config';
-import { classifyRedisError, connectRedis, describeRedisFailure, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
+import { PgArchive } from '@wabulk/archive';
+import { ArchiveUnavailableError, classifyRedisError, connectRedis, describeRedisFailure, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
 import { CliError } from './cli-error.js';
 
@@ -9,6 +10,8 @@ export interface CliContext {
   configuredAccounts: string[];
   ctx: QueueContext;
   producer: Producer;
+  /** The campaign archive, when WABULK_ARCHIVE_URL is set. */
+  archive?: PgArchive;
   /** "Redis at host:port" (or the cluster's nodes), for messages; never a password. */
   where: string;
   close(): Promise<void>;
@@ -27,7 +30,9 @@ export async function openContext(env: Record<string, string | undefined> = proc
     const variable = target.clusterNodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
     throw new CliError(`cannot reach ${describeRedisTarget(target)} (${variable}). Start one (redis-server) or point ${variable} at it.`, 1);
   }
-  const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX });
+  // The archive's pool connects on its first query: commands that never read an archived campaign never touch PostgreSQL.
+  const archive = config.WABULK_ARCHIVE_URL ? new PgArchive({ url: config.WABULK_ARCHIVE_URL }) : undefined;
+  const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX, archive });
   const producer = new Producer(ctx, { defaultAccount: config.WABULK_ACCOUNT, knownAccounts: configuredAccounts, singleMessageTtlSeconds: config.WABULK_MESSAGE_TTL_S, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
   return {
     env: config,
@@ -35,8 +40,10 @@ export async function openContext(env: Record<string, string | undefined> = proc
     ctx,
     producer,
     where: describeRedisTarget(target),
+    archive,
     async close() {
       await ctx.queues.close();
+      await archive?.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
@@ -54,6 +61,8 @@ export async function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise
     return await fn(c);
   } catch (err) {
     if (err instanceof CliError) throw err;
+    // PostgreSQL down (or not configured) while reading an archived campaign: the message names the server, never the password.
+    if (err instanceof ArchiveUnavailableError) throw new CliError(`${err.message}. Campaigns still in Redis are unaffected; try again once the archive answers.`, 1);
     const kind = classifyRedisError(err);
     if (kind === 'unavailable' || c.ctx.redis.status !== 'ready') {
       throw new CliError(

@@ -5,6 +5,7 @@ import { accountCommand } from './commands/account.js';
 import { campaignControlCommand } from './commands/campaign-control.js';
 import { accountsAddCommand, accountsCommand } from './commands/accounts.js';
 import { apiCommand } from './commands/api.js';
+import { archiveCampaignCommand, archiveMigrateCommand } from './commands/archive.js';
 import { campaignsCommand } from './commands/campaigns.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
@@ -173,6 +174,29 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--codes <codes>', 'only recipients that failed with these codes, e.g. WA500,HTTP_503')
     .option('--json', 'print one JSON object')
     .action((o) => done(retryFailedCommand(o)));
+
+  const archive = program
+    .command('archive')
+    .description(
+      'the campaign archive in PostgreSQL (WABULK_ARCHIVE_URL): with --campaign, move a done or cancelled campaign there now (workers do it WABULK_ARCHIVE_AFTER after it finished, default 1h); `archive migrate` creates or upgrades its schema',
+    )
+    .option('--campaign <id>', 'the campaign to archive now')
+    .option('--batch <n>', 'recipients per COPY batch (default 5000)', int('--batch', 1))
+    .option('--json', 'print one JSON object {campaignId, result, rows, ms}')
+    .action((o: { campaign?: string; json?: boolean; batch?: number }) => {
+      if (o.campaign === undefined) {
+        archive.outputHelp();
+        process.stderr.write('\nerror: give --campaign ID, or run `wabulk archive migrate`\n');
+        exit(2);
+        return;
+      }
+      return done(archiveCampaignCommand({ ...o, campaign: o.campaign }));
+    });
+  archive
+    .command('migrate')
+    .description('apply the archive schema steps the database lacks (safe to run again, and from several hosts at once); a database newer than this wabulk is refused')
+    .option('--json', 'print one JSON object {archive, from, to, applied}')
+    .action((_o, cmd: Command) => done(archiveMigrateCommand(cmd.optsWithGlobals())));
 
   program
     .command('demo')

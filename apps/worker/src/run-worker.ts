@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { loadAccounts, parseEnv, workerEnvSchema } from '@wabulk/config';
+import { openArchive } from '@wabulk/archive';
 import { createLogger, createMetrics, handleShutdownSignals } from '@wabulk/telemetry';
 import { startHealthServer } from './health-server.js';
 import { startWorker } from './start-worker.js';
@@ -16,7 +17,11 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const accounts = loadAccounts(config);
   const registry = new Registry();
   const metrics = createMetrics(registry);
+  // The archive is optional and never holds sending up: a PostgreSQL that is down at start only
+  // delays archiving; one with a newer schema than this build stops the process (SchemaMismatchError).
+  const store = config.WABULK_ARCHIVE_URL ? await openArchive(config.WABULK_ARCHIVE_URL, logger) : undefined;
   const running = await startWorker({
+    archive: store ? { store, afterMs: config.WABULK_ARCHIVE_AFTER, intervalMs: config.WABULK_ARCHIVE_INTERVAL_MS } : undefined,
     redisUrl: config.REDIS_URL,
     redisClusterNodes: config.REDIS_CLUSTER_NODES,
     base: config.WABULK_KEY_PREFIX,
@@ -44,6 +49,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     what: 'in-flight sends',
     close: async () => {
       await running.close();
+      await store?.close();
       await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
     },
   });

@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { ConfigError, type AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
+import { startArchiveLoop, type PgArchive } from '@wabulk/archive';
 import { checkRedisReadiness, connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { codeLabel, initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
@@ -29,6 +30,11 @@ export interface StartWorkerOptions {
   metrics: Metrics;
   /** How often due scheduled campaigns are looked for (default 1 s). */
   schedulerIntervalMs?: number;
+  /**
+   * The campaign archive (WABULK_ARCHIVE_URL): finished campaigns move there `afterMs` after they
+   * finished (WABULK_ARCHIVE_AFTER), checked every `intervalMs`. The store is the caller's to close.
+   */
+  archive?: { store: PgArchive; afterMs: number; intervalMs?: number };
   /** Injected send client per account (benchmarks, tests); default: a KaleyraClient. */
   createClient?: (account: AccountConfig) => Pick<KaleyraClient, 'sendText' | 'close'>;
 }
@@ -72,7 +78,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     throw new ConfigError(`invalid configuration: WABULK_RETRY_DELAYS_MS entries + WABULK_WORKER_ERROR_ATTEMPTS must be at most ${JOB_ATTEMPTS_CEILING}`);
   }
   const redis = connectRedis({ url: options.redisUrl, clusterNodes: options.redisClusterNodes }, 'worker');
-  const ctx = createQueueContext({ redis, base: options.base });
+  const ctx = createQueueContext({ redis, base: options.base, archive: options.archive?.store });
   const workers = new Map<string, Worker<SendJobData, SendOutcome>>();
   const clients: Array<Pick<KaleyraClient, 'close'>> = [];
 
@@ -121,6 +127,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     onError: (err) => logger.warn({ err: { message: err.message } }, 'could not start scheduled campaigns; will try again'),
   });
 
+  // Finished campaigns move to PostgreSQL from every worker process (a claim makes one of them do each).
+  const archiveLoop = options.archive
+    ? startArchiveLoop(ctx, options.archive.store, {
+        afterMs: options.archive.afterMs,
+        intervalMs: options.archive.intervalMs,
+        logger,
+        metrics: { up: metrics.archiveUp, campaigns: metrics.archiveCampaigns, rows: metrics.archiveRows, backlog: metrics.archiveBacklog, overdue: metrics.archiveOverdue },
+      })
+    : undefined;
+
   let closed = false;
   // A Redis Cluster is ready only while CLUSTER INFO says ok (no failing slot) and every primary answers
   // (redis-readiness.ts): checked every 2 s for /readyz, one check at a time (a worker's commands wait for Redis).
@@ -152,6 +168,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       clearInterval(clusterTimer);
       stopObserving();
       await scheduler.stop();
+      await archiveLoop?.stop();
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(clients.map((c) => c.close()));
       await ctx.queues.close();

@@ -44,6 +44,7 @@ CREATE TABLE wabulk_campaigns (
 CREATE INDEX wabulk_campaigns_account_created ON wabulk_campaigns (account, created_at DESC);
 CREATE INDEX wabulk_campaigns_finished ON wabulk_campaigns (finished_at);
 
+-- One row per recipient. variables/refs are json, not jsonb: json keeps a \\u0000 escape that jsonb refuses.
 -- One row per recipient. status counters: sent = sent + delivered + read + failed-after-send rows.
 CREATE TABLE wabulk_recipients (
   campaign_id  text NOT NULL REFERENCES wabulk_campaigns (id) ON DELETE CASCADE,
@@ -53,8 +54,8 @@ CREATE TABLE wabulk_recipients (
   code         text,
   reason       text,
   attempts     integer NOT NULL DEFAULT 0,
-  variables    jsonb,
-  refs         jsonb,
+  variables    json,
+  refs         json,
   -- failed-after-send keeps the send's own code here (code/reason hold the delivery failure)
   send_code    text,
   send_reason  text,
@@ -70,7 +71,11 @@ CREATE INDEX wabulk_recipients_message_id ON wabulk_recipients (message_id) WHER
 -- wabulk_recipients in one transaction (never half a campaign there).
 CREATE TABLE wabulk_archive_runs (
   campaign_id text PRIMARY KEY,
+  -- the HSCAN cursor reached ('end' once every entry is staged), and the campaign's write counter and
+  -- entry count when the run was claimed: a run of another state of the campaign starts over
   cursor      text NOT NULL,
+  writes      bigint NOT NULL,
+  entries     bigint NOT NULL,
   copied      bigint NOT NULL DEFAULT 0,
   started_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
@@ -83,8 +88,8 @@ CREATE TABLE wabulk_archive_staging (
   code         text,
   reason       text,
   attempts     integer NOT NULL DEFAULT 0,
-  variables    jsonb,
-  refs         jsonb,
+  variables    json,
+  refs         json,
   send_code    text,
   send_reason  text,
   updated_at   timestamptz NOT NULL

@@ -41,6 +41,28 @@ const clusterNodes = z
     }
   }, CLUSTER_NODES_RULE);
 
+const DURATION_UNITS: Record<string, number> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "0", "90" (seconds), "90s", "30m", "1h", "7d", "500ms" → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? '']!);
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, c) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        c.addIssue({ code: 'custom', message: 'must be a duration such as 0, 90s, 30m, 1h or 7d (a bare number is seconds)' });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
 export const baseEnvSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Redis Cluster: some of its primaries (the client discovers the rest). When set, REDIS_URL is not used. */
@@ -55,6 +77,16 @@ export const baseEnvSchema = z.object({
     .optional(),
   /** How long a finished single message (sent without a campaign id) is kept: status, export, callbacks. */
   WABULK_MESSAGE_TTL_S: z.coerce.number().int().min(60).max(366 * 86_400).default(2 * 86_400),
+  /**
+   * The campaign archive: postgres://user:password@host:port/database. Unset: no archive (campaigns stay
+   * in Redis). The rule's message never repeats the value (it holds a password).
+   */
+  WABULK_ARCHIVE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a PostgreSQL URL such as postgres://wabulk:…@127.0.0.1:5432/wabulk')
+    .optional(),
+  /** How long after it finished a campaign moves to the archive, in milliseconds (from "1h", "30m", "0" = at once). */
+  WABULK_ARCHIVE_AFTER: duration('1h'),
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({
@@ -88,6 +120,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   /** How often workers look for jobs whose worker died (stalled jobs). */
   WABULK_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** How often the archiver looks for campaigns due for the archive (ms). */
+  WABULK_ARCHIVE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

@@ -4,6 +4,7 @@ export {
   workerEnvSchema,
   apiEnvSchema,
   parseEnv,
+  parseDuration,
   formatIssues,
   ConfigError,
   type AccountConfig,

@@ -1,7 +1,7 @@
 import { removeSortedJobs, sweepWaitList, type Removed } from './campaign-jobs.js';
 import { getCampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
-import { assertCampaignId, campaignKeys, jobIdFor } from './keys.js';
+import { assertCampaignId, campaignKeys, indexKeys, jobIdFor } from './keys.js';
 import { forEachPendingBatch } from './pending-batches.js';
 import { queueRecipients, WINDOW_COUNTER } from './queue-recipients.js';
 import { addToSchedule, removeFromSchedule } from './schedule.js';
@@ -138,6 +138,8 @@ export async function cancelCampaign(ctx: QueueContext, campaignId: string): Pro
     jobs += await uncount(ctx, campaignId, await removeSortedJobs(ctx.redis, queue, idsOf(campaignId, recipients, top)));
   });
   jobs += await uncount(ctx, campaignId, await sweepWaitList(ctx.redis, queue, campaignId));
+  // Into the archive's queue (it archives a cancelled campaign once nothing of it is pending).
+  await ctx.redis.zadd(indexKeys(ctx.base).finished, 'NX', Date.now(), campaignId);
   return { campaignId, state: 'cancelled', jobs, cancelled };
 }
 

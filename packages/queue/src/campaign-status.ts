@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getAccountState } from './account-state.js';
 import { getCampaignControlState } from './campaign-control.js';
-import { getCampaignMeta } from './campaigns.js';
+import { archivedCampaign, locateCampaign } from './archive-port.js';
 import type { QueueContext } from './context.js';
 import { prioritySchema } from './priority.js';
 
@@ -39,12 +39,48 @@ export const campaignStatusSchema = z.object({
   pauseReason: z.string().nullable(),
   createdAt: z.number(),
   done: z.boolean().describe('no recipient is pending any more'),
+  archived: z.literal(true).optional().describe('present (true) when the campaign was moved to the archive (PostgreSQL): its figures are read from there'),
 });
 export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
 
+/**
+ * The campaign's status, from Redis while it is live, from the archive once it is archived (then
+ * with `archived: true`; an ArchiveUnavailableError when the archive cannot answer). Undefined
+ * when there is no such campaign.
+ */
 export async function getCampaignStatus(ctx: QueueContext, campaignId: string): Promise<CampaignStatus | undefined> {
-  const meta = await getCampaignMeta(ctx, campaignId);
-  if (!meta) return undefined;
+  const where = await locateCampaign(ctx, campaignId);
+  if (!where) return undefined;
+  if (where.where === 'archive') {
+    const [a, account] = await Promise.all([archivedCampaign(ctx, campaignId), getAccountState(ctx, where.account)]);
+    const c = a.counts;
+    return {
+      campaignId,
+      account: a.meta.account,
+      priority: a.meta.priority ?? 'high',
+      total: c.total,
+      pending: 0,
+      sent: c.sent + c.delivered + c.read + c.failedAfterSend,
+      failed: c.failed,
+      cancelled: c.cancelled,
+      state: a.state === 'cancelled' ? 'cancelled' : 'done',
+      startsAt: a.meta.startsAt ?? null,
+      window: a.meta.window ?? null,
+      tz: a.meta.tz ?? null,
+      waitingForWindow: 0,
+      delivered: c.delivered + c.read,
+      read: c.read,
+      failedAfterSend: c.failedAfterSend,
+      byCode: c.byCode,
+      failedAfterSendByCode: c.failedAfterSendByCode,
+      paused: account.paused,
+      pauseReason: account.pauseReason,
+      createdAt: a.meta.createdAt,
+      done: true,
+      archived: true,
+    };
+  }
+  const { meta } = where;
   const [counts, account, control] = await Promise.all([ctx.ledger.counts(campaignId), getAccountState(ctx, meta.account), getCampaignControlState(ctx, campaignId)]);
   return {
     campaignId,

@@ -40,12 +40,14 @@ export class CampaignConflictError extends Error {
 }
 
 /**
- * KEYS[1] = meta, KEYS[2] = control state. ARGV[1] = meta JSON, ARGV[2] = the initial control state
+ * KEYS[1] = meta, KEYS[2] = control state, KEYS[3] = archived marker (an archived campaign's id is
+ * never reused: answers {'', 'archived'} and writes nothing). ARGV[1] = meta JSON, ARGV[2] = the initial control state
  * ('scheduled' for a campaign with a start time ahead, '' otherwise), written with the meta in one
  * step so a campaign is never seen without its schedule. Returns {existing meta or '', state}.
  */
 const CREATE = `
 local v = redis.call('GET', KEYS[1])
+if not v and redis.call('EXISTS', KEYS[3]) == 1 then return {'', 'archived'} end
 if not v then
   redis.call('SET', KEYS[1], ARGV[1])
   if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'state', ARGV[2], 'at', ARGV[3]) end
@@ -68,8 +70,9 @@ export async function ensureCampaign(
   const keys = campaignKeys(base, campaignId);
   const scheduled = meta.startsAt !== undefined && meta.startsAt > Date.now();
   // EVALSHA after the first call: every API request without a campaign id creates one.
-  const r = withScripts<{ wabulkCreateCampaign(k1: string, k2: string, meta: string, state: string, at: string): Promise<[string, string]> }>(redis, { wabulkCreateCampaign: { numberOfKeys: 2, lua: CREATE } });
-  const [existing, state] = await r.wabulkCreateCampaign(keys.meta, keys.state, JSON.stringify(meta), scheduled ? 'scheduled' : '', String(Date.now()));
+  const r = withScripts<{ wabulkCreateCampaign(k1: string, k2: string, k3: string, meta: string, state: string, at: string): Promise<[string, string]> }>(redis, { wabulkCreateCampaign: { numberOfKeys: 3, lua: CREATE } });
+  const [existing, state] = await r.wabulkCreateCampaign(keys.meta, keys.state, keys.archived, JSON.stringify(meta), scheduled ? 'scheduled' : '', String(Date.now()));
+  if (state === 'archived') throw new CampaignConflictError(`campaign ${campaignId} is finished and archived; use a new campaign id (retry-failed --campaign ${campaignId} brings its failed recipients back)`);
   // A scheduled campaign is in the schedule until it starts; written after its meta, and again by a
   // re-run of the import (a crash in between loses nothing).
   if (state === 'scheduled') await addToSchedule(ctx, campaignId, (existing === '' ? meta : (JSON.parse(existing) as CampaignMeta)).startsAt ?? Date.now());

@@ -1,3 +1,4 @@
+import type { CampaignArchive } from './archive-port.js';
 import { Ledger } from './ledger.js';
 import { assertBase, DEFAULT_BASE } from './keys.js';
 import { QueueRegistry } from './queue-registry.js';
@@ -9,6 +10,8 @@ export interface QueueContext {
   base: string;
   queues: QueueRegistry;
   ledger: Ledger;
+  /** The campaign archive (PostgreSQL), when WABULK_ARCHIVE_URL is set: reads of archived campaigns go there. */
+  archive?: CampaignArchive;
 }
 
 /**
@@ -16,7 +19,7 @@ export interface QueueContext {
  * producer's should fail fast (`enableOfflineQueue: false`), a worker's waits for Redis
  * (`maxRetriesPerRequest: null`); see createRedis.
  */
-export function createQueueContext(options: { redis: RedisClient; base?: string }): QueueContext {
+export function createQueueContext(options: { redis: RedisClient; base?: string; archive?: CampaignArchive }): QueueContext {
   const base = assertBase(options.base ?? DEFAULT_BASE);
-  return { redis: options.redis, base, queues: new QueueRegistry(options.redis, base), ledger: new Ledger(options.redis, base) };
+  return { redis: options.redis, base, queues: new QueueRegistry(options.redis, base), ledger: new Ledger(options.redis, base), archive: options.archive };
 }

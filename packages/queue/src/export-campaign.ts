@@ -1,3 +1,4 @@
+import { archiveOf, locateCampaign } from './archive-port.js';
 import type { QueueContext } from './context.js';
 import type { LedgerRow, RecipientStatus } from './ledger.js';
 
@@ -23,11 +24,43 @@ export function exportRecord(row: LedgerRow) {
   };
 }
 
-/** One line per recipient (CSV with a header, or NDJSON), streamed from the ledger; optionally only one status. */
-export async function* exportCampaign(ctx: QueueContext, campaignId: string, format: ExportFormat, options: { status?: RecipientStatus } = {}): AsyncGenerator<string> {
-  if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`;
+/**
+ * A campaign's recipients, from the ledger while it is live, from the archive once it is archived
+ * (ordered by number there; Redis's order is its own). Only those of `status`, when given.
+ */
+export async function* campaignRows(ctx: QueueContext, campaignId: string, options: { status?: RecipientStatus } = {}): AsyncGenerator<LedgerRow> {
+  const where = await locateCampaign(ctx, campaignId);
+  if (where?.where === 'archive') {
+    yield* archiveOf(ctx).rows(campaignId, options);
+    return;
+  }
   for await (const row of ctx.ledger.rows(campaignId)) {
-    if (options.status !== undefined && row.status !== options.status) continue;
+    if (options.status === undefined || row.status === options.status) yield row;
+  }
+}
+
+/**
+ * One page of a campaign's recipients for the API: HSCAN pages while it is live (Ledger.page), pages
+ * by number once archived; either way a cursor of digits, '0' = start / no more.
+ */
+export async function campaignRecipientsPage(ctx: QueueContext, campaignId: string, options: { cursor?: string; limit?: number; status?: RecipientStatus }): Promise<{ cursor: string; rows: LedgerRow[] }> {
+  const where = await locateCampaign(ctx, campaignId);
+  if (where?.where === 'archive') return archiveOf(ctx).page(campaignId, { cursor: options.cursor, limit: options.limit ?? 100, status: options.status });
+  return ctx.ledger.page(campaignId, options);
+}
+
+/** One line per recipient (CSV with a header, or NDJSON), streamed from the ledger or the archive; optionally only one status. */
+export async function* exportCampaign(ctx: QueueContext, campaignId: string, format: ExportFormat, options: { status?: RecipientStatus } = {}): AsyncGenerator<string> {
+  // Where the campaign is, asked before the header: an archive that cannot answer fails the export before its first byte.
+  const rows = campaignRows(ctx, campaignId, options);
+  const first = await rows.next();
+  if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`;
+  if (first.done) return;
+  const all = (async function* () {
+    yield first.value;
+    yield* rows;
+  })();
+  for await (const row of all) {
     const rec = exportRecord(row);
     yield format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(rec[c])).join(',')}\n` : `${JSON.stringify(rec)}\n`;
   }

@@ -4,8 +4,8 @@ export { connectRedis, createRedis, describeRedisTarget, waitForReady, type Redi
 export { createRedisCluster } from './redis-cluster.js';
 export { classifyRedisError, describeRedisFailure, REDIS_RETRY_AFTER_SECONDS, redisReplyCode, type RedisErrorKind } from './redis-errors.js';
 export { Producer, SINGLE_MESSAGE_TTL_SECONDS, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
-export { Ledger, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
-export { applyDeliveryCallback, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
+export { Ledger, packRow, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
+export { applyDeliveryCallback, deliverTo, lookupMessageId, recordMessageId, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
 export { compactAnswer, createIdempotencyStore, DEFAULT_IDEMPOTENCY_MAX_KEYS, fingerprint, KEPT_REJECTED, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
 export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
@@ -14,12 +14,12 @@ export { getAccountState, pauseAccount, resumeAccount, type AccountState, type P
 export { CAMPAIGN_STATES, campaignStatusSchema, getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';
 export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type CampaignListQuery } from './campaign-list.js';
-export { exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
+export { campaignRecipientsPage, campaignRows, exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
 export { DELIMITERS, detectDelimiter, parseDelimiter, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader, type SourceOptions } from './campaign-source.js';
 export { normaliseRecipient, normaliseRecipients, REJECTED_INPUT_MAX, rejectedInput, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 export { ValidationError, enqueueTextSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
-export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
+export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, indexKeys, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
 export { QueueRegistry } from './queue-registry.js';
 export { allocatePriorities, FAIR_SHARE_ROUND, PRIORITIES, PRIORITY_RANGES, prioritySchema, type Priority } from './priority.js';
 export { addSuppressions, checkSuppression, countSuppressions, isSuppressed, sendChecks, listSuppressions, removeSuppressions, suppressedAmong, SUPPRESSED, type SuppressionMatch, type SuppressionPage, type SuppressionScope } from './suppression.js';
@@ -31,3 +31,5 @@ export { assertZone, isOpen, MAIN_ZONES, nextOpening, parseWindow, WindowError, 
 export { MAX_LINE_BYTES, splitLines, type SplitLine } from './line-splitter.js';
 export { checkRedisReadiness, clusterInfoReadiness, type RedisReadiness } from './redis-readiness.js';
 export { slotPrimaries } from './redis-readiness.js';
+export { archivedCampaign, archiveOf, ArchiveUnavailableError, locateCampaign, type ArchivedCampaign, type CampaignArchive, type CampaignLocation } from './archive-port.js';
+export { withScripts } from './scripts.js';

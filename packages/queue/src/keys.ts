@@ -12,7 +12,12 @@ import { z } from 'zod';
  *   breaker run                  {<base>-<account>}:breaker          (hash code, count: the current run of same-code unlisted failures; breaker.ts)
  *   fair-share cursor            {<base>-<account>}:fair:<campaignId>  (string "<round> <used>", TTL; priority.ts)
  *   campaign meta / ledger       <base>:campaign:{<campaignId>}:meta | :recipients | :counts
- *   campaign control state       <base>:campaign:{<campaignId>}:state  (hash: state running|paused|cancelled, at)
+ *   campaign control state       <base>:campaign:{<campaignId>}:state  (hash: state running|paused|cancelled, at;
+ *                                archiving, archivingUntil: the archiver's claim while it copies the campaign)
+ *   archived campaign            <base>:campaign:{<campaignId>}:archived  (string JSON {account, archivedAt}: the campaign
+ *                                is in PostgreSQL; its meta, ledger, counters and state are gone from Redis)
+ *   callbacks during archiving   <base>:campaign:{<campaignId>}:deferred  (list of {to, update} JSON, applied to the archive after)
+ *   finished campaigns           <base>:index:{finished}               (sorted set campaign → time it finished, ms: the archive's queue)
  *   known accounts               <base>:accounts:{registry}            (hash account → JSON {source, at}: who registered it, when)
  *   campaign list                <base>:index:{campaigns}              (sorted set by creation time; single messages stay out)
  *   schedule                     <base>:index:{schedule}               (sorted set campaign → start time, ms; schedule.ts)
@@ -72,7 +77,7 @@ export const fairShareKey = (base: string, account: string, campaignId: string) 
 
 export function campaignKeys(base: string, campaignId: string) {
   const p = `${base}:campaign:{${assertCampaignId(campaignId)}}`;
-  return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts`, state: `${p}:state` };
+  return { meta: `${p}:meta`, recipients: `${p}:recipients`, counts: `${p}:counts`, state: `${p}:state`, archived: `${p}:archived`, deferred: `${p}:deferred` };
 }
 
 /** Kaleyra's callback id may be `<message_id>:<n>` (the n-th recipient of a request): the index keys drop the suffix. */
@@ -102,7 +107,7 @@ export const idempotencyKeysKey = (base: string, caller: string) => `${base}:ide
  * `accounts`: the registry of known accounts, a hash (field = account, value = JSON {source, at}).
  * It replaces the old set `<base>:index:{accounts}`, which any send wrote and so proved nothing.
  */
-export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}`, schedule: `${base}:index:{schedule}` });
+export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}`, schedule: `${base}:index:{schedule}`, finished: `${base}:index:{finished}` });
 
 /** Deterministic job id: re-adding the same recipient of a campaign is a no-op while the job exists. */
 export function jobIdFor(campaignId: string, e164: string, generation = 0): string {

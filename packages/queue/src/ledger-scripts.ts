@@ -26,6 +26,7 @@ end`;
  * with other refs for a number already registered keeps the first ones.
  */
 export const REGISTER = `
+if redis.call('HEXISTS', KEYS[3], 'archiving') == 1 then return {'archiving'} end
 local out = {redis.call('HGET', KEYS[3], 'state') or 'running'}
 local created = 0
 local now = tonumber(ARGV[1])
@@ -44,17 +45,21 @@ end
 if created > 0 then
   redis.call('HINCRBY', KEYS[2], 'total', created)
   redis.call('HINCRBY', KEYS[2], 'pending', created)
+  redis.call('HDEL', KEYS[2], 'finishedAt')
 end
 return out
 `;
 
 /**
- * ARGV[1] = to, ARGV[2] = entry JSON (with s). Final states are never left for an earlier one:
+ * ARGV[1] = to, ARGV[2] = entry JSON (with s). Every write counts in the counters' 'w' (the archiver
+ * checks that a campaign did not change while it copied it). The write that ends the campaign's last
+ * pending recipient stamps 'finishedAt' (the archive's clock) and, for a listed campaign (no 'ttl'),
+ * answers '1' as a third element: the caller puts the campaign in the archive's queue. Final states are never left for an earlier one:
  * sent (and the delivery states after it) is never overwritten by pending, failed or cancelled, and
  * a second 'sent' keeps the first message_id. `cancelled` only replaces `pending`, and only `sent`
  * replaces `cancelled`: a request already in flight when the campaign was cancelled that Kaleyra
  * accepted is recorded as what it is (sent, with its message_id); one that failed stays cancelled.
- * Returns the status the entry ends with and its message id. The old entry's refs (x) are kept.
+ * Returns the status the entry ends with, its message id and that flag. The old entry's refs (x) are kept.
  */
 export const RECORD = `
 local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
@@ -88,17 +93,25 @@ else
 end
 redis.call('HINCRBY', KEYS[2], new.s, 1)
 if new.s == 'failed' and new.c then redis.call('HINCRBY', KEYS[2], 'code:' .. new.c, 1) end
+redis.call('HINCRBY', KEYS[2], 'w', 1)
+local finished = ''
 if new.s ~= 'pending' then
 ${EXPIRE_WHEN_DONE}
+  if (not old or old.s == 'pending') and tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') <= 0 then
+    redis.call('HSET', KEYS[2], 'finishedAt', tostring(new.t))
+    if redis.call('HEXISTS', KEYS[2], 'ttl') == 0 then finished = '1' end
+  end
 end
-return {new.s, new.m or ''}
+return {new.s, new.m or '', finished}
 `;
 
 /**
- * Back to pending for a retry. ARGV[1] = now, ARGV[2] = comma-separated codes to retry ('' = any),
+ * Back to pending for a retry (KEYS[4] = control state: refused while the campaign is being
+ * archived). ARGV[1] = now, ARGV[2] = comma-separated codes to retry ('' = any),
  * ARGV[3..] = numbers. Only failed entries move; returns the numbers that did.
  */
 export const RESET_FAILED = `
+if redis.call('HEXISTS', KEYS[4], 'archiving') == 1 then return redis.error_reply('ARCHIVING the campaign is being archived; retry in a minute') end
 local codes = {}
 local any = ARGV[2] == ''
 for c in string.gmatch(ARGV[2], '[^,]+') do codes[c] = true end
@@ -117,6 +130,7 @@ for i = 3, #ARGV do
     end
   end
 end
+if #moved > 0 then redis.call('HDEL', KEYS[2], 'finishedAt') end
 if #moved > 0 and redis.call('HEXISTS', KEYS[2], 'ttl') == 1 then
   for k = 1, 3 do redis.call('PERSIST', KEYS[k]) end
 end
@@ -131,9 +145,16 @@ return moved
  * accepted by Kaleyra) is not touched. The delivery failure is kept in dc/dr beside the send's own
  * code, and its counter 'fas:<code>' moves with it (the entry is decoded and re-encoded whole, so
  * its refs x stay). Returns {status after, 1 if changed}.
+ * KEYS[3] = control state, KEYS[4] = the campaign's deferred callbacks: while the archiver copies
+ * the campaign (state has 'archiving'), the callback waits in that list (ARGV[6] = its JSON) and
+ * the answer is {'deferred', 0}; the archiver applies the list to the archive once it is done.
  */
 export const DELIVER = `
 local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
+if redis.call('HEXISTS', KEYS[3], 'archiving') == 1 then
+  redis.call('RPUSH', KEYS[4], ARGV[6])
+  return {'deferred', 0}
+end
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return {'missing', 0} end
 local e = cjson.decode(raw)
@@ -177,6 +198,7 @@ end
 if moved > 0 then
   redis.call('HINCRBY', KEYS[2], 'pending', -moved)
   redis.call('HINCRBY', KEYS[2], 'cancelled', moved)
+  if tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') <= 0 then redis.call('HSET', KEYS[2], 'finishedAt', ARGV[1]) end
   -- A cancelled single message ends here: it expires like one that ended sent or failed (KEYS[3] = meta).
 ${EXPIRE_WHEN_DONE}
 end

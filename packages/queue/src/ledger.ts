@@ -1,4 +1,5 @@
-import { campaignKeys } from './keys.js';
+import { CampaignConflictError } from './campaigns.js';
+import { campaignKeys, indexKeys } from './keys.js';
 import { CANCEL_PENDING, DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
 import type { RedisClient } from './redis.js';
 import { withScripts } from './scripts.js';
@@ -45,6 +46,9 @@ export interface LedgerRow extends LedgerEntry {
   refs?: RecipientRefs;
   /** Its values for the campaign's placeholders (meta `vars` order), when the text has any. */
   vars?: string[];
+  /** failed-after-send only: the send's own code and reason (`code`/`reason` hold the delivery failure). */
+  sendCode?: string;
+  sendReason?: string;
 }
 
 /** A recipient to register: its number and, when its row had any, its own refs and placeholder values. */
@@ -126,6 +130,8 @@ function unpack(to: string, raw: string): LedgerRow {
   const p = JSON.parse(raw) as Packed;
   const failedLater = p.s === 'failed-after-send';
   const row: LedgerRow = { to, status: p.s, messageId: p.m, code: failedLater ? (p.dc ?? p.c) : p.c, reason: failedLater ? (p.dr ?? p.r) : p.r, attempts: p.a, updatedAt: p.t };
+  if (failedLater && p.c !== undefined) row.sendCode = p.c;
+  if (failedLater && p.r !== undefined) row.sendReason = p.r;
   const refs = unpackRefs(p.x);
   if (refs) row.refs = refs;
   const vars = unpackVars(p.x);
@@ -133,19 +139,29 @@ function unpack(to: string, raw: string): LedgerRow {
   return row;
 }
 
+/** A whole row as the ledger stores it (the archive's restore writes rows back with it): the inverse of unpack. */
+export function packRow(row: LedgerRow): string {
+  const later = row.status === 'failed-after-send';
+  const p: Packed = { s: row.status, m: row.messageId, c: later ? row.sendCode : row.code, r: later ? row.sendReason : row.reason, a: row.attempts, t: row.updatedAt };
+  if (later) Object.assign(p, { dc: row.code, dr: row.reason });
+  const x = packRefs(row.refs, row.vars);
+  if (x) p.x = x;
+  return JSON.stringify(p);
+}
+
 interface LedgerCommands {
   wabulkRegister(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
-  wabulkRecord(k1: string, k2: string, k3: string, to: string, entry: string): Promise<[string, string]>;
-  wabulkResetFailed(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
-  wabulkDeliver(k1: string, k2: string, to: string, status: string, code: string, reason: string, at: string): Promise<[string, number]>;
+  wabulkRecord(k1: string, k2: string, k3: string, to: string, entry: string): Promise<[string, string, string]>;
+  wabulkResetFailed(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string[]>;
+  wabulkDeliver(k1: string, k2: string, k3: string, k4: string, to: string, status: string, code: string, reason: string, at: string, json: string): Promise<[string, number]>;
   wabulkCancelPending(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
 }
 
 const LEDGER_SCRIPTS = {
   wabulkRegister: { numberOfKeys: 3, lua: REGISTER },
   wabulkRecord: { numberOfKeys: 3, lua: RECORD },
-  wabulkResetFailed: { numberOfKeys: 3, lua: RESET_FAILED },
-  wabulkDeliver: { numberOfKeys: 2, lua: DELIVER },
+  wabulkResetFailed: { numberOfKeys: 4, lua: RESET_FAILED },
+  wabulkDeliver: { numberOfKeys: 4, lua: DELIVER },
   wabulkCancelPending: { numberOfKeys: 3, lua: CANCEL_PENDING },
 };
 
@@ -176,6 +192,8 @@ export class Ledger {
       argv.push(row.to, x ? JSON.stringify(x) : '');
     }
     const [state, ...statuses] = await this.#redis.wabulkRegister(k.recipients, k.counts, k.state, String(now), ...argv);
+    // The campaign is finished and the archiver is copying it: an intake to it is refused like a conflicting id.
+    if (state === 'archiving') throw new CampaignConflictError(`campaign ${campaignId} is finished and being archived; use a new campaign id`);
     return { statuses: statuses as Array<'new' | RecipientStatus>, state: state ?? 'running' };
   }
 
@@ -185,19 +203,24 @@ export class Ledger {
    */
   async record(campaignId: string, to: string, entry: LedgerEntry): Promise<{ status: RecipientStatus; messageId?: string }> {
     const k = campaignKeys(this.#base, campaignId);
-    const [status, messageId] = await this.#redis.wabulkRecord(k.recipients, k.counts, k.meta, to, pack(entry));
+    const [status, messageId, finished] = await this.#redis.wabulkRecord(k.recipients, k.counts, k.meta, to, pack(entry));
+    // The campaign's last pending recipient ended: it joins the archive's queue (NX: the first finish
+    // counts; the archiver reads the campaign's own finishedAt before it archives).
+    if (finished === '1') await this.#redis.zadd(indexKeys(this.#base).finished, 'NX', entry.updatedAt, campaignId);
     return { status: status as RecipientStatus, messageId: messageId || undefined };
   }
 
   /**
    * Applies a delivery callback to a sent recipient: only forward (sent < delivered = failed-after-send
    * < read), never to a recipient without a message_id. `status` is the entry's status afterwards
-   * ('missing' when the campaign has no such recipient).
+   * ('missing' when the campaign has no such recipient; 'deferred' while the archiver copies the
+   * campaign: the callback waits beside it and is applied to the archive once it is there).
    */
-  async deliver(campaignId: string, to: string, update: DeliveryUpdate): Promise<{ status: RecipientStatus | 'missing'; changed: boolean }> {
+  async deliver(campaignId: string, to: string, update: DeliveryUpdate): Promise<{ status: RecipientStatus | 'missing' | 'deferred'; changed: boolean }> {
     const k = campaignKeys(this.#base, campaignId);
-    const [status, changed] = await this.#redis.wabulkDeliver(k.recipients, k.counts, to, update.status, update.code ?? '', update.reason?.slice(0, 500) ?? '', String(update.at));
-    return { status: status as RecipientStatus | 'missing', changed: changed === 1 };
+    const reason = update.reason?.slice(0, 500);
+    const [status, changed] = await this.#redis.wabulkDeliver(k.recipients, k.counts, k.state, k.deferred, to, update.status, update.code ?? '', reason ?? '', String(update.at), JSON.stringify({ to, update: { ...update, reason } }));
+    return { status: status as RecipientStatus | 'missing' | 'deferred', changed: changed === 1 };
   }
 
   async get(campaignId: string, to: string): Promise<LedgerRow | undefined> {
@@ -209,7 +232,7 @@ export class Ledger {
   async resetFailed(campaignId: string, numbers: readonly string[], codes: readonly string[] = [], now = Date.now()): Promise<string[]> {
     if (numbers.length === 0) return [];
     const k = campaignKeys(this.#base, campaignId);
-    return this.#redis.wabulkResetFailed(k.recipients, k.counts, k.meta, String(now), codes.join(','), ...numbers);
+    return this.#redis.wabulkResetFailed(k.recipients, k.counts, k.meta, k.state, String(now), codes.join(','), ...numbers);
   }
 
   /**
@@ -271,6 +294,14 @@ export class Ledger {
       }
     } while (cursor !== '0' && rows.length < limit && scans < (options.maxScans ?? 20));
     return { cursor, rows };
+  }
+
+  /** One HSCAN step from `cursor` ('0' = start; '0' in the answer = the end): the archiver resumes a copy from the cursor it saved. */
+  async scan(campaignId: string, cursor: string, count = 1000): Promise<{ cursor: string; rows: LedgerRow[] }> {
+    const [next, flat] = await this.#redis.hscan(campaignKeys(this.#base, campaignId).recipients, cursor, 'COUNT', count);
+    const rows: LedgerRow[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) rows.push(unpack(flat[i]!, flat[i + 1]!));
+    return { cursor: next, rows };
   }
 
   /** Every entry of a campaign, streamed with HSCAN (order is Redis's, each entry once or more rarely twice during rehash: callers that need exactness dedupe). */

@@ -1,4 +1,5 @@
-import { messageKeys } from './keys.js';
+import { archiveOf } from './archive-port.js';
+import { campaignKeys, canonicalMessageId, messageKeys } from './keys.js';
 import type { DeliveryUpdate, RecipientStatus } from './ledger.js';
 import { withScripts } from './scripts.js';
 import type { QueueContext } from './context.js';
@@ -53,6 +54,8 @@ export type CallbackOutcome =
   | 'applied'
   /** The ledger already held this state or a later one (duplicates, out of order). */
   | 'unchanged'
+  /** The campaign is being archived: the callback waits beside it and is applied to the archive right after. */
+  | 'deferred'
   /** No send recorded with this id (yet): kept, applied when the worker records it. */
   | 'unknown';
 
@@ -93,11 +96,33 @@ export async function applyDeliveryCallback(
 ): Promise<{ outcome: CallbackOutcome; status?: RecipientStatus | 'missing' }> {
   const redis = withScripts<MessageIndexCommands>(ctx.redis, MESSAGE_INDEX_SCRIPTS);
   const keys = messageKeys(ctx.base, messageId);
-  const found = await redis.wabulkLookupMsg(keys.index, keys.pending, JSON.stringify(update), String(options.pendingTtlSeconds ?? PENDING_CALLBACK_TTL_SECONDS), String(PENDING_CALLBACKS_MAX));
-  if (found === null) return { outcome: 'unknown' };
-  const ref = parseRef(found);
+  let ref: MessageRef | undefined;
+  if (ctx.archive) {
+    // With an archive, an id Redis does not know may be an archived message whose index entry
+    // expired (Kaleyra's "read" can come weeks later): the archive's message_id index answers.
+    const value = await ctx.redis.get(keys.index);
+    ref = value === null ? await ctx.archive.lookupMessageId(canonicalMessageId(messageId)) : parseRef(value);
+  }
+  if (ref === undefined) {
+    const found = await redis.wabulkLookupMsg(keys.index, keys.pending, JSON.stringify(update), String(options.pendingTtlSeconds ?? PENDING_CALLBACK_TTL_SECONDS), String(PENDING_CALLBACKS_MAX));
+    if (found === null) return { outcome: 'unknown' };
+    ref = parseRef(found);
+  }
+  const r = await deliverTo(ctx, ref, update);
+  return { outcome: r.status === 'deferred' ? 'deferred' : r.changed ? 'applied' : 'unchanged', status: r.status === 'deferred' ? undefined : r.status };
+}
+
+/**
+ * A delivery update for one recipient, wherever its campaign is: the ledger while the campaign is
+ * live, beside it while it is being archived, the archive once it is there (its index entry outlives
+ * the ledger it points to). An ArchiveUnavailableError when the archive cannot take it (the API
+ * answers 503: Kaleyra sends it again).
+ */
+export async function deliverTo(ctx: QueueContext, ref: MessageRef, update: DeliveryUpdate): Promise<{ status: RecipientStatus | 'missing' | 'deferred'; changed: boolean }> {
   const r = await ctx.ledger.deliver(ref.campaignId, ref.to, update);
-  return { outcome: r.changed ? 'applied' : 'unchanged', status: r.status };
+  if (r.status !== 'missing') return r;
+  if ((await ctx.redis.exists(campaignKeys(ctx.base, ref.campaignId).archived)) === 0) return r;
+  return archiveOf(ctx).deliver(ref.campaignId, ref.to, update);
 }
 
 /** The recipient a message_id was sent to, if the index still holds it. */

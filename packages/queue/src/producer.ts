@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { KnownAccounts } from './account-registry.js';
 import { getCampaignControlState } from './campaign-control.js';
+import { archivedCampaign, archiveOf, locateCampaign } from './archive-port.js';
 import { assertSameCampaign, ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { wellFormed, type RecipientRefs } from './ledger.js';
@@ -265,8 +266,20 @@ export class Producer {
   }
 
   /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
-  async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number }> {
-    const meta = await getCampaignMeta(this.ctx, assertCampaignId(campaignId));
+  async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number; restored?: boolean }> {
+    const where = await locateCampaign(this.ctx, assertCampaignId(campaignId));
+    if (!where) throw new Error(`campaignId: no campaign ${campaignId}`);
+    let restored: boolean | undefined;
+    if (where.where === 'archive') {
+      // An archived campaign comes back to Redis (its whole ledger, as a new run) only when it has
+      // failed recipients to retry; a cancelled one sends nothing more.
+      const a = await archivedCampaign(this.ctx, campaignId);
+      const failed = options.codes?.length ? options.codes.reduce((n, c) => n + (a.counts.byCode[c] ?? 0), 0) : a.counts.failed;
+      if (a.state === 'cancelled' || failed === 0) return { requeued: 0 };
+      await archiveOf(this.ctx).restore(this.ctx, campaignId);
+      restored = true;
+    }
+    const meta = await getCampaignMeta(this.ctx, campaignId);
     if (!meta) throw new Error(`campaignId: no campaign ${campaignId}`);
     // A cancelled campaign sends nothing more, its failed recipients included.
     if ((await getCampaignControlState(this.ctx, campaignId)) === 'cancelled') return { requeued: 0 };
@@ -291,7 +304,7 @@ export class Producer {
       if (batch.size >= (options.batch ?? 1000)) await flush();
     }
     await flush();
-    return { requeued };
+    return restored ? { requeued, restored } : { requeued };
   }
 
   /**

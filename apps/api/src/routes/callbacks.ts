@@ -52,7 +52,8 @@ export function callbackRoutes(app: Api, api: ApiContext): void {
       if (action.kind === 'ignored') outcome = 'ignored';
       else if (action.kind === 'sent') outcome = (await lookupMessageId(ctx, action.messageId)) ? 'unchanged' : 'unknown';
       else outcome = (await applyDeliveryCallback(ctx, action.messageId, action.update, { pendingTtlSeconds })).outcome;
-      answer[outcome]++;
+      // A deferred callback is applied (to the archive) as soon as its campaign is there: counted applied.
+      answer[outcome === 'deferred' ? 'applied' : outcome]++;
       apiMetrics.callbacks.inc({ status: action.label, outcome });
     }
     return answer;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { cancelCampaign, exportCampaign, exportRecord, getCampaignMeta, getCampaignStatus, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
+import { archivedCampaign, campaignRecipientsPage, cancelCampaign, exportCampaign, exportRecord, getCampaignStatus, locateCampaign, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { mayUse } from '../access.js';
 import { ApiError } from '../error-handler.js';
@@ -30,8 +30,9 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
   const { ctx } = api;
   /** 404 for an unknown campaign and for one of an account outside the token's: the same answer. */
   const assertVisible = async (request: FastifyRequest, id: string) => {
-    const meta = await getCampaignMeta(ctx, id);
-    if (!meta || !mayUse(request, meta.account)) throw notFound(id);
+    const where = await locateCampaign(ctx, id);
+    if (!where || !mayUse(request, where.account)) throw notFound(id);
+    return where;
   };
 
   app.get(
@@ -47,7 +48,8 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
   for (const [action, { run, summary }] of Object.entries(CONTROL)) {
     app.post(`/v1/campaigns/:id/${action}`, { config: { scope: 'control' }, schema: { tags: ['campaigns'], summary, params: campaignParams, response: { 200: campaignStatusSchema, 404: errorSchema } } }, async (request) => {
       const { id } = request.params;
-      await assertVisible(request, id);
+      // An archived campaign is finished: pause, resume and cancel change nothing; the answer is its status.
+      if ((await assertVisible(request, id)).where === 'archive') return (await getCampaignStatus(ctx, id))!;
       const result = await run(ctx, id);
       if (!result) throw notFound(id);
       request.log.info({ campaignId: id, caller: request.caller?.name, state: result.state, jobs: result.jobs, cancelled: result.cancelled }, `campaign ${action} through the API`);
@@ -72,7 +74,8 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
     async (request, reply) => {
       const { id } = request.params;
       const q = request.query;
-      await assertVisible(request, id);
+      // An archived campaign whose archive cannot answer is a 503 before the first byte of a download.
+      if ((await assertVisible(request, id)).where === 'archive') await archivedCampaign(ctx, id);
       if (q.format !== 'json') {
         const lines = Readable.from(exportCampaign(ctx, id, q.format, { status: q.status }));
         return reply
@@ -80,7 +83,7 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
           .header('content-disposition', `attachment; filename="${id}.${q.format}"`)
           .send(lines as never);
       }
-      const page = await ctx.ledger.page(id, { cursor: q.cursor, limit: q.limit, status: q.status });
+      const page = await campaignRecipientsPage(ctx, id, { cursor: q.cursor, limit: q.limit, status: q.status });
       return { campaignId: id, recipients: page.rows.map(exportRecord), nextCursor: page.cursor === '0' ? null : page.cursor };
     },
   );

@@ -1,4 +1,4 @@
-import { cancelCampaign, getCampaignStatus, pauseCampaign, resumeCampaign } from '@wabulk/queue';
+import { cancelCampaign, getCampaignStatus, locateCampaign, pauseCampaign, resumeCampaign } from '@wabulk/queue';
 import { withContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 
@@ -12,7 +12,9 @@ export async function campaignControlCommand(action: keyof typeof RUN, o: { camp
   // A campaign belongs to one account: naming both is ambiguous (did the operator mean the account?).
   if (o.account !== undefined) throw new CliError('give --campaign or --account, not both', 2);
   return withContext<number>(async (c) => {
-    const result = await RUN[action](c.ctx, o.campaign);
+    // An archived campaign is finished: nothing to pause, resume or cancel; the answer is its status.
+    const archived = (await locateCampaign(c.ctx, o.campaign))?.where === 'archive';
+    const result = archived ? { jobs: 0, cancelled: undefined } : await RUN[action](c.ctx, o.campaign);
     if (!result) throw new CliError(`no campaign ${o.campaign}`, 3);
     const s = await getCampaignStatus(c.ctx, o.campaign);
     if (!s) throw new CliError(`no campaign ${o.campaign}`, 3);

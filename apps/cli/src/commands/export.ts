@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { exportCampaign, getCampaignMeta } from '@wabulk/queue';
+import { archivedCampaign, exportCampaign, locateCampaign } from '@wabulk/queue';
 import { withContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 
@@ -9,7 +9,10 @@ export async function exportCommand(o: { campaign: string; format: string; out?:
   if (o.format !== 'csv' && o.format !== 'ndjson') throw new CliError(`--format: must be csv or ndjson, got ${o.format}`, 2);
   const format = o.format;
   return withContext<number>(async (c) => {
-    if (!(await getCampaignMeta(c.ctx, o.campaign))) throw new CliError(`no campaign ${o.campaign}`, 3);
+    const where = await locateCampaign(c.ctx, o.campaign);
+    if (!where) throw new CliError(`no campaign ${o.campaign}`, 3);
+    // An archive that cannot answer fails before the output file is created.
+    if (where.where === 'archive') await archivedCampaign(c.ctx, o.campaign);
     const out = o.out ? createWriteStream(o.out) : process.stdout;
     for await (const line of exportCampaign(c.ctx, o.campaign, format)) {
       if (!out.write(line)) await once(out, 'drain');

@@ -1,4 +1,4 @@
-import { getCampaignMeta } from '@wabulk/queue';
+import { locateCampaign } from '@wabulk/queue';
 import { withContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 
@@ -7,10 +7,10 @@ export async function retryFailedCommand(o: { campaign: string; codes?: string; 
   const codes = o.codes?.split(',').map((s) => s.trim()).filter(Boolean);
   if (codes?.some((code) => !/^[A-Za-z0-9_-]{1,32}$/.test(code))) throw new CliError('--codes: a comma-separated list of codes such as WA500,E110', 2);
   return withContext<number>(async (c) => {
-    if (!(await getCampaignMeta(c.ctx, o.campaign))) throw new CliError(`no campaign ${o.campaign}`, 3);
+    if (!(await locateCampaign(c.ctx, o.campaign))) throw new CliError(`no campaign ${o.campaign}`, 3);
     const r = await c.producer.retryFailed(o.campaign, { codes });
     if (o.json) process.stdout.write(`${JSON.stringify({ campaignId: o.campaign, ...r })}\n`);
-    else process.stdout.write(`campaign ${o.campaign}: ${r.requeued} failed recipient(s) queued again${codes ? ` (codes ${codes.join(', ')})` : ''}\n`);
+    else process.stdout.write(`campaign ${o.campaign}: ${r.restored ? 'brought back from the archive; ' : ''}${r.requeued} failed recipient(s) queued again${codes ? ` (codes ${codes.join(', ')})` : ''}\n`);
     return 0;
   });
 }

@@ -1,0 +1,91 @@
+import { archiveCampaign, describeArchiveUrl, isUnavailable, migrate, PgArchive, SchemaMismatchError, type ArchiveOutcome } from '@wabulk/archive';
+import { baseEnvSchema, parseEnv } from '@wabulk/config';
+import { ArchiveUnavailableError, assertCampaignId, InvalidIdError } from '@wabulk/queue';
+import { withContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+import { importBar } from '../import-output.js';
+
+function archiveUrl(env: Record<string, string | undefined>): string {
+  const url = parseEnv(baseEnvSchema, env).WABULK_ARCHIVE_URL;
+  if (!url) throw new CliError('WABULK_ARCHIVE_URL is not set: point it at the archive database (postgres://user:password@host:5432/wabulk)', 2);
+  return url;
+}
+
+/** A failure of PostgreSQL in an operator's words (the server, never the password). */
+function archiveError(err: unknown): never {
+  if (err instanceof CliError) throw err;
+  if (err instanceof ArchiveUnavailableError || err instanceof SchemaMismatchError) throw new CliError(err.message, 1);
+  throw err;
+}
+
+/** `archive migrate [--json]`: applies the schema steps the database lacks (safe to run again, and from several hosts at once). */
+export async function archiveMigrateCommand(o: { json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const url = archiveUrl(env);
+  const store = new PgArchive({ url });
+  try {
+    const r = await migrate(store.pool);
+    if (o.json) process.stdout.write(`${JSON.stringify({ archive: describeArchiveUrl(url), ...r })}\n`);
+    else if (r.applied.length === 0) process.stdout.write(`archive schema at ${describeArchiveUrl(url)}: version ${r.to}, up to date\n`);
+    else process.stdout.write(`archive schema at ${describeArchiveUrl(url)}: version ${r.from} → ${r.to} (${r.applied.map((m) => `${m.version} ${m.name}`).join('; ')})\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof SchemaMismatchError) throw new CliError(err.message, 1);
+    if (isUnavailable(err)) throw new CliError(`cannot reach the archive database at ${describeArchiveUrl(url)} (WABULK_ARCHIVE_URL): ${(err as Error).message}`, 1);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+const MESSAGES: Record<Exclude<ArchiveOutcome['result'], 'archived'>, [string, number]> = {
+  already: ['is already archived', 0],
+  missing: ['does not exist', 3],
+  single: ['is a single message (sent without a campaign id): those expire from Redis by themselves (WABULK_MESSAGE_TTL_S)', 1],
+  live: ['is not finished (recipients are pending, or it is scheduled): only done or cancelled campaigns are archived', 1],
+  early: ['is not finished (recipients are pending, or it is scheduled): only done or cancelled campaigns are archived', 1],
+  busy: ['is being archived or restored by another process right now; its result will show in `wabulk status`', 1],
+  changed: ['changed while it was being copied (a late send was recorded); it stays in Redis: run the command again', 1],
+};
+
+/**
+ * `archive --campaign ID [--json]`: moves a done or cancelled campaign to PostgreSQL now, whatever
+ * WABULK_ARCHIVE_AFTER says (a run interrupted before continues where it stopped).
+ */
+export async function archiveCampaignCommand(o: { campaign: string; json?: boolean; batch?: number }): Promise<number> {
+  try {
+    assertCampaignId(o.campaign);
+  } catch (err) {
+    if (err instanceof InvalidIdError) throw new CliError(`--campaign: ${err.reason}`, 2);
+    throw err;
+  }
+  archiveUrl(process.env);
+  return withContext<number>(async (c) => {
+    const bar = importBar(o.json, 'copied {copied}');
+    let started = false;
+    try {
+      const out = await archiveCampaign(c.ctx, c.archive!, o.campaign, {
+        afterMs: 0,
+        force: true,
+        batch: o.batch,
+        onProgress: (copied, total) => {
+          if (!bar) return;
+          if (!started) bar.start(Math.max(total, 1), copied, { read: copied, copied });
+          started = true;
+          bar.update(copied, { read: copied, copied });
+        },
+      });
+      bar?.stop();
+      if (o.json) process.stdout.write(`${JSON.stringify({ campaignId: o.campaign, ...out })}\n`);
+      if (out.result === 'archived') {
+        if (!o.json) process.stdout.write(`campaign ${o.campaign}: ${out.rows} recipient(s) archived to ${c.archive!.where} in ${(out.ms / 1000).toFixed(1)} s${out.resumedAt ? ` (continued from ${out.resumedAt})` : ''}; its ledger left Redis\n`);
+        return 0;
+      }
+      const [text, code] = MESSAGES[out.result];
+      if (!o.json) (code === 0 ? process.stdout : process.stderr).write(`campaign ${o.campaign} ${text}\n`);
+      return code;
+    } catch (err) {
+      bar?.stop();
+      archiveError(err);
+    }
+  });
+}

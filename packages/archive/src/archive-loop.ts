@@ -1,0 +1,141 @@
+import { campaignKeys, indexKeys, type QueueContext } from '@wabulk/queue';
+import { archiveCampaign, type ArchiveOutcome } from './archiver.js';
+import type { PgArchive } from './pg-archive.js';
+import { isUnavailable } from './pg.js';
+
+/** What the loop reports to (the worker's Prometheus metrics: wabulk_archive_*). Structural: no dependency on telemetry here. */
+export interface ArchiveLoopMetrics {
+  up: { set(value: number): void };
+  campaigns: { inc(labels: { outcome: 'archived' | 'failed' }, value?: number): void };
+  rows: { inc(value?: number): void };
+  backlog: { set(value: number): void };
+  overdue: { set(value: number): void };
+}
+
+export interface ArchiveLoopLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ArchiveLoopOptions {
+  afterMs: number;
+  /** Between passes (default 15 s; a pass that archived something is followed at once by the next). */
+  intervalMs?: number;
+  /** How often every listed campaign is checked for one that finished without joining the queue (default 1 h; and at start). */
+  sweepEveryMs?: number;
+  /** Campaigns per pass at most (default 5). */
+  perPass?: number;
+  metrics?: ArchiveLoopMetrics;
+  logger?: ArchiveLoopLogger;
+  owner?: string;
+}
+
+/**
+ * Every worker runs this when WABULK_ARCHIVE_URL is set: takes the campaigns of the archive's queue
+ * (`<base>:index:{finished}`) that finished at least WABULK_ARCHIVE_AFTER ago and archives them (one
+ * process per campaign: the claim). PostgreSQL down: the pass waits and tries again, counted in
+ * wabulk_archive_up and wabulk_archive_campaigns_total{outcome="failed"}; sending never waits for it.
+ */
+export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options: ArchiveLoopOptions): { stop(): Promise<void>; pass(): Promise<ArchiveOutcome[]> } {
+  const intervalMs = options.intervalMs ?? 15_000;
+  const sweepEveryMs = options.sweepEveryMs ?? 3_600_000;
+  const perPass = options.perPass ?? 5;
+  const key = indexKeys(ctx.base).finished;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let lastSweep = 0;
+  let wake: (() => void) | undefined;
+
+  const gauges = async () => {
+    const due = Date.now() - options.afterMs;
+    const [count, oldest] = await Promise.all([ctx.redis.zcount(key, '-inf', String(due)), ctx.redis.zrange(key, '0', '0', 'WITHSCORES')]);
+    options.metrics?.backlog.set(count);
+    options.metrics?.overdue.set(oldest.length === 2 && Number(oldest[1]) < due ? (due - Number(oldest[1])) / 1000 : 0);
+  };
+
+  async function pass(): Promise<ArchiveOutcome[]> {
+    const outcomes: ArchiveOutcome[] = [];
+    try {
+      await archive.ready();
+      options.metrics?.up.set(1);
+      if (Date.now() - lastSweep >= sweepEveryMs) {
+        const added = await sweepFinished(ctx);
+        lastSweep = Date.now();
+        if (added > 0) options.logger?.info({ added }, 'archive: finished campaigns found outside the queue were added to it');
+      }
+      const due = await ctx.redis.zrangebyscore(key, '-inf', String(Date.now() - options.afterMs), 'LIMIT', 0, perPass);
+      for (const id of due) {
+        if (stopped) break;
+        try {
+          const out = await archiveCampaign(ctx, archive, id, { afterMs: options.afterMs, owner: options.owner });
+          outcomes.push(out);
+          if (out.result === 'archived') {
+            options.metrics?.campaigns.inc({ outcome: 'archived' });
+            options.metrics?.rows.inc(out.rows);
+            options.logger?.info({ campaignId: id, rows: out.rows, ms: out.ms, resumedAt: out.resumedAt }, 'campaign archived to PostgreSQL; its ledger left Redis');
+          }
+        } catch (err) {
+          options.metrics?.campaigns.inc({ outcome: 'failed' });
+          if (isUnavailable(err)) throw err;
+          options.logger?.error({ campaignId: id, err: (err as Error).message }, 'archiving the campaign failed; it stays in Redis and is tried again');
+        }
+      }
+    } catch (err) {
+      options.metrics?.up.set(isUnavailable(err) ? 0 : 1);
+      options.logger?.warn({ err: (err as Error).message }, 'archive: PostgreSQL is unavailable or refused; finished campaigns stay in Redis and archiving tries again (sending is unaffected)');
+    }
+    await gauges().catch(() => {});
+    return outcomes;
+  }
+
+  const loop = async () => {
+    while (!stopped) {
+      const outcomes = await pass();
+      const busy = outcomes.some((o) => o.result === 'archived');
+      if (busy || stopped) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, intervalMs);
+      });
+    }
+  };
+  running = loop();
+
+  return {
+    pass,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      wake?.();
+      await running;
+    },
+  };
+}
+
+/**
+ * The backstop for the archive's queue: listed campaigns still in Redis with nothing pending (a
+ * worker that died between recording the last recipient and queueing the campaign, or campaigns
+ * that finished before this version) join it, at the time they finished (else now). Returns how many joined.
+ */
+export async function sweepFinished(ctx: QueueContext, batch = 500): Promise<number> {
+  const idx = indexKeys(ctx.base);
+  let added = 0;
+  for (let start = 0; ; start += batch) {
+    const ids = await ctx.redis.zrange(idx.campaigns, String(start), String(start + batch - 1));
+    if (ids.length === 0) return added;
+    // One command per key (a cluster spreads the campaigns over slots: no pipeline across them).
+    const facts = await Promise.all(
+      ids.map(async (id) => {
+        const k = campaignKeys(ctx.base, id);
+        const [exists, counts, state] = await Promise.all([ctx.redis.exists(k.meta), ctx.redis.hmget(k.counts, 'pending', 'finishedAt', 'ttl'), ctx.redis.hget(k.state, 'state')]);
+        return { id, exists, pending: counts[0], finishedAt: counts[1], ttl: counts[2], state };
+      }),
+    );
+    for (const { id, exists, pending, finishedAt, ttl, state } of facts) {
+      if (exists !== 1 || ttl !== null || state === 'scheduled' || Number(pending ?? 0) > 0) continue;
+      added += await ctx.redis.zadd(idx.finished, 'NX', String(Number(finishedAt ?? Date.now())), id);
+    }
+  }
+}

@@ -1,0 +1,306 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
+import { campaignKeys, deliverTo, indexKeys, withScripts, type CampaignMeta, type DeliveryUpdate, type LedgerRow, type QueueContext } from '@wabulk/queue';
+import type { PgArchive } from './pg-archive.js';
+import { ROW_BATCH } from './pg-archive.js';
+
+/**
+ * Moving a finished campaign from Redis to PostgreSQL, safely on every worker at once:
+ *  1. claim (one Lua script): the campaign must be done or cancelled with nothing pending, finished
+ *     at least `afterMs` ago; the claim is a lease in its control state (`archiving`, `archivingUntil`),
+ *     which also freezes it: an intake to it is refused, a retry-failed waits, a delivery callback
+ *     waits in `…:deferred`;
+ *  2. copy: HSCAN batches → COPY into wabulk_archive_staging, each batch committed with the cursor it
+ *     reached (wabulk_archive_runs), so a re-run after a crash continues where it stopped;
+ *  3. one transaction moves the staged rows into wabulk_recipients (DISTINCT ON + ON CONFLICT: no
+ *     duplicate, whatever ran before), writes the campaign row, checks the row count against the
+ *     ledger's, and clears the staging;
+ *  4. one Lua script, only if the lease is still ours and the ledger did not change since the claim
+ *     (its write counter `w`): deletes the meta, ledger, counters and state, and writes the marker
+ *     `…:archived` — so at every instant the campaign is whole in Redis, in the archive, or both;
+ *  5. the deferred callbacks are applied (to the archive), the campaign leaves the archive's queue.
+ */
+
+export type ArchiveOutcome =
+  | { result: 'archived'; rows: number; ms: number; resumedAt?: number }
+  /** Not finished for long enough yet (dueAt: when it will be). */
+  | { result: 'early'; dueAt: number }
+  /** Still pending, scheduled, or changed while it was being copied: it stays in Redis. */
+  | { result: 'live' }
+  | { result: 'changed' }
+  /** Another process holds the claim. */
+  | { result: 'busy' }
+  /** Already archived (its leftovers were finished), no such campaign, or a single message (those expire by themselves). */
+  | { result: 'already' }
+  | { result: 'missing' }
+  | { result: 'single' };
+
+export interface ArchiveOptions {
+  /** How long after it finished a campaign is archived (WABULK_ARCHIVE_AFTER), ms. */
+  afterMs: number;
+  /** Archive now, whatever `afterMs` says (`wabulk archive --campaign ID`). */
+  force?: boolean;
+  /** Who holds the claim (default: this process). */
+  owner?: string;
+  /** The claim's lease, renewed every batch (default 60 s). */
+  leaseMs?: number;
+  /** Entries per HSCAN/COPY batch (default 5000). */
+  batch?: number;
+  /** After each committed batch: entries staged so far, of `total`. */
+  onProgress?: (copied: number, total: number) => void;
+  now?: () => number;
+}
+
+const CLAIM = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'archived'} end
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'missing'} end
+local ok, meta = pcall(cjson.decode, raw)
+if ok and type(meta) == 'table' and meta.ttl then return {'single'} end
+local state = redis.call('HGET', KEYS[3], 'state') or 'running'
+if state == 'scheduled' then return {'live'} end
+if tonumber(redis.call('HGET', KEYS[2], 'pending') or '0') > 0 then return {'live'} end
+local now = tonumber(ARGV[1])
+local finished = tonumber(redis.call('HGET', KEYS[2], 'finishedAt') or '0')
+if finished == 0 then finished = tonumber(redis.call('HGET', KEYS[3], 'at') or '0') end
+if finished == 0 then
+  finished = now
+  redis.call('HSET', KEYS[2], 'finishedAt', tostring(now))
+end
+if ARGV[5] ~= '1' and finished + tonumber(ARGV[2]) > now then return {'early', tostring(finished)} end
+local holder = redis.call('HGET', KEYS[3], 'archiving')
+if holder and holder ~= ARGV[3] and tonumber(redis.call('HGET', KEYS[3], 'archivingUntil') or '0') > now then return {'busy'} end
+redis.call('HSET', KEYS[3], 'archiving', ARGV[3], 'archivingUntil', tostring(now + tonumber(ARGV[4])))
+return {'claimed', tostring(finished), redis.call('HGET', KEYS[2], 'w') or '0', tostring(redis.call('HLEN', KEYS[5])), state}
+`;
+
+/** KEYS: state. ARGV: owner, until. */
+const RENEW = `
+if redis.call('HGET', KEYS[1], 'archiving') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'archivingUntil', ARGV[2])
+return 1
+`;
+
+/** KEYS: meta, recipients, counts, state, archived. ARGV: owner, writes at the claim, marker JSON. */
+const FINISH = `
+if redis.call('HGET', KEYS[4], 'archiving') ~= ARGV[1] then return 'lost' end
+if (redis.call('HGET', KEYS[3], 'w') or '0') ~= ARGV[2] then
+  redis.call('HDEL', KEYS[4], 'archiving', 'archivingUntil')
+  return 'changed'
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('SET', KEYS[5], ARGV[3])
+return 'ok'
+`;
+
+/** KEYS: state. ARGV: owner. Gives the claim up (a failed run: another process, or the next pass, takes it). */
+const RELEASE = `
+if redis.call('HGET', KEYS[1], 'archiving') == ARGV[1] then redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') end
+return 1
+`;
+
+interface ArchiverCommands {
+  wabulkArchiveClaim(meta: string, counts: string, state: string, archived: string, recipients: string, now: string, after: string, owner: string, lease: string, force: string): Promise<string[]>;
+  wabulkArchiveRenew(state: string, owner: string, until: string): Promise<number>;
+  wabulkArchiveFinish(meta: string, recipients: string, counts: string, state: string, archived: string, owner: string, writes: string, marker: string): Promise<string>;
+  wabulkArchiveRelease(state: string, owner: string): Promise<number>;
+}
+
+const SCRIPTS = {
+  wabulkArchiveClaim: { numberOfKeys: 5, lua: CLAIM },
+  wabulkArchiveRenew: { numberOfKeys: 1, lua: RENEW },
+  wabulkArchiveFinish: { numberOfKeys: 5, lua: FINISH },
+  wabulkArchiveRelease: { numberOfKeys: 1, lua: RELEASE },
+};
+
+const STAGING_COLUMNS = 'campaign_id, number, status, message_id, code, reason, attempts, variables, refs, send_code, send_reason, updated_at';
+
+/** CSV for COPY: every value quoted (an unquoted empty field is NULL); NUL is the one character PostgreSQL text cannot hold. */
+const q = (v: string) => `"${v.replace(/\0/g, '\uFFFD').replace(/"/g, '""')}"`;
+const opt = (v: string | undefined) => (v === undefined ? '' : q(v));
+const jsonCell = (v: unknown) => (v === undefined ? '' : q(JSON.stringify(v)));
+
+function csvLine(campaignId: string, r: LedgerRow): string {
+  return `${[q(campaignId), q(r.to), q(r.status), opt(r.messageId), opt(r.code), opt(r.reason), String(r.attempts ?? 0), jsonCell(r.vars), jsonCell(r.refs), opt(r.sendCode), opt(r.sendReason), q(new Date(r.updatedAt).toISOString())].join(',')}\n`;
+}
+
+async function copyBatch(client: pg.PoolClient, campaignId: string, rows: readonly LedgerRow[]): Promise<void> {
+  const sink = client.query(copyFrom(`COPY wabulk_archive_staging (${STAGING_COLUMNS}) FROM STDIN WITH (FORMAT csv)`)) as unknown as Writable;
+  await pipeline(
+    (function* () {
+      for (const r of rows) yield csvLine(campaignId, r);
+    })(),
+    sink,
+  );
+}
+
+/** The lease was taken over (this process stalled past it): the run stops; its staged batches stay for the next. */
+export class ArchiveClaimLostError extends Error {
+  override readonly name = 'ArchiveClaimLostError';
+}
+
+/** Archives one campaign (see the steps above). Resumes a run a crash interrupted. */
+export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, campaignId: string, options: ArchiveOptions): Promise<ArchiveOutcome> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const redis = withScripts<ArchiverCommands>(ctx.redis, SCRIPTS);
+  const k = campaignKeys(ctx.base, campaignId);
+  const finishedKey = indexKeys(ctx.base).finished;
+  const owner = options.owner ?? `${process.pid}-${started}`;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const batch = options.batch ?? ROW_BATCH;
+  // The archive must answer before anything is claimed (a PostgreSQL that is down claims nothing).
+  await archive.ready();
+  const claim = await redis.wabulkArchiveClaim(k.meta, k.counts, k.state, k.archived, k.recipients, String(started), String(options.afterMs), owner, String(leaseMs), options.force ? '1' : '0');
+  const [result] = claim;
+  if (result === 'archived') {
+    await drainDeferred(ctx, campaignId);
+    await ctx.redis.zrem(finishedKey, campaignId);
+    return { result: 'already' };
+  }
+  if (result === 'missing' || result === 'single' || result === 'live') {
+    await ctx.redis.zrem(finishedKey, campaignId);
+    return { result };
+  }
+  if (result === 'early') {
+    const dueAt = Number(claim[1]) + options.afterMs;
+    await ctx.redis.zadd(finishedKey, Number(claim[1]), campaignId);
+    return { result: 'early', dueAt };
+  }
+  if (result === 'busy') return { result: 'busy' };
+  const finishedAt = Number(claim[1]);
+  const writes = claim[2]!;
+  const entries = Number(claim[3]);
+  const control = claim[4]!;
+  try {
+    const metaRaw = await ctx.redis.get(k.meta);
+    if (metaRaw === null) return { result: 'missing' };
+    const meta = JSON.parse(metaRaw) as CampaignMeta;
+    const counts = await ctx.ledger.counts(campaignId);
+    const generation = Number((await ctx.redis.hget(k.counts, 'generation')) ?? 0);
+
+    // 2. Copy, continuing a run of this same state of the campaign.
+    const run = await archive.query<{ cursor: string; copied: string; writes: string; entries: string }>('SELECT cursor, copied, writes, entries FROM wabulk_archive_runs WHERE campaign_id = $1', [campaignId]);
+    let cursor = '0';
+    let copied = 0;
+    let resumedAt: number | undefined;
+    const prior = run.rows[0];
+    if (prior && prior.writes === writes && Number(prior.entries) === entries) {
+      cursor = prior.cursor;
+      copied = Number(prior.copied);
+      resumedAt = copied;
+    } else {
+      await archive.transaction(async (client) => {
+        await client.query('DELETE FROM wabulk_archive_staging WHERE campaign_id = $1', [campaignId]);
+        await client.query(
+          'INSERT INTO wabulk_archive_runs (campaign_id, cursor, writes, entries) VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id) DO UPDATE SET cursor = $2, writes = $3, entries = $4, copied = 0, started_at = now(), updated_at = now()',
+          [campaignId, '0', writes, entries],
+        );
+      });
+    }
+    options.onProgress?.(copied, entries);
+    while (cursor !== 'end') {
+      const step = await ctx.ledger.scan(campaignId, cursor, batch);
+      const next = step.cursor === '0' ? 'end' : step.cursor;
+      await archive.transaction(async (client) => {
+        if (step.rows.length > 0) await copyBatch(client, campaignId, step.rows);
+        await client.query('UPDATE wabulk_archive_runs SET cursor = $2, copied = copied + $3, updated_at = now() WHERE campaign_id = $1', [campaignId, next, step.rows.length]);
+      });
+      cursor = next;
+      copied += step.rows.length;
+      if ((await redis.wabulkArchiveRenew(k.state, owner, String(now() + leaseMs))) !== 1) throw new ArchiveClaimLostError(`campaign ${campaignId}: the archive claim was taken over after ${leaseMs} ms`);
+      options.onProgress?.(copied, entries);
+    }
+
+    // 3. One transaction: the campaign row, every staged row (once), the count check.
+    const state = control === 'cancelled' ? 'cancelled' : 'done';
+    const rows = await archive.transaction(async (client) => {
+      await client.query(
+        `INSERT INTO wabulk_campaigns (id, account, template, priority, state, total, sent, failed, cancelled, delivered, read, failed_after_send, by_code, failed_after_send_by_code, meta, generation, created_at, started_at, finished_at, archived_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, now())
+         ON CONFLICT (id) DO UPDATE SET account = $2, template = $3, priority = $4, state = $5, total = $6, sent = $7, failed = $8, cancelled = $9, delivered = $10, read = $11,
+           failed_after_send = $12, by_code = $13, failed_after_send_by_code = $14, meta = $15, generation = $16, created_at = $17, started_at = $18, finished_at = $19, archived_at = now()`,
+        [
+          campaignId,
+          meta.account,
+          meta.body,
+          meta.priority ?? 'high',
+          state,
+          counts.total,
+          counts.sent + counts.delivered + counts.read + counts.failedAfterSend,
+          counts.failed,
+          counts.cancelled,
+          counts.delivered + counts.read,
+          counts.read,
+          counts.failedAfterSend,
+          JSON.stringify(counts.byCode),
+          JSON.stringify(counts.failedAfterSendByCode),
+          JSON.stringify(meta),
+          generation,
+          new Date(meta.createdAt),
+          new Date(meta.startsAt ?? meta.createdAt),
+          new Date(finishedAt),
+        ],
+      );
+      // delivered_at / read_at: the ledger keeps one time per entry (its last change), so a row archived
+      // delivered or read gets that time; callbacks after archiving set them exactly.
+      await client.query(
+        `INSERT INTO wabulk_recipients (campaign_id, number, status, message_id, code, reason, attempts, variables, refs, send_code, send_reason, updated_at, delivered_at, read_at)
+         SELECT DISTINCT ON (number) campaign_id, number, status, message_id, code, reason, attempts, variables, refs, send_code, send_reason, updated_at,
+           CASE WHEN status IN ('delivered', 'read') THEN updated_at END, CASE WHEN status = 'read' THEN updated_at END
+         FROM wabulk_archive_staging WHERE campaign_id = $1 ORDER BY number, updated_at DESC
+         ON CONFLICT (campaign_id, number) DO UPDATE SET status = EXCLUDED.status, message_id = EXCLUDED.message_id, code = EXCLUDED.code, reason = EXCLUDED.reason,
+           attempts = EXCLUDED.attempts, variables = EXCLUDED.variables, refs = EXCLUDED.refs, send_code = EXCLUDED.send_code, send_reason = EXCLUDED.send_reason,
+           updated_at = EXCLUDED.updated_at, delivered_at = coalesce(wabulk_recipients.delivered_at, EXCLUDED.delivered_at), read_at = coalesce(wabulk_recipients.read_at, EXCLUDED.read_at)`,
+        [campaignId],
+      );
+      const n = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM wabulk_recipients WHERE campaign_id = $1', [campaignId])).rows[0]!.n);
+      if (n !== entries) throw new Error(`campaign ${campaignId}: the archive holds ${n} recipients, the ledger ${entries}; nothing was removed from Redis`);
+      await client.query('DELETE FROM wabulk_archive_staging WHERE campaign_id = $1', [campaignId]);
+      await client.query('DELETE FROM wabulk_archive_runs WHERE campaign_id = $1', [campaignId]);
+      return n;
+    });
+
+    // 4. Redis lets the campaign go, only if nothing changed since the claim.
+    const marker = JSON.stringify({ account: meta.account, archivedAt: now() });
+    const done = await redis.wabulkArchiveFinish(k.meta, k.recipients, k.counts, k.state, k.archived, owner, writes, marker);
+    if (done === 'lost') throw new ArchiveClaimLostError(`campaign ${campaignId}: the archive claim was taken over before the campaign left Redis`);
+    if (done === 'changed') {
+      // Redis is the record again (it will be archived again when it finishes): the copy is marked so.
+      await archive.query("UPDATE wabulk_campaigns SET state = 'restored' WHERE id = $1", [campaignId]);
+      await drainDeferred(ctx, campaignId);
+      return { result: 'changed' };
+    }
+    // 5. The callbacks that waited, then out of the queue.
+    await drainDeferred(ctx, campaignId);
+    await ctx.redis.zrem(finishedKey, campaignId);
+    return resumedAt === undefined ? { result: 'archived', rows, ms: now() - started } : { result: 'archived', rows, ms: now() - started, resumedAt };
+  } catch (err) {
+    await redis.wabulkArchiveRelease(k.state, owner).catch(() => {});
+    await drainDeferred(ctx, campaignId).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Applies the callbacks that waited while the campaign was being copied, wherever it now is (the
+ * archive, or Redis when the run stopped), a batch at a time, removing each batch only once it is
+ * applied (a crash re-applies it: a callback applied twice changes nothing).
+ */
+export async function drainDeferred(ctx: QueueContext, campaignId: string): Promise<number> {
+  const key = campaignKeys(ctx.base, campaignId).deferred;
+  let applied = 0;
+  for (;;) {
+    const batch = await ctx.redis.lrange(key, 0, 99);
+    if (batch.length === 0) return applied;
+    for (const raw of batch) {
+      const { to, update } = JSON.parse(raw) as { to: string; update: DeliveryUpdate };
+      const r = await deliverTo(ctx, { campaignId, to }, update);
+      if (r.status === 'deferred') return applied; // archiving again (another process): that run drains it
+      if (r.changed) applied++;
+    }
+    await ctx.redis.ltrim(key, batch.length, -1);
+  }
+}

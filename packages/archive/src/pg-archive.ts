@@ -1,0 +1,311 @@
+import type pg from 'pg';
+import {
+  ArchiveUnavailableError,
+  campaignKeys,
+  packRow,
+  withScripts,
+  type ArchivedCampaign,
+  type CampaignArchive,
+  type CampaignMeta,
+  type DeliveryUpdate,
+  type LedgerRow,
+  type QueueContext,
+  type RecipientStatus,
+} from '@wabulk/queue';
+import { createArchivePool, describeArchiveUrl, unavailable, type ArchiveConnectionOptions } from './pg.js';
+import { assertSchema, SchemaMismatchError } from './schema.js';
+
+/** Rows read from or written to PostgreSQL per statement (the archiver's COPY batch, a restore's HSET batch, an export page). */
+export const ROW_BATCH = 5000;
+
+/** The columns of wabulk_recipients a read needs, in the order `toRow` takes them. */
+const ROW_COLUMNS = 'number, status, message_id, code, reason, attempts, variables, refs, send_code, send_reason, updated_at';
+
+interface RecipientRecord {
+  number: string;
+  status: RecipientStatus;
+  message_id: string | null;
+  code: string | null;
+  reason: string | null;
+  attempts: number;
+  variables: string[] | null;
+  refs: LedgerRow['refs'] | null;
+  send_code: string | null;
+  send_reason: string | null;
+  updated_at: Date;
+}
+
+/** A row of wabulk_recipients as the ledger's row: what the export and the API show, the same as from Redis. */
+function toRow(r: RecipientRecord): LedgerRow {
+  const row: LedgerRow = { to: r.number, status: r.status, messageId: r.message_id ?? undefined, code: r.code ?? undefined, reason: r.reason ?? undefined, attempts: r.attempts, updatedAt: r.updated_at.getTime() };
+  if (r.refs) row.refs = r.refs;
+  if (r.variables && r.variables.length > 0) row.vars = r.variables;
+  if (r.send_code !== null) row.sendCode = r.send_code;
+  if (r.send_reason !== null) row.sendReason = r.send_reason;
+  return row;
+}
+
+const RANK: Record<string, number> = { pending: 0, failed: 1, cancelled: 1, sent: 2, 'failed-after-send': 3, delivered: 3, read: 4 };
+const isDelivered = (s: string) => (s === 'delivered' || s === 'read' ? 1 : 0);
+
+interface CampaignRecord {
+  meta: CampaignMeta;
+  state: ArchivedCampaign['state'];
+  total: string;
+  sent: string;
+  failed: string;
+  cancelled: string;
+  delivered: string;
+  read: string;
+  failed_after_send: string;
+  by_code: Record<string, number>;
+  failed_after_send_by_code: Record<string, number>;
+  finished_at: Date;
+  archived_at: Date;
+}
+
+const positive = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, n]) => Number(n) > 0).map(([k, n]) => [k, Number(n)]));
+
+/** KEYS: meta, state, archived. ARGV: owner, until (ms), now. Locks an archived campaign for a restore. */
+const CLAIM_RESTORE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'live' end
+if redis.call('EXISTS', KEYS[3]) == 0 then return 'missing' end
+local holder = redis.call('HGET', KEYS[2], 'archiving')
+if holder and holder ~= ARGV[1] and tonumber(redis.call('HGET', KEYS[2], 'archivingUntil') or '0') > tonumber(ARGV[3]) then return 'busy' end
+redis.call('HSET', KEYS[2], 'archiving', ARGV[1], 'archivingUntil', ARGV[2])
+return 'claimed'
+`;
+
+/** KEYS: meta, state, archived. ARGV: owner, meta JSON. The restored campaign becomes live: its meta back, its marker and lock gone. */
+const FINISH_RESTORE = `
+if redis.call('HGET', KEYS[2], 'archiving') ~= ARGV[1] then return 'lost' end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('DEL', KEYS[2], KEYS[3])
+return 'ok'
+`;
+
+interface RestoreCommands {
+  wabulkClaimRestore(meta: string, state: string, archived: string, owner: string, until: string, now: string): Promise<string>;
+  wabulkFinishRestore(meta: string, state: string, archived: string, owner: string, metaJson: string): Promise<string>;
+}
+
+/**
+ * The archive in PostgreSQL: what the queue package reads an archived campaign from (CampaignArchive),
+ * and the pool the archiver writes with. Every method turns a connection failure into
+ * ArchiveUnavailableError (503), and checks the schema once before its first query.
+ */
+export class PgArchive implements CampaignArchive {
+  readonly pool: pg.Pool;
+  /** The server, without the password: for logs and errors. */
+  readonly where: string;
+  #schema: Promise<number> | undefined;
+
+  constructor(options: ArchiveConnectionOptions | { pool: pg.Pool; url?: string }) {
+    this.pool = 'pool' in options ? options.pool : createArchivePool(options);
+    this.where = options.url ? describeArchiveUrl(options.url) : 'the configured server';
+  }
+
+  /** Checks (once, again after a failure) that the database has this build's schema. */
+  async ready(): Promise<void> {
+    this.#schema ??= assertSchema(this.pool).catch((err: unknown) => {
+      this.#schema = undefined;
+      throw err;
+    });
+    try {
+      await this.#schema;
+    } catch (err) {
+      // Not migrated, or newer than this build: the archive cannot answer here (503), and says why.
+      if (err instanceof SchemaMismatchError) throw new ArchiveUnavailableError(`the campaign archive (PostgreSQL at ${this.where}) cannot be used: ${err.message}`);
+      unavailable(err, this.where);
+    }
+  }
+
+  /** A query after the schema check; connection failures become ArchiveUnavailableError. */
+  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    await this.ready();
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (err) {
+      unavailable(err, this.where);
+    }
+  }
+
+  /** A transaction on one connection (BEGIN … COMMIT, ROLLBACK on error). */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.ready();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      unavailable(err, this.where);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      unavailable(err, this.where);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async campaign(campaignId: string): Promise<ArchivedCampaign | undefined> {
+    const r = await this.query<CampaignRecord>('SELECT meta, state, total, sent, failed, cancelled, delivered, read, failed_after_send, by_code, failed_after_send_by_code, finished_at, archived_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
+    const c = r.rows[0];
+    if (!c) return undefined;
+    const n = (v: string) => Number(v);
+    // The table keeps the operator's figures (sent counts every accepted message, delivered counts
+    // read ones too); the ledger's counters are per status.
+    return {
+      meta: c.meta,
+      state: c.state,
+      counts: {
+        total: n(c.total),
+        sent: n(c.sent) - n(c.delivered) - n(c.failed_after_send),
+        failed: n(c.failed),
+        cancelled: n(c.cancelled),
+        delivered: n(c.delivered) - n(c.read),
+        read: n(c.read),
+        failedAfterSend: n(c.failed_after_send),
+        byCode: positive(c.by_code),
+        failedAfterSendByCode: positive(c.failed_after_send_by_code),
+      },
+      finishedAt: c.finished_at.getTime(),
+      archivedAt: c.archived_at.getTime(),
+    };
+  }
+
+  /** Keyset pages by number: flat memory, whatever the campaign's size. */
+  async *rows(campaignId: string, options: { status?: RecipientStatus } = {}): AsyncGenerator<LedgerRow> {
+    let after = '';
+    for (;;) {
+      const page = await this.#after(campaignId, after, ROW_BATCH, options.status);
+      for (const r of page) yield toRow(r);
+      if (page.length < ROW_BATCH) return;
+      after = page.at(-1)!.number;
+    }
+  }
+
+  async page(campaignId: string, options: { cursor?: string; limit: number; status?: RecipientStatus }): Promise<{ cursor: string; rows: LedgerRow[] }> {
+    const after = options.cursor === undefined || options.cursor === '0' ? '' : `+${options.cursor}`;
+    const page = await this.#after(campaignId, after, options.limit, options.status);
+    const last = page.at(-1)?.number;
+    return { cursor: page.length === options.limit && last !== undefined ? last.replace(/^\+/, '') : '0', rows: page.map(toRow) };
+  }
+
+  async #after(campaignId: string, after: string, limit: number, status?: RecipientStatus): Promise<RecipientRecord[]> {
+    const r =
+      status === undefined
+        ? await this.query<RecipientRecord>(`SELECT ${ROW_COLUMNS} FROM wabulk_recipients WHERE campaign_id = $1 AND number > $2 ORDER BY number LIMIT $3`, [campaignId, after, limit])
+        : await this.query<RecipientRecord>(`SELECT ${ROW_COLUMNS} FROM wabulk_recipients WHERE campaign_id = $1 AND number > $2 AND status = $4 ORDER BY number LIMIT $3`, [campaignId, after, limit, status]);
+    return r.rows;
+  }
+
+  async lookupMessageId(messageId: string): Promise<{ campaignId: string; to: string } | undefined> {
+    const r = await this.query<{ campaign_id: string; number: string }>('SELECT campaign_id, number FROM wabulk_recipients WHERE message_id = $1 LIMIT 1', [messageId]);
+    const row = r.rows[0];
+    return row ? { campaignId: row.campaign_id, to: row.number } : undefined;
+  }
+
+  /**
+   * The ledger's DELIVER on an archived row, with the campaign's counters in the same transaction:
+   * only forward (sent < delivered = failed-after-send < read), never a row without a message_id.
+   */
+  async deliver(campaignId: string, to: string, update: DeliveryUpdate): Promise<{ status: RecipientStatus | 'missing'; changed: boolean }> {
+    return this.transaction(async (client) => {
+      const found = await client.query<{ status: RecipientStatus; message_id: string | null; code: string | null }>('SELECT status, message_id, code FROM wabulk_recipients WHERE campaign_id = $1 AND number = $2 FOR UPDATE', [campaignId, to]);
+      const old = found.rows[0];
+      if (!old) return { status: 'missing' as const, changed: false };
+      const next = update.status;
+      if (old.message_id === null || RANK[next]! <= (RANK[old.status] ?? 0)) return { status: old.status, changed: false };
+      const at = new Date(update.at);
+      const dc = update.code ? update.code : 'FAILED';
+      const dr = update.reason ? update.reason.slice(0, 500) : null;
+      if (next === 'failed-after-send') {
+        // The send's own code and reason move aside; the row shows the delivery failure (reason: the send's when the callback has none).
+        await client.query('UPDATE wabulk_recipients SET status = $3, send_code = code, send_reason = reason, code = $4, reason = coalesce($5, reason), updated_at = $6 WHERE campaign_id = $1 AND number = $2', [campaignId, to, next, dc, dr, at]);
+      } else {
+        const back = old.status === 'failed-after-send';
+        await client.query(
+          `UPDATE wabulk_recipients SET status = $3, updated_at = $4,
+             delivered_at = coalesce(delivered_at, $4), read_at = CASE WHEN $3 = 'read' THEN $4 ELSE read_at END
+             ${back ? ', code = send_code, reason = send_reason, send_code = NULL, send_reason = NULL' : ''}
+           WHERE campaign_id = $1 AND number = $2`,
+          [campaignId, to, next, at],
+        );
+      }
+      const fas = (next === 'failed-after-send' ? 1 : 0) - (old.status === 'failed-after-send' ? 1 : 0);
+      const fasCode = next === 'failed-after-send' ? dc : old.status === 'failed-after-send' ? (old.code ?? 'FAILED') : null;
+      await client.query(
+        `UPDATE wabulk_campaigns SET delivered = delivered + $2, read = read + $3, failed_after_send = failed_after_send + $4,
+           failed_after_send_by_code = CASE WHEN $5::text IS NULL THEN failed_after_send_by_code
+             ELSE jsonb_set(failed_after_send_by_code, ARRAY[$5::text], to_jsonb(coalesce((failed_after_send_by_code ->> $5::text)::bigint, 0) + $4)) END
+         WHERE id = $1`,
+        [campaignId, isDelivered(next) - isDelivered(old.status), (next === 'read' ? 1 : 0) - (old.status === 'read' ? 1 : 0), fas, fasCode],
+      );
+      return { status: next, changed: true };
+    });
+  }
+
+  /**
+   * Brings an archived campaign back into Redis for a retry: every recipient (a retry is a new run
+   * of the whole campaign; the ledger is its record again until it is archived again), its counters
+   * and its meta last (the meta's presence is what makes it live). Locked like an archive run; a
+   * crash before the meta leaves the marker, so reads stay on the archive and a re-run starts over.
+   */
+  async restore(ctx: QueueContext, campaignId: string, options: { owner?: string; leaseMs?: number } = {}): Promise<boolean> {
+    const k = campaignKeys(ctx.base, campaignId);
+    const redis = withScripts<RestoreCommands>(ctx.redis, { wabulkClaimRestore: { numberOfKeys: 3, lua: CLAIM_RESTORE }, wabulkFinishRestore: { numberOfKeys: 3, lua: FINISH_RESTORE } });
+    const owner = options.owner ?? `restore-${process.pid}-${Date.now()}`;
+    const leaseMs = options.leaseMs ?? 10 * 60_000;
+    const claimed = await redis.wabulkClaimRestore(k.meta, k.state, k.archived, owner, String(Date.now() + leaseMs), String(Date.now()));
+    if (claimed === 'live') return true;
+    if (claimed === 'missing') return false;
+    if (claimed === 'busy') throw new Error(`campaignId: campaign ${campaignId} is being archived or restored by another process; try again in a minute`);
+    const c = await this.query<{ meta: CampaignMeta; generation: number; finished_at: Date }>('SELECT meta, generation, finished_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
+    const row = c.rows[0];
+    if (!row) return false;
+    // Leftovers of a restore that crashed: start over.
+    await ctx.redis.del(k.recipients, k.counts);
+    for await (const batch of this.#batches(campaignId)) {
+      const args: string[] = [];
+      for (const r of batch) args.push(r.to, packRow(r));
+      await ctx.redis.hset(k.recipients, ...args);
+    }
+    const counts: Record<string, string | number> = { total: 0, pending: 0, generation: row.generation, finishedAt: row.finished_at.getTime() };
+    const groups = await this.query<{ status: string; code: string | null; n: string }>('SELECT status, code, count(*) AS n FROM wabulk_recipients WHERE campaign_id = $1 GROUP BY status, code', [campaignId]);
+    for (const g of groups.rows) {
+      const n = Number(g.n);
+      counts['total'] = Number(counts['total']) + n;
+      counts[g.status] = Number(counts[g.status] ?? 0) + n;
+      if (g.status === 'failed' && g.code !== null) counts[`code:${g.code}`] = n;
+      if (g.status === 'failed-after-send') counts[`fas:${g.code ?? 'FAILED'}`] = n;
+    }
+    await ctx.redis.hset(k.counts, counts);
+    const done = await redis.wabulkFinishRestore(k.meta, k.state, k.archived, owner, JSON.stringify(row.meta));
+    if (done !== 'ok') throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
+    // The archive's copy is no longer the record (Redis is, until the campaign is archived again).
+    await this.query("UPDATE wabulk_campaigns SET state = 'restored' WHERE id = $1", [campaignId]);
+    return true;
+  }
+
+  async *#batches(campaignId: string): AsyncGenerator<LedgerRow[]> {
+    let after = '';
+    for (;;) {
+      const page = await this.#after(campaignId, after, ROW_BATCH);
+      if (page.length > 0) yield page.map(toRow);
+      if (page.length < ROW_BATCH) return;
+      after = page.at(-1)!.number;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { Redis } from 'ioredis';
+import { archiveCampaign, migrate, PgArchive, SchemaMismatchError } from '@wabulk/archive';
+import { applyDeliveryCallback, campaignKeys, createQueueContext, ensureCampaign, exportCampaign, getCampaignStatus, recordMessageId, campaignRecipientsPage, type QueueContext } from '@wabulk/queue';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
+
+let db: TestDatabase;
+let archive: PgArchive;
+let redis: Redis;
+let base: string;
+let ctx: QueueContext;
+
+beforeAll(async () => {
+  db = await createTestDatabase('core');
+  archive = new PgArchive({ url: db.url });
+  redis = new Redis(REDIS_URL);
+  base = uniqueBase('arch');
+  ctx = createQueueContext({ redis, base, archive });
+});
+
+afterAll(async () => {
+  await deleteKeys(redis, base);
+  redis.disconnect();
+  await archive.close();
+  await db.drop();
+});
+
+async function collect(gen: AsyncGenerator<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const l of gen) out.push(l);
+  return out;
+}
+
+test('before migrate, the archive refuses with the command to run; migrate is idempotent', async () => {
+  await expect(archive.ready()).rejects.toThrow(/wabulk archive migrate/);
+  const first = await migrate(archive.pool);
+  expect(first).toMatchObject({ from: 0, to: 1 });
+  expect((await migrate(archive.pool)).applied).toEqual([]);
+  await archive.ready();
+  expect(new SchemaMismatchError(2, 1).message).toMatch(/newer than this wabulk knows/);
+});
+
+test('a finished campaign is archived, leaves Redis, and reads back the same', async () => {
+  const id = 'camp-1';
+  await ensureCampaign(ctx, id, { account: 'acme', body: 'Hi {{name}}', vars: ['name'], createdAt: Date.now() - 5000 });
+  const numbers = Array.from({ length: 1200 }, (_, i) => `+9198${String(i).padStart(8, '0')}`);
+  await ctx.ledger.register(id, numbers.map((to, i) => ({ to, vars: [`n"${i},x`], refs: i % 3 === 0 ? { ref: `r${i}` } : undefined })));
+  for (const [i, to] of numbers.entries()) {
+    if (i % 10 === 0) await ctx.ledger.record(id, to, { status: 'failed', code: 'E110', reason: 'low balance, "quoted"', attempts: 1, updatedAt: Date.now() });
+    else {
+      await ctx.ledger.record(id, to, { status: 'sent', messageId: `mid-${i}`, attempts: 1, updatedAt: Date.now() });
+      await recordMessageId(ctx, `mid-${i}`, { campaignId: id, to });
+    }
+  }
+  await applyDeliveryCallback(ctx, 'mid-1', { status: 'delivered', at: Date.now() });
+  await applyDeliveryCallback(ctx, 'mid-2', { status: 'failed-after-send', code: '131047', reason: 're-engagement', at: Date.now() });
+  const before = await getCampaignStatus(ctx, id);
+  const csvBefore = (await collect(exportCampaign(ctx, id, 'csv'))).sort();
+  const ndBefore = (await collect(exportCampaign(ctx, id, 'ndjson'))).sort();
+
+  const out = await archiveCampaign(ctx, archive, id, { afterMs: 0 });
+  expect(out).toMatchObject({ result: 'archived', rows: 1200 });
+  expect(await redis.exists(campaignKeys(base, id).recipients, campaignKeys(base, id).meta, campaignKeys(base, id).counts)).toBe(0);
+
+  const after = await getCampaignStatus(ctx, id);
+  expect(after).toEqual({ ...before, archived: true });
+  expect((await collect(exportCampaign(ctx, id, 'csv'))).sort()).toEqual(csvBefore);
+  expect((await collect(exportCampaign(ctx, id, 'ndjson'))).sort()).toEqual(ndBefore);
+
+  // paging by number, with a filter
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await campaignRecipientsPage(ctx, id, { cursor, limit: 50, status: 'failed' });
+    seen.push(...page.rows.map((r) => r.to));
+    cursor = page.cursor === '0' ? undefined : page.cursor;
+  } while (cursor);
+  expect(seen).toHaveLength(120);
+
+  // a callback after archiving updates the archived row and the counters
+  expect((await applyDeliveryCallback(ctx, 'mid-1', { status: 'read', at: Date.now() })).outcome).toBe('applied');
+  await redis.del(`${base}:msgid:{mid-3}`); // the index entry expired: the archive's message_id index answers
+  expect((await applyDeliveryCallback(ctx, 'mid-3', { status: 'delivered', at: Date.now() })).outcome).toBe('applied');
+  const later = await getCampaignStatus(ctx, id);
+  expect(later).toMatchObject({ read: 1, delivered: 2, failedAfterSend: 1, archived: true });
+
+  // the id cannot be reused
+  await expect(ensureCampaign(ctx, id, { account: 'acme', body: 'Hi {{name}}', createdAt: Date.now() })).rejects.toThrow(/archived/);
+});
