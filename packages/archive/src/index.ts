@@ -1,0 +1,1 @@
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations.js';
