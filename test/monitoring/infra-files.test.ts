@@ -72,7 +72,7 @@ test('docker-compose.yml: every bind mount exists; Prometheus and Grafana get th
     (s.volumes ?? []).map((v) => v.split(':')[0]!).filter((source) => source.startsWith('.')).map((source) => ({ service, source, exists: existsSync(path.resolve(INFRA, source)) })),
   );
   // The list is not empty (a loop over nothing would pass), and every source is on disk.
-  expect(bindMounts.map((m) => `${m.service}:${m.source}`).sort()).toEqual(['grafana:./grafana/dashboards', 'grafana:./grafana/provisioning', 'prometheus:./prometheus']);
+  expect(bindMounts.map((m) => `${m.service}:${m.source}`).sort()).toEqual(['grafana:./grafana/dashboards', 'grafana:./grafana/provisioning', 'postgres:./postgres/grafana-reader.sql', 'postgres:./postgres/initdb', 'prometheus:./prometheus']);
   for (const m of bindMounts) expect(m).toEqual({ ...m, exists: true });
   expect(services.prometheus!.volumes).toEqual(expect.arrayContaining(['./prometheus:/etc/prometheus:ro']));
   expect(services.prometheus!.command).toEqual(expect.arrayContaining(['--config.file=/etc/prometheus/prometheus.yml']));
@@ -116,6 +116,29 @@ test('wabulk.json: unique panel ids, panels inside the 24-column grid, the panel
   expect(exprs).toContain('max by (account, state) (wabulk_queue_jobs'); // queue depth
   expect(exprs).toContain('wabulk_account_paused'); // paused accounts
   expect(exprs).toContain('sum(up{job="wabulk-worker"})'); // worker count
+});
+
+test('docker-compose.yml: PostgreSQL for the archive, migrations one-shot, sending never waits for PostgreSQL', () => {
+  const { services, volumes } = compose() as Compose & { services: Record<string, Service & { depends_on?: Record<string, { condition: string }>; restart?: string; healthcheck?: { test: string[] } }> };
+  const postgres = services.postgres!;
+  expect(postgres.image).toMatch(/^postgres:1[56]-alpine$/);
+  expect(postgres.volumes).toEqual(expect.arrayContaining(['postgres-data:/var/lib/postgresql/data']));
+  expect(volumes).toHaveProperty('postgres-data');
+  expect(postgres.healthcheck!.test).toEqual(expect.arrayContaining(['pg_isready']));
+  // No real secret committed: the defaults say so.
+  expect(postgres.environment!.POSTGRES_PASSWORD).toMatch(/^\$\{WABULK_PG_PASSWORD:-[^}]*change-me\}$/);
+  const url = 'postgres://wabulk:${WABULK_PG_PASSWORD:-wabulk-dev-password-change-me}@postgres:5432/wabulk';
+  for (const name of ['worker', 'api', 'archive-migrate']) expect(services[name]!.environment!.WABULK_ARCHIVE_URL).toBe(url);
+  expect(services.worker!.environment!.WABULK_ARCHIVE_AFTER).toBe('${WABULK_ARCHIVE_AFTER:-1h}');
+  expect(services['archive-migrate']).toMatchObject({ command: ['archive', 'migrate'], restart: 'on-failure', depends_on: { postgres: { condition: 'service_healthy' } } });
+  for (const name of ['worker', 'api']) {
+    for (const [dep, { condition }] of Object.entries(services[name]!.depends_on ?? {})) {
+      if (dep === 'postgres' || dep === 'archive-migrate') expect({ service: name, dep, condition }).toEqual({ service: name, dep, condition: 'service_started' });
+    }
+  }
+  const ds = parseYamlFile(path.join(INFRA, 'grafana/provisioning/datasources/archive.yml')) as { datasources: Array<Record<string, unknown>> };
+  expect(ds.datasources).toEqual([expect.objectContaining({ uid: 'wabulk-archive', type: 'grafana-postgresql-datasource', url: 'postgres:5432', user: 'grafana_reader' })]);
+  expect(services.grafana!.environment!.GRAFANA_READER_PASSWORD).toBe(postgres.environment!.GRAFANA_READER_PASSWORD);
 });
 
 test('Dockerfile: pnpm 12.4.2 from npm (not corepack), pnpm build, one image for worker, api and sim', () => {
