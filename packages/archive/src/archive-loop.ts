@@ -47,6 +47,10 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
   let running: Promise<unknown> = Promise.resolve();
   let lastSweep = 0;
   let wake: (() => void) | undefined;
+  // Every series exists from the start (at 0), so rate() and increase() see the first change.
+  options.metrics?.campaigns.inc({ outcome: 'archived' }, 0);
+  options.metrics?.campaigns.inc({ outcome: 'failed' }, 0);
+  options.metrics?.rows.inc(0);
 
   const gauges = async () => {
     const due = Date.now() - options.afterMs;
