@@ -134,6 +134,30 @@ function ensurePrometheus() {
   process.exit(1);
 }
 
+/**
+ * The archive tests (issue 13) need PostgreSQL at 127.0.0.1:5432 (user postgres, no password) or
+ * WABULK_TEST_PG_URL. As root, infra/scripts/ensure-postgres.sh (the one .ci/run uses) installs,
+ * starts and trusts Debian's; otherwise one must answer on the port, or we stop and say how.
+ */
+async function ensurePostgres() {
+  if (process.env.WABULK_TEST_PG_URL) return;
+  if (process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0) {
+    if (run('bash', [join(root, 'infra/scripts/ensure-postgres.sh')]) === 0) return;
+    process.exit(1);
+  }
+  const answers = await new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 5432 });
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.on('connect', () => (socket.end(), resolve(true)));
+    socket.on('error', () => resolve(false));
+    socket.on('close', () => resolve(false));
+  });
+  if (answers) return;
+  say('the archive tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trusted local connections), or WABULK_TEST_PG_URL:');
+  say('  Debian/Ubuntu: sudo bash infra/scripts/ensure-postgres.sh    macOS: brew install postgresql@15 && brew services start postgresql@15');
+  process.exit(1);
+}
+
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 // Run TypeScript from source: tsx strips types, the export condition picks each package's src/.
 const tsNode = (entry, argv) => [process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', join(root, entry), ...argv]];
@@ -157,7 +181,10 @@ async function main() {
   if (command === 'setup') return 0;
   if (command === 'sim') return spawnForward(...tsNode('apps/kaleyra-sim/src/main.ts', args));
   if (command === 'wabulk') return spawnForward(...tsNode('apps/cli/src/main.ts', args));
-  if (command === 'test') ensurePrometheus();
+  if (command === 'test') {
+    ensurePrometheus();
+    await ensurePostgres();
+  }
   const stopRedis = await ensureRedis();
   try {
     if (command === 'test') {
