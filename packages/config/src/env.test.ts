@@ -1,4 +1,4 @@
-import { apiEnvSchema, ConfigError, loadAccounts, loadApiTokens, parseEnv, workerEnvSchema } from './index.js';
+import { apiEnvSchema, baseEnvSchema, ConfigError, loadAccounts, loadApiTokens, parseDuration, parseEnv, workerEnvSchema } from './index.js';
 
 describe('workerEnvSchema', () => {
   test('defaults follow the operator contract', () => {
@@ -103,5 +103,31 @@ describe('apiEnvSchema', () => {
     const tokens = { WABULK_API_TOKENS: 'a-long-enough-token-0123' };
     expect(() => parseEnv(apiEnvSchema, { ...tokens, WABULK_CALLBACK_BASIC_AUTH: 'kaleyra:fifteen-chars-x' })).toThrow(/WABULK_CALLBACK_BASIC_AUTH: must be user:password \(password at least 16 characters\)/);
     expect(parseEnv(apiEnvSchema, { ...tokens, WABULK_CALLBACK_BASIC_AUTH: 'kaleyra:sixteen-chars-xx' }).WABULK_CALLBACK_BASIC_AUTH).toBe('kaleyra:sixteen-chars-xx');
+  });
+});
+
+describe('the archive settings', () => {
+  test('WABULK_ARCHIVE_AFTER takes 0, seconds and units; a bad one names the rule, never the value', () => {
+    expect(parseEnv(baseEnvSchema, {}).WABULK_ARCHIVE_AFTER).toBe(3_600_000);
+    expect(parseEnv(baseEnvSchema, { WABULK_ARCHIVE_AFTER: '0' }).WABULK_ARCHIVE_AFTER).toBe(0);
+    expect(parseEnv(baseEnvSchema, { WABULK_ARCHIVE_AFTER: '90' }).WABULK_ARCHIVE_AFTER).toBe(90_000);
+    expect(parseEnv(baseEnvSchema, { WABULK_ARCHIVE_AFTER: '30m' }).WABULK_ARCHIVE_AFTER).toBe(1_800_000);
+    expect(parseEnv(baseEnvSchema, { WABULK_ARCHIVE_AFTER: '7d' }).WABULK_ARCHIVE_AFTER).toBe(604_800_000);
+    expect(parseEnv(baseEnvSchema, { WABULK_ARCHIVE_AFTER: '500ms' }).WABULK_ARCHIVE_AFTER).toBe(500);
+    expect(() => parseEnv(baseEnvSchema, { WABULK_ARCHIVE_AFTER: 'soon' })).toThrow(/WABULK_ARCHIVE_AFTER: must be a duration such as 0, 90s, 30m, 1h or 7d/);
+    expect(parseDuration('-1h')).toBeUndefined();
+  });
+
+  test('WABULK_ARCHIVE_URL must be a PostgreSQL URL; the error never repeats it (it holds a password)', () => {
+    expect(parseEnv(baseEnvSchema, { WABULK_ARCHIVE_URL: 'postgres://u:pw@db:5432/wabulk' }).WABULK_ARCHIVE_URL).toBe('postgres://u:pw@db:5432/wabulk');
+    expect(parseEnv(baseEnvSchema, {}).WABULK_ARCHIVE_URL).toBeUndefined();
+    let message = '';
+    try {
+      parseEnv(baseEnvSchema, { WABULK_ARCHIVE_URL: 'mysql://u:TopSecret99@db/x' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/WABULK_ARCHIVE_URL: must be a PostgreSQL URL/);
+    expect(message).not.toMatch(/TopSecret99/);
   });
 });
