@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { archiveCampaign, migrate, PgArchive, SchemaMismatchError } from '@wabulk/archive';
-import { applyDeliveryCallback, campaignKeys, createQueueContext, ensureCampaign, exportCampaign, getCampaignStatus, recordMessageId, campaignRecipientsPage, type QueueContext } from '@wabulk/queue';
+import { sendChecks, applyDeliveryCallback, campaignKeys, createQueueContext, ensureCampaign, exportCampaign, getCampaignStatus, recordMessageId, campaignRecipientsPage, type QueueContext } from '@wabulk/queue';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
 
@@ -83,6 +83,9 @@ test('a finished campaign is archived, leaves Redis, and reads back the same', a
   expect((await applyDeliveryCallback(ctx, 'mid-3', { status: 'delivered', at: Date.now() })).outcome).toBe('applied');
   const later = await getCampaignStatus(ctx, id);
   expect(later).toMatchObject({ read: 1, delivered: 2, failedAfterSend: 1, archived: true });
+
+  // a job left over from the campaign must not send: the worker's pre-send check says archived
+  expect((await sendChecks(ctx, id, 'acme', numbers[5]!)).state).toBe('archived');
 
   // the id cannot be reused
   await expect(ensureCampaign(ctx, id, { account: 'acme', body: 'Hi {{name}}', createdAt: Date.now() })).rejects.toThrow(/archived/);

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
@@ -30,7 +30,7 @@ export interface SendProcessorDeps {
  */
 export const BREAKER_RECHECK_MS = 1000;
 
-export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' | 'suppressed' };
+export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' | 'campaign-archived' | 'suppressed' };
 
 /**
  * The worker's decision table (docs/architecture.md, "The worker's decision table"), one Kaleyra
@@ -98,7 +98,12 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     }
 
     const meta = await campaignMeta(campaignId);
-    if (!meta) throw new UnrecoverableError(`campaign ${campaignId} has no meta: it was deleted`);
+    if (!meta) {
+      // A job left over from a campaign that finished and moved to the archive: nothing to send, and
+      // nothing to record (its ledger is in PostgreSQL now; a record here would start a new one).
+      if ((await locateCampaign(ctx, campaignId))?.where === 'archive') return archivedSkip(job, log);
+      throw new UnrecoverableError(`campaign ${campaignId} has no meta: it was deleted`);
+    }
     // Read for every job, just before its send (never cached), together with the suppression lists
     // (one script on a single Redis): once pause or cancel has returned, or a number is listed, no
     // send of it starts.
@@ -110,6 +115,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       await leaveWindowCount(job);
       return { messageId: '', code: 'PAUSED', skipped: 'campaign-paused' };
     }
+    if (control === 'archived') return archivedSkip(job, log);
     if (control === 'cancelled') {
       await leaveWindowCount(job);
       await ctx.ledger.record(campaignId, to, { status: 'cancelled', reason: 'cancelled by an operator', attempts: job.attemptsMade, updatedAt: Date.now() });
@@ -184,6 +190,12 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   }
 
   /** A job counted as waiting for its window (`w`) that ends without being held or sent stops being counted. */
+  /** A job of an archived campaign completes unsent, with no ledger write (and no window count: its counters left with it). */
+  function archivedSkip(job: Job<SendJobData>, log: () => Logger): SendOutcome {
+    log().warn({ jobId: job.id }, 'job of an archived campaign: completing without sending');
+    return { messageId: '', code: 'ARCHIVED', skipped: 'campaign-archived' };
+  }
+
   async function leaveWindowCount(job: Job<SendJobData>): Promise<void> {
     if (job.data.w !== 1) return;
     await job.updateData({ ...job.data, w: 0 });

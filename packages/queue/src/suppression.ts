@@ -96,24 +96,26 @@ export async function countSuppressions(ctx: QueueContext, scope: SuppressionSco
 }
 
 /**
- * What the worker reads just before each send: the campaign's control state and whether a list
- * holds the number. On a single Redis one script answers both (one command per send, as before the
+ * What the worker reads just before each send: the campaign's control state ('archived' once the
+ * campaign is in the archive: a job left over from it must not send) and whether a list holds the number. On a single Redis one script answers both (one command per send, as before the
  * lists existed); on a cluster the three keys live in different slots, so three commands are sent at
  * once (one round trip of waiting).
  */
 const SEND_CHECKS = `
 local state = redis.call('HGET', KEYS[1], 'state') or 'running'
+if redis.call('EXISTS', KEYS[4]) == 1 then state = 'archived' end
 return {state, redis.call('HEXISTS', KEYS[2], ARGV[1]) + redis.call('HEXISTS', KEYS[3], ARGV[1])}
 `;
 
-interface SendCheckCommands { wabulkSendChecks(state: string, own: string, global: string, number: string): Promise<[string, number]> }
+interface SendCheckCommands { wabulkSendChecks(state: string, own: string, global: string, archived: string, number: string): Promise<[string, number]> }
 
 export async function sendChecks(ctx: QueueContext, campaignId: string, account: string, number: string): Promise<{ state: string; suppressed: boolean }> {
+  const k = campaignKeys(ctx.base, campaignId);
   if (ctx.redis.isCluster) {
-    const [state, suppressed] = await Promise.all([getCampaignControlState(ctx, campaignId), isSuppressed(ctx, account, number)]);
-    return { state, suppressed };
+    const [state, suppressed, archived] = await Promise.all([getCampaignControlState(ctx, campaignId), isSuppressed(ctx, account, number), ctx.redis.exists(k.archived)]);
+    return { state: archived === 1 ? 'archived' : state, suppressed };
   }
-  const r = withScripts<SendCheckCommands>(ctx.redis, { wabulkSendChecks: { numberOfKeys: 3, lua: SEND_CHECKS } });
-  const [state, hits] = await r.wabulkSendChecks(campaignKeys(ctx.base, campaignId).state, suppressionKey(ctx.base, { account }), suppressionKey(ctx.base, 'global'), number);
+  const r = withScripts<SendCheckCommands>(ctx.redis, { wabulkSendChecks: { numberOfKeys: 4, lua: SEND_CHECKS } });
+  const [state, hits] = await r.wabulkSendChecks(k.state, suppressionKey(ctx.base, { account }), suppressionKey(ctx.base, 'global'), k.archived, number);
   return { state, suppressed: hits > 0 };
 }
