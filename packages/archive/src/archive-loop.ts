@@ -87,8 +87,12 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
         }
       }
     } catch (err) {
-      options.metrics?.up.set(isUnavailable(err) ? 0 : 1);
-      options.logger?.warn({ err: (err as Error).message }, 'archive: PostgreSQL is unavailable or refused; finished campaigns stay in Redis and archiving tries again (sending is unaffected)');
+      const down = isUnavailable(err);
+      if (down) options.metrics?.up.set(0);
+      options.logger?.warn(
+        { err: (err as Error).message },
+        down ? 'archive: PostgreSQL is unavailable; finished campaigns stay in Redis and archiving tries again (sending is unaffected)' : 'archive pass failed; finished campaigns stay in Redis and the next pass tries again',
+      );
     }
     await gauges().catch(() => {});
     return outcomes;
