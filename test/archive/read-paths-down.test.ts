@@ -88,11 +88,23 @@ test('PostgreSQL unreachable: reads of the archived campaign answer 503 (API, wi
     const liveRows = await rig.http(`/v1/campaigns/${LIVE}/recipients`, {}, origin);
     expect(liveRows.status).toBe(200);
     expect(liveRows.json<{ recipients: unknown[] }>().recipients).toHaveLength(3);
+    // The list still shows the live campaign and names the archived one it had to leave out.
+    const list = await rig.http('/v1/campaigns', {}, origin);
+    expect(list.status).toBe(200);
+    const page = list.json<{ campaigns: Array<{ campaignId: string }>; archiveUnavailable?: { message: string; campaignIds: string[] } }>();
+    expect(page.campaigns.map((c) => c.campaignId)).toContain(LIVE);
+    expect(page.campaigns.map((c) => c.campaignId)).not.toContain(ARCHIVED);
+    expect(page.archiveUnavailable).toEqual({ message: expect.stringContaining(server), campaignIds: expect.arrayContaining([ARCHIVED]) });
+    expect(list.text).not.toContain(PASSWORD);
 
     const dead = cliEnv(rig.s.base, { WABULK_ARCHIVE_URL: deadUrl });
     const runs: CliResult[] = [];
-    for (const args of [['status', '--campaign', ARCHIVED, '--json'], ['export', '--campaign', ARCHIVED, '--format', 'csv'], ['status', '--campaign', LIVE, '--json']]) runs.push(await rig.cli(args, dead));
-    const [status, exported, liveStatus] = runs;
+    for (const args of [['status', '--campaign', ARCHIVED, '--json'], ['export', '--campaign', ARCHIVED, '--format', 'csv'], ['status', '--campaign', LIVE, '--json'], ['campaigns', '--json']]) runs.push(await rig.cli(args, dead));
+    const [status, exported, liveStatus, listed] = runs;
+    // `campaigns` lists the live ones, names the archived ones left out on stderr, and exits 1 (a partial list).
+    expect({ code: listed!.code, run: describeRun(listed!) }).toMatchObject({ code: 1 });
+    expect(onlyJson<Array<{ campaignId: string }>>(listed!).map((c) => c.campaignId)).toContain(LIVE);
+    expect(listed!.stderr).toMatch(new RegExp(`left out \\d+ archived campaign\\(s\\) \\([^)]*${ARCHIVED}`));
     for (const r of [status!, exported!]) {
       expect({ code: r.code, run: describeRun(r) }).toMatchObject({ code: 1 });
       expect(r.stdout).toBe('');

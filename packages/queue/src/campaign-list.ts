@@ -1,3 +1,4 @@
+import { ArchiveUnavailableError } from './archive-port.js';
 import { getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
 import type { QueueContext } from './context.js';
 import { indexKeys } from './keys.js';
@@ -19,6 +20,11 @@ export interface CampaignListPage {
   campaigns: CampaignStatus[];
   /** Where the next page starts; null after the last one. */
   cursor: string | null;
+  /**
+   * Present when the archive (PostgreSQL) could not answer: the archived campaigns of this page were
+   * left out (their ids here), the live ones are listed as usual.
+   */
+  archiveUnavailable?: { message: string; campaignIds: string[] };
 }
 
 /** A cursor that is not one this function gave out. */
@@ -51,6 +57,8 @@ export async function listCampaignStatuses(ctx: QueueContext, query: CampaignLis
   const key = indexKeys(ctx.base).campaigns;
   let after = query.cursor === undefined ? undefined : decode(query.cursor);
   const campaigns: CampaignStatus[] = [];
+  let skipped: CampaignListPage['archiveUnavailable'];
+  const page = (cursor: string | null): CampaignListPage => (skipped ? { campaigns, cursor, archiveUnavailable: skipped } : { campaigns, cursor });
   let scanned = 0;
   for (;;) {
     // From the cursor's score down, past the entries of that score already read (ties at the cursor's
@@ -61,19 +69,26 @@ export async function listCampaignStatuses(ctx: QueueContext, query: CampaignLis
       skip = (await ctx.redis.zrevrangebyscore(key, score, score)).filter((m) => m >= id).length;
     }
     const raw = await ctx.redis.zrevrangebyscore(key, after?.score ?? '+inf', '-inf', 'WITHSCORES', 'LIMIT', skip, BATCH);
-    if (raw.length === 0) return { campaigns, cursor: null };
+    if (raw.length === 0) return page(null);
     for (let i = 0; i < raw.length; i += 2) {
       const e = { id: raw[i]!, score: raw[i + 1]! };
       scanned++;
       after = e;
-      const status = await getCampaignStatus(ctx, e.id);
+      let status: CampaignStatus | undefined;
+      try {
+        status = await getCampaignStatus(ctx, e.id);
+      } catch (err) {
+        // PostgreSQL down hides no live campaign: the archived ones are named as left out.
+        if (!(err instanceof ArchiveUnavailableError)) throw err;
+        skipped = { message: err.message, campaignIds: [...(skipped?.campaignIds ?? []), e.id] };
+      }
       if (status && (query.account === undefined || status.account === query.account) && (query.accounts === undefined || query.accounts.includes(status.account)) && (query.state === undefined || status.state === query.state)) {
         campaigns.push(status);
       }
       if (campaigns.length >= limit || scanned >= maxScan) {
         // A full page that ended exactly at the last campaign has no next page.
         const more = (await ctx.redis.zcount(key, '-inf', `(${e.score}`)) > 0 || (await ctx.redis.zrevrangebyscore(key, e.score, e.score)).some((m) => m < e.id);
-        return { campaigns, cursor: more ? encode(e.score, e.id) : null };
+        return page(more ? encode(e.score, e.id) : null);
       }
     }
   }

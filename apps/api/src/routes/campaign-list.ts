@@ -16,6 +16,10 @@ const listQuery = z.object({
 const listAnswer = z.object({
   campaigns: z.array(campaignStatusSchema).describe('newest first; the same objects as GET /v1/campaigns/:id'),
   cursor: z.string().nullable().describe('pass as `cursor` for the next page; null after the last one (a filtered page may be short and still have one)'),
+  archiveUnavailable: z
+    .object({ message: z.string(), campaignIds: z.array(z.string()) })
+    .optional()
+    .describe('present when the campaign archive (PostgreSQL) could not answer: these archived campaigns were left out of the page; live campaigns are listed as usual'),
 });
 
 /** GET /v1/campaigns: the campaign list, as `wabulk campaigns`. */
