@@ -151,8 +151,9 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
   const owner = options.owner ?? `${process.pid}-${started}`;
   const leaseMs = options.leaseMs ?? 60_000;
   const batch = options.batch ?? ROW_BATCH;
-  // The archive must answer before anything is claimed (a PostgreSQL that is down claims nothing).
-  await archive.ready();
+  // The archive must answer before anything is claimed (a PostgreSQL that is down claims nothing):
+  // a round trip, not ready() alone, whose schema check passes once and is not repeated.
+  await archive.ping();
   const claim = await redis.wabulkArchiveClaim(k.meta, k.counts, k.state, k.archived, k.recipients, String(started), String(options.afterMs), owner, String(leaseMs), options.force ? '1' : '0');
   const [result] = claim;
   if (result === 'archived') {
