@@ -45,6 +45,14 @@ const running = new Set<ChildProcess>();
  * process is SIGKILLed and the promise rejects with what it printed so far.
  */
 export function runCli(args: string[], options: { env: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
+  return spawnCli(args, options).result;
+}
+
+/**
+ * `runCli` with the process in hand: for a test that signals it mid-run (SIGKILL at a chosen point).
+ * `result` resolves once it exited (whatever the signal), with what it printed.
+ */
+export function spawnCli(args: string[], options: { env: Record<string, string>; timeoutMs?: number }): { child: ChildProcess; result: Promise<CliResult> } {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const started = Date.now();
   const child = spawn(process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', CLI_MAIN, ...args], {
@@ -57,7 +65,7 @@ export function runCli(args: string[], options: { env: Record<string, string>; t
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise<CliResult>((resolve, reject) => {
+  const result = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`wabulk ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-2000)}`));
@@ -74,6 +82,7 @@ export function runCli(args: string[], options: { env: Record<string, string>; t
       resolve({ args, code, signal, stdout, stderr, ms: Date.now() - started });
     });
   });
+  return { child, result };
 }
 
 /** For afterAll/afterEach: SIGKILLs every CLI process still running and waits until each has exited. */

@@ -62,7 +62,9 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
   async function pass(): Promise<ArchiveOutcome[]> {
     const outcomes: ArchiveOutcome[] = [];
     try {
-      await archive.ready();
+      // A round trip every pass: ready() checks the schema once, so alone it would report a
+      // PostgreSQL that went away later as up until a campaign is due (and then flap 1/0 each pass).
+      await archive.ping();
       options.metrics?.up.set(1);
       if (Date.now() - lastSweep >= sweepEveryMs) {
         const added = await sweepFinished(ctx);

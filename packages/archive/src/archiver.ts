@@ -30,8 +30,8 @@ export type ArchiveOutcome =
   /** Still pending, scheduled, or changed while it was being copied: it stays in Redis. */
   | { result: 'live' }
   | { result: 'changed' }
-  /** Another process holds the claim. */
-  | { result: 'busy' }
+  /** Another process holds the claim (or held it and died: it lapses at `until`, ms since the epoch). */
+  | { result: 'busy'; until: number }
   /** Already archived (its leftovers were finished), no such campaign, or a single message (those expire by themselves). */
   | { result: 'already' }
   | { result: 'missing' }
@@ -71,7 +71,8 @@ if finished == 0 then
 end
 if ARGV[5] ~= '1' and finished + tonumber(ARGV[2]) > now then return {'early', tostring(finished)} end
 local holder = redis.call('HGET', KEYS[3], 'archiving')
-if holder and holder ~= ARGV[3] and tonumber(redis.call('HGET', KEYS[3], 'archivingUntil') or '0') > now then return {'busy'} end
+local heldUntil = tonumber(redis.call('HGET', KEYS[3], 'archivingUntil') or '0')
+if holder and holder ~= ARGV[3] and heldUntil > now then return {'busy', tostring(heldUntil)} end
 redis.call('HSET', KEYS[3], 'archiving', ARGV[3], 'archivingUntil', tostring(now + tonumber(ARGV[4])))
 return {'claimed', tostring(finished), redis.call('HGET', KEYS[2], 'w') or '0', tostring(redis.call('HLEN', KEYS[5])), state}
 `;
@@ -151,8 +152,9 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
   const owner = options.owner ?? `${process.pid}-${started}`;
   const leaseMs = options.leaseMs ?? 60_000;
   const batch = options.batch ?? ROW_BATCH;
-  // The archive must answer before anything is claimed (a PostgreSQL that is down claims nothing).
-  await archive.ready();
+  // The archive must answer before anything is claimed (a PostgreSQL that is down claims nothing):
+  // a round trip, not ready() alone, whose schema check passes once and is not repeated.
+  await archive.ping();
   const claim = await redis.wabulkArchiveClaim(k.meta, k.counts, k.state, k.archived, k.recipients, String(started), String(options.afterMs), owner, String(leaseMs), options.force ? '1' : '0');
   const [result] = claim;
   if (result === 'archived') {
@@ -169,7 +171,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     await ctx.redis.zadd(finishedKey, Number(claim[1]), campaignId);
     return { result: 'early', dueAt };
   }
-  if (result === 'busy') return { result: 'busy' };
+  if (result === 'busy') return { result: 'busy', until: Number(claim[1]) };
   const finishedAt = Number(claim[1]);
   const writes = claim[2]!;
   const entries = Number(claim[3]);

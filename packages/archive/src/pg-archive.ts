@@ -120,6 +120,14 @@ export class PgArchive implements CampaignArchive {
     }
   }
 
+  /**
+   * The server answers now (the schema check is done once; this is not cached): a round trip, so
+   * a PostgreSQL that went away after the first check is seen before anything is claimed.
+   */
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
   /** A query after the schema check; connection failures become ArchiveUnavailableError. */
   async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     await this.ready();
