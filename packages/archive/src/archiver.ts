@@ -50,6 +50,11 @@ export interface ArchiveOptions {
   batch?: number;
   /** After each committed batch: entries staged so far, of `total`. */
   onProgress?: (copied: number, total: number) => void;
+  /**
+   * As each step of a claimed run begins (for timing: the benchmark splits a run with it):
+   * 'copy' after the claim, 'move' at the final transaction, 'release' at the Redis side (step 4-5).
+   */
+  onPhase?: (phase: 'copy' | 'move' | 'release') => void;
   now?: () => number;
 }
 
@@ -187,6 +192,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
   const entries = Number(claim[3]);
   const control = claim[4]!;
   try {
+    options.onPhase?.('copy');
     const metaRaw = await ctx.redis.get(k.meta);
     if (metaRaw === null) return { result: 'missing' };
     const meta = JSON.parse(metaRaw) as CampaignMeta;
@@ -227,6 +233,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     }
 
     // 3. One transaction: the campaign row, every staged row (once), the count check.
+    options.onPhase?.('move');
     const state = control === 'cancelled' ? 'cancelled' : 'done';
     const rows = await archive.transaction(async (client) => {
       await client.query(
@@ -276,6 +283,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     });
 
     // 4. Redis lets the campaign go, only if nothing changed since the claim.
+    options.onPhase?.('release');
     const marker = JSON.stringify({ account: meta.account, archivedAt: now() });
     const done = await redis.wabulkArchiveFinish(k.meta, k.recipients, k.counts, k.state, k.archived, owner, writes, marker);
     if (done === 'lost') throw new ArchiveClaimLostError(`campaign ${campaignId}: the archive claim was taken over before the campaign left Redis`);
