@@ -21,6 +21,8 @@ export interface Phase extends WorkerChildResult {
   simCpuMs: number;
   redisCpuMs: number;
   simAccepted: number;
+  /** Epoch ms when the worker child exited (its window is about the `ms` before it). */
+  endedAt: number;
 }
 
 export const phaseRate = (p: Phase) => p.done / (p.ms / 1000);
@@ -52,10 +54,11 @@ export async function drainPhase(
     concurrency: CONCURRENCY, ratePerSecond: opts.ratePerSecond ?? UNBOUND_RATE, durationMs: opts.durationMs,
   };
   const res = await runChild<WorkerChildResult>('worker-child.ts', arg);
+  const endedAt = Date.now();
   // The child's CPU window is first job → done; Redis and the simulator are read around the whole
   // child (startup and close included), a slight overestimate of their share.
   const phase: Phase = {
-    ...res, mode: opts.mode, latencyMs: opts.latencyMs, n: opts.n,
+    ...res, mode: opts.mode, latencyMs: opts.latencyMs, n: opts.n, endedAt,
     simCpuMs: (procCpuSeconds(sim.pid) - simCpu0) * 1000,
     redisCpuMs: ((await redisCpuSeconds(env.redis)) - redisCpu0) * 1000,
     simAccepted: (await sim.stats()).accepted,

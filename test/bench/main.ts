@@ -9,6 +9,7 @@ import { createRedis, waitForReady } from '@wabulk/queue';
 import type { BenchEnv, Benchmark } from './bench-env.js';
 import { deleteRunKeys, openBenchRedis, runBase } from './bench-redis.js';
 import { stopChildren } from './child-process.js';
+import { archiveBenchmark } from './archive.js';
 import { authoringBenchmark } from './authoring.js';
 import { cancelBenchmark } from './cancel.js';
 import { e2eBenchmark } from './e2e.js';
@@ -17,7 +18,7 @@ import { priorityBenchmark } from './priority.js';
 import { rateLimitedBenchmark } from './rate-limited.js';
 import { FIGURE_HEADER, figureRows, log, printResult, table, verdict, type BenchResult } from './report.js';
 
-const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark];
+const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark];
 
 const USAGE = `usage: pnpm bench [${BENCHMARKS.map((b) => b.name).join('|')} …] [--quick] [--full] [--shared-redis] [--cpu-prof]
   --quick          small sizes (10k rows, 5k messages, shorter rate windows): a smoke run
@@ -47,9 +48,9 @@ if (unknown.length > 0) {
   process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n${USAGE}`);
   process.exit(2);
 }
-// `cancel` (a million-recipient import before it is measured) and `authoring` (eight 100k-row
-// imports, ~3 min on this shared box) run only when named.
-const selected = positionals.length === 0 ? BENCHMARKS.filter((b) => b !== cancelBenchmark && b !== authoringBenchmark) : BENCHMARKS.filter((b) => positionals.includes(b.name));
+// `cancel` (a million-recipient import before it is measured), `authoring` (eight 100k-row
+// imports, ~3 min on this shared box) and `archive` (two 1M-recipient archives) run only when named.
+const selected = positionals.length === 0 ? BENCHMARKS.filter((b) => b !== cancelBenchmark && b !== authoringBenchmark && b !== archiveBenchmark) : BENCHMARKS.filter((b) => positionals.includes(b.name));
 
 const tmpDir = mkdtempSync(join(tmpdir(), 'wabulk-bench-'));
 if (values['cpu-prof']) process.env.BENCH_CPU_PROF_DIR = join(tmpDir, 'profiles');
