@@ -91,3 +91,41 @@ test('a finished campaign is archived, leaves Redis, and reads back the same', a
   // the id cannot be reused
   await expect(ensureCampaign(ctx, id, { account: 'acme', body: 'Hi {{name}}', createdAt: Date.now() })).rejects.toThrow(/archived/);
 });
+
+test('a restore: callbacks that arrive while it holds the campaign wait and then reach the ledger; a restore that fails leaves the campaign archived, its lock released', async () => {
+  const id = 'camp-restore';
+  await ensureCampaign(ctx, id, { account: 'acme', body: 'Hello', createdAt: Date.now() - 5000 });
+  const numbers = Array.from({ length: 30 }, (_, i) => `+9197${String(i).padStart(8, '0')}`);
+  await ctx.ledger.register(id, numbers.map((to) => ({ to })));
+  for (const [i, to] of numbers.entries()) {
+    if (i < 3) await ctx.ledger.record(id, to, { status: 'failed', code: 'WA500', attempts: 1, updatedAt: Date.now() });
+    else {
+      await ctx.ledger.record(id, to, { status: 'sent', messageId: `rmid-${i}`, attempts: 1, updatedAt: Date.now() });
+      await recordMessageId(ctx, `rmid-${i}`, { campaignId: id, to });
+    }
+  }
+  expect(await archiveCampaign(ctx, archive, id, { afterMs: 0 })).toMatchObject({ result: 'archived', rows: 30 });
+
+  // A restore that fails half-way (the archive gives no rows: a broken pool) leaves no partial ledger and no lock.
+  const broken = new PgArchive({ url: db.url.replace(/\/[^/]+$/, '/no_such_database_here') });
+  await expect(broken.restore(ctx, id)).rejects.toThrow();
+  await broken.close();
+  const k = campaignKeys(base, id);
+  expect(await redis.exists(k.recipients, k.counts, k.meta)).toBe(0);
+  expect(await redis.hget(k.state, 'archiving')).toBeNull();
+  expect((await getCampaignStatus(ctx, id))?.archived).toBe(true);
+
+  // A restore holds the campaign (its lock, as CLAIM_RESTORE writes it): a callback waits beside it…
+  await redis.hset(k.state, 'archiving', 'restorer-1', 'archivingUntil', String(Date.now() + 60_000));
+  expect((await applyDeliveryCallback(ctx, 'rmid-5', { status: 'read', at: Date.now() })).outcome).toBe('deferred');
+  // …and the restore that holds it brings the campaign back and applies it to the ledger.
+  expect(await archive.restore(ctx, id, { owner: 'restorer-1' })).toBe(true);
+  expect(await ctx.ledger.get(id, numbers[5]!)).toMatchObject({ status: 'read', messageId: 'rmid-5' });
+  expect(await redis.llen(k.deferred)).toBe(0);
+  const live = await getCampaignStatus(ctx, id);
+  expect(live).toMatchObject({ total: 30, sent: 27, failed: 3, read: 1, delivered: 1, done: true });
+  expect(live?.archived).toBeUndefined();
+  // A callback for a message whose Redis index left with the archive reaches the live ledger through PostgreSQL's index.
+  expect((await applyDeliveryCallback(ctx, 'rmid-6', { status: 'delivered', at: Date.now() })).outcome).toBe('applied');
+  expect(await ctx.ledger.get(id, numbers[6]!)).toMatchObject({ status: 'delivered' });
+});

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
-import { campaignKeys, deliverTo, indexKeys, messageKeys, withScripts, type CampaignMeta, type DeliveryUpdate, type LedgerRow, type QueueContext } from '@wabulk/queue';
+import { campaignKeys, indexKeys, messageKeys, withScripts, type CampaignMeta, type LedgerRow, type QueueContext } from '@wabulk/queue';
+import { drainDeferred } from './deferred.js';
 import type { PgArchive } from './pg-archive.js';
 import { ROW_BATCH } from './pg-archive.js';
 
@@ -350,26 +351,5 @@ export async function dropMessageIndex(ctx: QueueContext, archive: PgArchive, ca
     }
     if (page.rows.length < batch) return removed;
     after = page.rows.at(-1)!.number;
-  }
-}
-
-/**
- * Applies the callbacks that waited while the campaign was being copied, wherever it now is (the
- * archive, or Redis when the run stopped), a batch at a time, removing each batch only once it is
- * applied (a crash re-applies it: a callback applied twice changes nothing).
- */
-export async function drainDeferred(ctx: QueueContext, campaignId: string): Promise<number> {
-  const key = campaignKeys(ctx.base, campaignId).deferred;
-  let applied = 0;
-  for (;;) {
-    const batch = await ctx.redis.lrange(key, 0, 99);
-    if (batch.length === 0) return applied;
-    for (const raw of batch) {
-      const { to, update } = JSON.parse(raw) as { to: string; update: DeliveryUpdate };
-      const r = await deliverTo(ctx, { campaignId, to }, update);
-      if (r.status === 'deferred') return applied; // archiving again (another process): that run drains it
-      if (r.changed) applied++;
-    }
-    await ctx.redis.ltrim(key, batch.length, -1);
   }
 }

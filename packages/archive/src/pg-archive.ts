@@ -12,6 +12,7 @@ import {
   type QueueContext,
   type RecipientStatus,
 } from '@wabulk/queue';
+import { drainDeferred } from './deferred.js';
 import { createArchivePool, describeArchiveUrl, unavailable, type ArchiveConnectionOptions } from './pg.js';
 import { assertSchema, SchemaMismatchError } from './schema.js';
 
@@ -84,7 +85,14 @@ redis.call('DEL', KEYS[2], KEYS[3])
 return 'ok'
 `;
 
+/** KEYS: state. ARGV: owner. */
+const RELEASE_RESTORE = `
+if redis.call('HGET', KEYS[1], 'archiving') == ARGV[1] then redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') end
+return 1
+`;
+
 interface RestoreCommands {
+  wabulkReleaseRestore(state: string, owner: string): Promise<number>;
   wabulkClaimRestore(meta: string, state: string, archived: string, owner: string, until: string, now: string): Promise<string>;
   wabulkFinishRestore(meta: string, state: string, archived: string, owner: string, metaJson: string): Promise<string>;
 }
@@ -273,35 +281,47 @@ export class PgArchive implements CampaignArchive {
    */
   async restore(ctx: QueueContext, campaignId: string, options: { owner?: string; leaseMs?: number } = {}): Promise<boolean> {
     const k = campaignKeys(ctx.base, campaignId);
-    const redis = withScripts<RestoreCommands>(ctx.redis, { wabulkClaimRestore: { numberOfKeys: 3, lua: CLAIM_RESTORE }, wabulkFinishRestore: { numberOfKeys: 3, lua: FINISH_RESTORE } });
+    const redis = withScripts<RestoreCommands>(ctx.redis, { wabulkClaimRestore: { numberOfKeys: 3, lua: CLAIM_RESTORE }, wabulkFinishRestore: { numberOfKeys: 3, lua: FINISH_RESTORE }, wabulkReleaseRestore: { numberOfKeys: 1, lua: RELEASE_RESTORE } });
     const owner = options.owner ?? `restore-${process.pid}-${Date.now()}`;
     const leaseMs = options.leaseMs ?? 10 * 60_000;
     const claimed = await redis.wabulkClaimRestore(k.meta, k.state, k.archived, owner, String(Date.now() + leaseMs), String(Date.now()));
     if (claimed === 'live') return true;
     if (claimed === 'missing') return false;
     if (claimed === 'busy') throw new Error(`campaignId: campaign ${campaignId} is being archived or restored by another process; try again in a minute`);
-    const c = await this.query<{ meta: CampaignMeta; generation: number; finished_at: Date }>('SELECT meta, generation, finished_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
-    const row = c.rows[0];
-    if (!row) return false;
-    // Leftovers of a restore that crashed: start over.
-    await ctx.redis.del(k.recipients, k.counts);
-    for await (const batch of this.#batches(campaignId)) {
-      const args: string[] = [];
-      for (const r of batch) args.push(r.to, packRow(r));
-      await ctx.redis.hset(k.recipients, ...args);
+    try {
+      // The row is read under the lock, like everything up to the swap (a failure releases it).
+      const c = await this.query<{ meta: CampaignMeta; generation: number; finished_at: Date }>('SELECT meta, generation, finished_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
+      const row = c.rows[0];
+      if (!row) throw new ArchiveUnavailableError(`campaign ${campaignId} is marked archived in Redis but the archive has no record of it (was PostgreSQL restored from an older backup?)`);
+      // Leftovers of a restore that crashed: start over.
+      await ctx.redis.del(k.recipients, k.counts);
+      for await (const batch of this.#batches(campaignId)) {
+        const args: string[] = [];
+        for (const r of batch) args.push(r.to, packRow(r));
+        await ctx.redis.hset(k.recipients, ...args);
+      }
+      const counts: Record<string, string | number> = { total: 0, pending: 0, generation: row.generation, finishedAt: row.finished_at.getTime() };
+      const groups = await this.query<{ status: string; code: string | null; n: string }>('SELECT status, code, count(*) AS n FROM wabulk_recipients WHERE campaign_id = $1 GROUP BY status, code', [campaignId]);
+      for (const g of groups.rows) {
+        const n = Number(g.n);
+        counts['total'] = Number(counts['total']) + n;
+        counts[g.status] = Number(counts[g.status] ?? 0) + n;
+        if (g.status === 'failed' && g.code !== null) counts[`code:${g.code}`] = n;
+        if (g.status === 'failed-after-send') counts[`fas:${g.code ?? 'FAILED'}`] = n;
+      }
+      await ctx.redis.hset(k.counts, counts);
+      const done = await redis.wabulkFinishRestore(k.meta, k.state, k.archived, owner, JSON.stringify(row.meta));
+      if (done !== 'ok') throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
+    } catch (err) {
+      // Nothing half-restored stays: the partial ledger goes, the lock is released, and the
+      // callbacks that waited meanwhile go where the campaign still is (the archive).
+      await ctx.redis.del(k.recipients, k.counts).catch(() => {});
+      await redis.wabulkReleaseRestore(k.state, owner).catch(() => {});
+      await drainDeferred(ctx, campaignId).catch(() => {});
+      throw err;
     }
-    const counts: Record<string, string | number> = { total: 0, pending: 0, generation: row.generation, finishedAt: row.finished_at.getTime() };
-    const groups = await this.query<{ status: string; code: string | null; n: string }>('SELECT status, code, count(*) AS n FROM wabulk_recipients WHERE campaign_id = $1 GROUP BY status, code', [campaignId]);
-    for (const g of groups.rows) {
-      const n = Number(g.n);
-      counts['total'] = Number(counts['total']) + n;
-      counts[g.status] = Number(counts[g.status] ?? 0) + n;
-      if (g.status === 'failed' && g.code !== null) counts[`code:${g.code}`] = n;
-      if (g.status === 'failed-after-send') counts[`fas:${g.code ?? 'FAILED'}`] = n;
-    }
-    await ctx.redis.hset(k.counts, counts);
-    const done = await redis.wabulkFinishRestore(k.meta, k.state, k.archived, owner, JSON.stringify(row.meta));
-    if (done !== 'ok') throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
+    // Live again. Callbacks that came while the restore held the campaign waited beside it: the ledger takes them now.
+    await drainDeferred(ctx, campaignId);
     // The archive's copy is no longer the record (Redis is, until the campaign is archived again).
     await this.query("UPDATE wabulk_campaigns SET state = 'restored' WHERE id = $1", [campaignId]);
     return true;
