@@ -93,6 +93,7 @@ test('callbacks before, during (deferred, then applied to the archive) and after
   const progress: number[] = [];
   const out = await archiveCampaign(ctx, archive, id, {
     afterMs: 0,
+    quietMs: 0,
     batch: 200,
     onProgress: (copied) => {
       progress.push(copied);
@@ -161,7 +162,7 @@ test('callbacks before, during (deferred, then applied to the archive) and after
 test('a callback for a message id neither index knows changes nothing in the archive', async () => {
   const id = 'cb-2';
   await sentCampaign(id, 100);
-  expect(await archiveCampaign(ctx, archive, id, { afterMs: 0 })).toMatchObject({ result: 'archived', rows: 100 });
+  expect(await archiveCampaign(ctx, archive, id, { afterMs: 0, quietMs: 0 })).toMatchObject({ result: 'archived', rows: 100 });
   expect((await applyDeliveryCallback(ctx, `wamid.nobody.${Date.now()}`, { status: 'read', at: Date.now() })).outcome).toBe('unknown');
   expect(await getCampaignStatus(ctx, id)).toMatchObject({ archived: true, sent: 90, failed: 10, delivered: 0, read: 0, failedAfterSend: 0 });
 });
@@ -176,8 +177,8 @@ test('two archivers at once on one campaign (different owners): one archives, th
   const ctxB = createQueueContext({ redis: redisB, base, archive: archiveB });
   try {
     const outcomes: ArchiveOutcome[] = await Promise.all([
-      archiveCampaign(ctx, archive, id, { afterMs: 0, owner: 'worker-a', batch: 500 }),
-      archiveCampaign(ctxB, archiveB, id, { afterMs: 0, owner: 'worker-b', batch: 500 }),
+      archiveCampaign(ctx, archive, id, { afterMs: 0, quietMs: 0, owner: 'worker-a', batch: 500 }),
+      archiveCampaign(ctxB, archiveB, id, { afterMs: 0, quietMs: 0, owner: 'worker-b', batch: 500 }),
     ]);
     const results = outcomes.map((o) => o.result).sort();
     expect(results.filter((r) => r === 'archived')).toHaveLength(1);
@@ -187,7 +188,7 @@ test('two archivers at once on one campaign (different owners): one archives, th
     const leftovers = await archive.pool.query<{ n: string }>('SELECT (SELECT count(*) FROM wabulk_archive_staging WHERE campaign_id = $1) + (SELECT count(*) FROM wabulk_archive_runs WHERE campaign_id = $1) AS n', [id]);
     expect(leftovers.rows[0]!.n).toBe('0');
     // And once more, now that it is archived: both answer 'already'.
-    expect(await archiveCampaign(ctxB, archiveB, id, { afterMs: 0, owner: 'worker-b' })).toEqual({ result: 'already' });
+    expect(await archiveCampaign(ctxB, archiveB, id, { afterMs: 0, quietMs: 0, owner: 'worker-b' })).toEqual({ result: 'already' });
     expect(await getCampaignStatus(ctx, id)).toMatchObject({ archived: true, total: n, sent: 4500, failed: 500 });
   } finally {
     redisB.disconnect();

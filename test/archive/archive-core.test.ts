@@ -58,7 +58,7 @@ test('a finished campaign is archived, leaves Redis, and reads back the same', a
   const csvBefore = (await collect(exportCampaign(ctx, id, 'csv'))).sort();
   const ndBefore = (await collect(exportCampaign(ctx, id, 'ndjson'))).sort();
 
-  const out = await archiveCampaign(ctx, archive, id, { afterMs: 0 });
+  const out = await archiveCampaign(ctx, archive, id, { afterMs: 0, quietMs: 0 });
   expect(out).toMatchObject({ result: 'archived', rows: 1200 });
   expect(await redis.exists(campaignKeys(base, id).recipients, campaignKeys(base, id).meta, campaignKeys(base, id).counts)).toBe(0);
   // its message-id index left Redis too: PostgreSQL's message_id index answers callbacks now
@@ -84,6 +84,17 @@ test('a finished campaign is archived, leaves Redis, and reads back the same', a
   expect((await applyDeliveryCallback(ctx, 'mid-3', { status: 'delivered', at: Date.now() })).outcome).toBe('applied');
   const later = await getCampaignStatus(ctx, id);
   expect(later).toMatchObject({ read: 1, delivered: 2, failedAfterSend: 1, archived: true });
+  const beforeLate = later;
+
+  // an outcome that comes after the archive (a request in flight) writes nothing to Redis; a late 'sent' goes to the archive
+  const late = numbers[10]!; // failed E110 when archived
+  expect(await ctx.ledger.record(id, late, { status: 'sent', messageId: 'mid-late', attempts: 2, updatedAt: Date.now() })).toEqual({ status: 'archived' });
+  expect(await redis.exists(campaignKeys(base, id).recipients, campaignKeys(base, id).counts)).toBe(0);
+  expect(await archive.recordLateSend(id, late, { messageId: 'mid-late', code: 'WA202', attempts: 2, at: Date.now() })).toBe('sent');
+  expect(await archive.recordLateSend(id, late, { messageId: 'mid-later', at: Date.now() })).toBe('sent'); // the first message_id stays
+  const withLate = await getCampaignStatus(ctx, id);
+  expect(withLate).toMatchObject({ sent: beforeLate!.sent + 1, failed: beforeLate!.failed - 1, byCode: { E110: beforeLate!.byCode['E110']! - 1 } });
+  expect((await applyDeliveryCallback(ctx, 'mid-late', { status: 'delivered', at: Date.now() })).outcome).toBe('applied');
 
   // a job left over from the campaign must not send: the worker's pre-send check says archived
   expect((await sendChecks(ctx, id, 'acme', numbers[5]!)).state).toBe('archived');
@@ -104,7 +115,7 @@ test('a restore: callbacks that arrive while it holds the campaign wait and then
       await recordMessageId(ctx, `rmid-${i}`, { campaignId: id, to });
     }
   }
-  expect(await archiveCampaign(ctx, archive, id, { afterMs: 0 })).toMatchObject({ result: 'archived', rows: 30 });
+  expect(await archiveCampaign(ctx, archive, id, { afterMs: 0, quietMs: 0 })).toMatchObject({ result: 'archived', rows: 30 });
 
   // A restore that fails half-way (the archive gives no rows: a broken pool) leaves no partial ledger and no lock.
   const broken = new PgArchive({ url: db.url.replace(/\/[^/]+$/, '/no_such_database_here') });

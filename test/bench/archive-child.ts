@@ -104,7 +104,7 @@ async function main(): Promise<ArchiveChildResult> {
       const archive = new PgArchive({ url: arg.pgUrl });
       const at: Partial<Record<'copy' | 'move' | 'release', number>> = {};
       try {
-        const out = await archiveCampaign(ctx, archive, arg.campaignId, { afterMs: 0, force: true, batch: arg.batch, onPhase: (p) => {
+        const out = await archiveCampaign(ctx, archive, arg.campaignId, { afterMs: 0, quietMs: 0, force: true, batch: arg.batch, onPhase: (p) => {
           at[p] = performance.now() - t0;
           phase = p;
           if (p === 'move') rssAfterCopy = process.memoryUsage().rss;

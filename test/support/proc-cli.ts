@@ -32,6 +32,8 @@ export function cliEnv(base: string, overrides: Record<string, string | undefine
     REDIS_URL,
     WABULK_KEY_PREFIX: base,
     WABULK_ACCOUNT: 'acme',
+    // Tests archive campaigns the moment they finish: no quiet minute after the last intake.
+    WABULK_ARCHIVE_QUIET_MS: '0',
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

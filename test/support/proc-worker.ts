@@ -111,6 +111,8 @@ export function workerEnv(options: { base: string; simUrl: string }, overrides: 
     REDIS_URL,
     WABULK_KEY_PREFIX: options.base,
     WABULK_ACCOUNT: 'acme',
+    // Tests archive campaigns the moment they finish: no quiet minute after the last intake.
+    WABULK_ARCHIVE_QUIET_MS: '0',
     KALEYRA_BASE_URL: options.simUrl,
     KALEYRA_SID: SID,
     KALEYRA_API_KEY: API_KEY,

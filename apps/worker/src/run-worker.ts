@@ -21,7 +21,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   // delays archiving; one with a newer schema than this build stops the process (SchemaMismatchError).
   const store = config.WABULK_ARCHIVE_URL ? await openArchive(config.WABULK_ARCHIVE_URL, logger) : undefined;
   const running = await startWorker({
-    archive: store ? { store, afterMs: config.WABULK_ARCHIVE_AFTER, intervalMs: config.WABULK_ARCHIVE_INTERVAL_MS } : undefined,
+    archive: store ? { store, afterMs: config.WABULK_ARCHIVE_AFTER, intervalMs: config.WABULK_ARCHIVE_INTERVAL_MS, quietMs: config.WABULK_ARCHIVE_QUIET_MS } : undefined,
     redisUrl: config.REDIS_URL,
     redisClusterNodes: config.REDIS_CLUSTER_NODES,
     base: config.WABULK_KEY_PREFIX,

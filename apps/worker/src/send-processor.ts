@@ -154,6 +154,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       // Recorded before the job completes: a crash from here on re-runs the job, which then finds it.
       const kept = await ctx.ledger.record(campaignId, to, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() });
       metrics.sent.inc({ account, code: codeLabel(res.code) });
+      if (kept.status === 'archived') return await lateSend(campaignId, to, res, attempt, log);
       // message_id → recipient for delivery callbacks; applies any that came before this point. A
       // failure here fails the attempt: the re-run finds the message_id recorded and writes the index.
       // A single message's index lives as long as its ledger (meta.ttl); a campaign's for 30 days.
@@ -190,6 +191,22 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   }
 
   /** A job counted as waiting for its window (`w`) that ends without being held or sent stops being counted. */
+  /**
+   * Kaleyra accepted a send whose campaign was archived meanwhile (cancelled with the request in
+   * flight, then archived at once): the archived row takes the message_id (PostgreSQL's message_id
+   * index then serves its callbacks). Without an archive here, or while it cannot answer, the send is
+   * only logged, with its message_id: the archived row stays what it was (cancelled/failed).
+   */
+  async function lateSend(campaignId: string, to: string, res: { messageId: string; code: string }, attempt: number, log: () => Logger): Promise<SendOutcome> {
+    try {
+      const status = ctx.archive ? await ctx.archive.recordLateSend(campaignId, to, { messageId: res.messageId, code: res.code, attempts: attempt, at: Date.now() }) : 'no archive here';
+      log().warn({ messageId: res.messageId, status }, 'sent after its campaign was archived: recorded in the archive');
+    } catch (err) {
+      log().error({ messageId: res.messageId, err: { message: (err as Error).message } }, 'sent after its campaign was archived, and the archive could not record it: its row keeps its earlier status');
+    }
+    return { messageId: res.messageId, code: res.code };
+  }
+
   /** A job of an archived campaign completes unsent, with no ledger write (and no window count: its counters left with it). */
   function archivedSkip(job: Job<SendJobData>, log: () => Logger): SendOutcome {
     log().warn({ jobId: job.id }, 'job of an archived campaign: completing without sending');

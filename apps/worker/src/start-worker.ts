@@ -34,7 +34,7 @@ export interface StartWorkerOptions {
    * The campaign archive (WABULK_ARCHIVE_URL): finished campaigns move there `afterMs` after they
    * finished (WABULK_ARCHIVE_AFTER), checked every `intervalMs`. The store is the caller's to close.
    */
-  archive?: { store: PgArchive; afterMs: number; intervalMs?: number };
+  archive?: { store: PgArchive; afterMs: number; intervalMs?: number; quietMs?: number };
   /** Injected send client per account (benchmarks, tests); default: a KaleyraClient. */
   createClient?: (account: AccountConfig) => Pick<KaleyraClient, 'sendText' | 'close'>;
 }
@@ -132,6 +132,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     ? startArchiveLoop(ctx, options.archive.store, {
         afterMs: options.archive.afterMs,
         intervalMs: options.archive.intervalMs,
+        quietMs: options.archive.quietMs,
         logger,
         metrics: { up: metrics.archiveUp, campaigns: metrics.archiveCampaigns, rows: metrics.archiveRows, backlog: metrics.archiveBacklog, overdue: metrics.archiveOverdue },
       })

@@ -20,6 +20,8 @@ export interface ArchiveLoopLogger {
 
 export interface ArchiveLoopOptions {
   afterMs: number;
+  /** ArchiveOptions.quietMs (WABULK_ARCHIVE_QUIET_MS). */
+  quietMs?: number;
   /** Between passes (default 15 s; a pass that archived something is followed at once by the next). */
   intervalMs?: number;
   /** How often every listed campaign is checked for one that finished without joining the queue (default 1 h; and at start). */
@@ -75,7 +77,7 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
       for (const id of due) {
         if (stopped) break;
         try {
-          const out = await archiveCampaign(ctx, archive, id, { afterMs: options.afterMs, owner: options.owner });
+          const out = await archiveCampaign(ctx, archive, id, { afterMs: options.afterMs, quietMs: options.quietMs, owner: options.owner });
           outcomes.push(out);
           if (out.result === 'archived') {
             options.metrics?.campaigns.inc({ outcome: 'archived' });

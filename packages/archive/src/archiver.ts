@@ -49,6 +49,8 @@ export interface ArchiveOptions {
   leaseMs?: number;
   /** Entries per HSCAN/COPY batch (default 5000). */
   batch?: number;
+  /** How long after its last intake (or its creation) a campaign counts as finished at the earliest (default 60 s; tests shorten it). */
+  quietMs?: number;
   /** After each committed batch: entries staged so far, of `total`. */
   onProgress?: (copied: number, total: number) => void;
   /**
@@ -75,7 +77,11 @@ if finished == 0 then
   finished = now
   redis.call('HSET', KEYS[2], 'finishedAt', tostring(now))
 end
-if ARGV[5] ~= '1' and finished + tonumber(ARGV[2]) > now then return {'early', tostring(finished)} end
+if ARGV[5] ~= '1' and finished + tonumber(ARGV[2]) > now then return {'early', tostring(finished), tostring(finished + tonumber(ARGV[2]))} end
+-- Recipients added (or the campaign created) less than a quiet minute ago: an import may be between
+-- two chunks with nothing pending. Not finished yet, even for archive --campaign.
+local quiet = math.max(tonumber(redis.call('HGET', KEYS[2], 'intakeAt') or '0'), (ok and type(meta) == 'table' and tonumber(meta.createdAt)) or 0)
+if quiet + tonumber(ARGV[6]) > now then return {'early', tostring(finished), tostring(quiet + tonumber(ARGV[6]))} end
 local holder = redis.call('HGET', KEYS[3], 'archiving')
 local heldUntil = tonumber(redis.call('HGET', KEYS[3], 'archivingUntil') or '0')
 if holder and holder ~= ARGV[3] and heldUntil > now then return {'busy', tostring(heldUntil)} end
@@ -110,7 +116,7 @@ return 1
 `;
 
 interface ArchiverCommands {
-  wabulkArchiveClaim(meta: string, counts: string, state: string, archived: string, recipients: string, now: string, after: string, owner: string, lease: string, force: string): Promise<string[]>;
+  wabulkArchiveClaim(meta: string, counts: string, state: string, archived: string, recipients: string, now: string, after: string, owner: string, lease: string, force: string, quiet: string): Promise<string[]>;
   wabulkArchiveRenew(state: string, owner: string, until: string): Promise<number>;
   wabulkArchiveFinish(meta: string, recipients: string, counts: string, state: string, archived: string, owner: string, writes: string, marker: string): Promise<string>;
   wabulkArchiveRelease(state: string, owner: string): Promise<number>;
@@ -122,6 +128,13 @@ const SCRIPTS = {
   wabulkArchiveFinish: { numberOfKeys: 5, lua: FINISH },
   wabulkArchiveRelease: { numberOfKeys: 1, lua: RELEASE },
 };
+
+/**
+ * A campaign with nothing pending may be an import between two chunks (the producer registers and
+ * queues 1,000 at a time; a fast worker can drain one before the next arrives): it counts as finished
+ * only this long after its last intake, even for `archive --campaign`.
+ */
+export const INTAKE_QUIET_MS = 60_000;
 
 /** Entries per HSCAN call (a COPY batch takes several): short commands, so senders do not queue behind them. */
 const SCAN_COUNT = 1000;
@@ -161,6 +174,11 @@ async function copyBatch(client: pg.PoolClient, campaignId: string, rows: readon
   );
 }
 
+/** The staged rows do not add up to the ledger's entries: nothing leaves Redis, and the run starts over. */
+export class ArchiveCountMismatchError extends Error {
+  override readonly name = 'ArchiveCountMismatchError';
+}
+
 /** The lease was taken over (this process stalled past it): the run stops; its staged batches stay for the next. */
 export class ArchiveClaimLostError extends Error {
   override readonly name = 'ArchiveClaimLostError';
@@ -179,7 +197,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
   // The archive must answer before anything is claimed (a PostgreSQL that is down claims nothing):
   // a round trip, not ready() alone, whose schema check passes once and is not repeated.
   await archive.ping();
-  const claim = await redis.wabulkArchiveClaim(k.meta, k.counts, k.state, k.archived, k.recipients, String(started), String(options.afterMs), owner, String(leaseMs), options.force ? '1' : '0');
+  const claim = await redis.wabulkArchiveClaim(k.meta, k.counts, k.state, k.archived, k.recipients, String(started), String(options.afterMs), owner, String(leaseMs), options.force ? '1' : '0', String(options.quietMs ?? INTAKE_QUIET_MS));
   const [result] = claim;
   if (result === 'archived') {
     // A run that stopped after the swap: finish its last steps.
@@ -193,7 +211,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     return { result };
   }
   if (result === 'early') {
-    const dueAt = Number(claim[1]) + options.afterMs;
+    const dueAt = Number(claim[2]);
     await ctx.redis.zadd(finishedKey, Number(claim[1]), campaignId);
     return { result: 'early', dueAt };
   }
@@ -220,12 +238,14 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
       cursor = prior.cursor;
       copied = Number(prior.copied);
       resumedAt = copied;
+      // The run is ours now: a stalled earlier owner can no longer commit a batch to it.
+      await archive.query('UPDATE wabulk_archive_runs SET owner = $2, updated_at = now() WHERE campaign_id = $1', [campaignId, owner]);
     } else {
       await archive.transaction(async (client) => {
         await client.query('DELETE FROM wabulk_archive_staging WHERE campaign_id = $1', [campaignId]);
         await client.query(
-          'INSERT INTO wabulk_archive_runs (campaign_id, cursor, writes, entries) VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id) DO UPDATE SET cursor = $2, writes = $3, entries = $4, copied = 0, started_at = now(), updated_at = now()',
-          [campaignId, '0', writes, entries],
+          'INSERT INTO wabulk_archive_runs (campaign_id, cursor, writes, entries, owner) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id) DO UPDATE SET cursor = $2, writes = $3, entries = $4, owner = $5, copied = 0, started_at = now(), updated_at = now()',
+          [campaignId, '0', writes, entries, owner],
         );
       });
     }
@@ -241,8 +261,10 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
         next = part.cursor === '0' ? 'end' : part.cursor;
       } while (next !== 'end' && step.length < batch);
       await archive.transaction(async (client) => {
+        // The run's row first, fenced by owner (and locked): a batch of a process that lost its claim is rolled back.
+        const moved = await client.query('UPDATE wabulk_archive_runs SET cursor = $2, copied = copied + $3, updated_at = now() WHERE campaign_id = $1 AND owner = $4', [campaignId, next, step.length, owner]);
+        if (moved.rowCount !== 1) throw new ArchiveClaimLostError(`campaign ${campaignId}: another process took the archive run over`);
         if (step.length > 0) await copyBatch(client, campaignId, step);
-        await client.query('UPDATE wabulk_archive_runs SET cursor = $2, copied = copied + $3, updated_at = now() WHERE campaign_id = $1', [campaignId, next, step.length]);
       });
       cursor = next;
       copied += step.length;
@@ -253,7 +275,13 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     // 3. One transaction: the campaign row, every staged row (once), the count check.
     options.onPhase?.('move');
     const state = control === 'cancelled' ? 'cancelled' : 'done';
+    // The lease is renewed while the transaction runs (at 1M recipients it takes longer than a batch).
+    const renewal = setInterval(() => void redis.wabulkArchiveRenew(k.state, owner, String(now() + leaseMs)).catch(() => {}), Math.max(1000, leaseMs / 3));
     const rows = await archive.transaction(async (client) => {
+      const ours = await client.query('SELECT 1 FROM wabulk_archive_runs WHERE campaign_id = $1 AND owner = $2 FOR UPDATE', [campaignId, owner]);
+      if (ours.rowCount !== 1) throw new ArchiveClaimLostError(`campaign ${campaignId}: another process took the archive run over`);
+      // No statement timeout for the bulk move (reads keep the pool's).
+      await client.query('SET LOCAL statement_timeout = 0');
       await client.query(
         `INSERT INTO wabulk_campaigns (id, account, template, priority, state, total, sent, failed, cancelled, delivered, read, failed_after_send, by_code, failed_after_send_by_code, meta, generation, created_at, started_at, finished_at, archived_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, now())
@@ -294,11 +322,22 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
         [campaignId],
       );
       const n = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM wabulk_recipients WHERE campaign_id = $1', [campaignId])).rows[0]!.n);
-      if (n !== entries) throw new Error(`campaign ${campaignId}: the archive holds ${n} recipients, the ledger ${entries}; nothing was removed from Redis`);
+      if (n !== entries) throw new ArchiveCountMismatchError(`campaign ${campaignId}: the archive would hold ${n} recipients, the ledger ${entries}; nothing was removed from Redis, the run starts over next time`);
       await client.query('DELETE FROM wabulk_archive_staging WHERE campaign_id = $1', [campaignId]);
       await client.query('DELETE FROM wabulk_archive_runs WHERE campaign_id = $1', [campaignId]);
       return n;
-    });
+    })
+      .catch(async (err: unknown) => {
+        // A staging that does not add up (it cannot, unless something wrote to it outside a claim) is dropped: the next run starts over.
+        if (err instanceof ArchiveCountMismatchError) {
+          await archive.transaction(async (client) => {
+            await client.query('DELETE FROM wabulk_archive_staging WHERE campaign_id = $1', [campaignId]);
+            await client.query('DELETE FROM wabulk_archive_runs WHERE campaign_id = $1', [campaignId]);
+          });
+        }
+        throw err;
+      })
+      .finally(() => clearInterval(renewal));
 
     // 4. Redis lets the campaign go, only if nothing changed since the claim.
     options.onPhase?.('release');

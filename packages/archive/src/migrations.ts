@@ -76,6 +76,8 @@ CREATE TABLE wabulk_archive_runs (
   cursor      text NOT NULL,
   writes      bigint NOT NULL,
   entries     bigint NOT NULL,
+  -- the claim's owner: only the process holding the claim commits batches (a stalled one that lost it cannot move the cursor)
+  owner       text NOT NULL,
   copied      bigint NOT NULL DEFAULT 0,
   started_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()

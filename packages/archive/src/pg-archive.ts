@@ -273,6 +273,33 @@ export class PgArchive implements CampaignArchive {
     });
   }
 
+  async recordLateSend(campaignId: string, to: string, sent: { messageId: string; code?: string; attempts?: number; at: number }): Promise<RecipientStatus | 'missing'> {
+    return this.transaction(async (client) => {
+      const found = await client.query<{ status: RecipientStatus; code: string | null }>('SELECT status, code FROM wabulk_recipients WHERE campaign_id = $1 AND number = $2 FOR UPDATE', [campaignId, to]);
+      const old = found.rows[0];
+      if (!old) return 'missing' as const;
+      // RECORD's rule: only a failed or cancelled recipient becomes sent (a sent one keeps its first message_id).
+      if (old.status !== 'failed' && old.status !== 'cancelled') return old.status;
+      await client.query('UPDATE wabulk_recipients SET status = $3, message_id = $4, code = $5, reason = NULL, attempts = $6, updated_at = $7 WHERE campaign_id = $1 AND number = $2', [
+        campaignId,
+        to,
+        'sent',
+        sent.messageId,
+        sent.code ?? null,
+        sent.attempts ?? 0,
+        new Date(sent.at),
+      ]);
+      const failedCode = old.status === 'failed' ? (old.code ?? null) : null;
+      await client.query(
+        `UPDATE wabulk_campaigns SET sent = sent + 1, failed = failed - $2, cancelled = cancelled - $3,
+           by_code = CASE WHEN $4::text IS NULL THEN by_code ELSE jsonb_set(by_code, ARRAY[$4::text], to_jsonb(coalesce((by_code ->> $4::text)::bigint, 0) - 1)) END
+         WHERE id = $1`,
+        [campaignId, old.status === 'failed' ? 1 : 0, old.status === 'cancelled' ? 1 : 0, failedCode],
+      );
+      return 'sent' as const;
+    });
+  }
+
   /**
    * Brings an archived campaign back into Redis for a retry: every recipient (a retry is a new run
    * of the whole campaign; the ledger is its record again until it is archived again), its counters

@@ -35,6 +35,8 @@ export function createArchivePool(options: ArchiveConnectionOptions): pg.Pool {
     idleTimeoutMillis: 10_000,
     keepAlive: true,
     application_name: 'wabulk',
+    // A read or a callback never waits on PostgreSQL for long (the archiver's bulk move lifts it: SET LOCAL).
+    statement_timeout: 30_000,
   });
   // An idle connection that PostgreSQL drops (restart, failover) must not crash the process: the
   // next query gets a fresh connection or an error that becomes ArchiveUnavailableError.

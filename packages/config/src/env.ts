@@ -87,6 +87,11 @@ export const baseEnvSchema = z.object({
     .optional(),
   /** How long after it finished a campaign moves to the archive, in milliseconds (from "1h", "30m", "0" = at once). */
   WABULK_ARCHIVE_AFTER: duration('1h'),
+  /**
+   * How long after its last intake a campaign with nothing pending counts as finished at the
+   * earliest, ms (an import between two chunks has nothing pending): archiving waits that long.
+   */
+  WABULK_ARCHIVE_QUIET_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 
 export const workerEnvSchema = baseEnvSchema.extend({

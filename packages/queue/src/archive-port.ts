@@ -20,6 +20,12 @@ export interface CampaignArchive {
   lookupMessageId(messageId: string): Promise<{ campaignId: string; to: string } | undefined>;
   /** A delivery callback applied to an archived recipient (the ledger's rules: only forward). */
   deliver(campaignId: string, to: string, update: DeliveryUpdate): Promise<{ status: RecipientStatus | 'missing'; changed: boolean }>;
+  /**
+   * A send Kaleyra accepted after its campaign was archived (a request in flight when the campaign
+   * was cancelled and archived at once): the archived row becomes sent with its message_id, as the
+   * ledger's RECORD would have made it (only a failed or cancelled row moves). Returns the status after.
+   */
+  recordLateSend(campaignId: string, to: string, sent: { messageId: string; code?: string; attempts?: number; at: number }): Promise<RecipientStatus | 'missing'>;
   /** Brings an archived campaign back into Redis (ledger, counters, meta); false when it is not archived. */
   restore(ctx: QueueContext, campaignId: string): Promise<boolean>;
 }

@@ -47,10 +47,14 @@ if created > 0 then
   redis.call('HINCRBY', KEYS[2], 'pending', created)
   redis.call('HDEL', KEYS[2], 'finishedAt')
 end
+-- The last intake: an import between two chunks may have nothing pending, and is not finished (the archiver waits a quiet minute).
+redis.call('HSET', KEYS[2], 'intakeAt', ARGV[1])
 return out
 `;
 
 /**
+ * KEYS[4] = the archived marker: a campaign already in the archive takes no write here (the answer
+ * is {'archived'}; a late 'sent' goes to the archive instead: Ledger.record's caller).
  * ARGV[1] = to, ARGV[2] = entry JSON (with s). Every write counts in the counters' 'w' (the archiver
  * checks that a campaign did not change while it copied it). The write that ends the campaign's last
  * pending recipient stamps 'finishedAt' (the archive's clock) and, for a listed campaign (no 'ttl'),
@@ -62,6 +66,7 @@ return out
  * Returns the status the entry ends with, its message id and that flag. The old entry's refs (x) are kept.
  */
 export const RECORD = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'archived', '', ''} end
 local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
 local new = cjson.decode(ARGV[2])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])

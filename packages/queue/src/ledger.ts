@@ -151,7 +151,7 @@ export function packRow(row: LedgerRow): string {
 
 interface LedgerCommands {
   wabulkRegister(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
-  wabulkRecord(k1: string, k2: string, k3: string, to: string, entry: string): Promise<[string, string, string]>;
+  wabulkRecord(k1: string, k2: string, k3: string, k4: string, to: string, entry: string): Promise<[string, string, string]>;
   wabulkResetFailed(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string[]>;
   wabulkDeliver(k1: string, k2: string, k3: string, k4: string, to: string, status: string, code: string, reason: string, at: string, json: string): Promise<[string, number]>;
   wabulkCancelPending(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
@@ -159,7 +159,7 @@ interface LedgerCommands {
 
 const LEDGER_SCRIPTS = {
   wabulkRegister: { numberOfKeys: 3, lua: REGISTER },
-  wabulkRecord: { numberOfKeys: 3, lua: RECORD },
+  wabulkRecord: { numberOfKeys: 4, lua: RECORD },
   wabulkResetFailed: { numberOfKeys: 4, lua: RESET_FAILED },
   wabulkDeliver: { numberOfKeys: 4, lua: DELIVER },
   wabulkCancelPending: { numberOfKeys: 3, lua: CANCEL_PENDING },
@@ -199,11 +199,16 @@ export class Ledger {
 
   /**
    * Records an outcome. Never moves a sent recipient back; a second 'sent' keeps the first
-   * message_id. Returns the status and message id the entry holds afterwards.
+   * message_id. Returns the status and message id the entry holds afterwards, or 'archived' (nothing
+   * written) when the campaign is already in the archive: a late 'sent' then goes to the archive
+   * (CampaignArchive.recordLateSend).
    */
-  async record(campaignId: string, to: string, entry: LedgerEntry): Promise<{ status: RecipientStatus; messageId?: string }> {
+  async record(campaignId: string, to: string, entry: LedgerEntry): Promise<{ status: RecipientStatus | 'archived'; messageId?: string }> {
     const k = campaignKeys(this.#base, campaignId);
-    const [status, messageId, finished] = await this.#redis.wabulkRecord(k.recipients, k.counts, k.meta, to, pack(entry));
+    const [status, messageId, finished] = await this.#redis.wabulkRecord(k.recipients, k.counts, k.meta, k.archived, to, pack(entry));
+    // The campaign moved to the archive before this outcome came (a request in flight at cancel time,
+    // archived at once): nothing is written here (no ledger would be left half-made in Redis).
+    if (status === 'archived') return { status: 'archived' };
     // The campaign's last pending recipient ended: it joins the archive's queue (NX: the first finish
     // counts; the archiver reads the campaign's own finishedAt before it archives).
     if (finished === '1') await this.#redis.zadd(indexKeys(this.#base).finished, 'NX', entry.updatedAt, campaignId);

@@ -42,7 +42,7 @@ const MESSAGES: Record<Exclude<ArchiveOutcome['result'], 'archived' | 'busy'>, [
   missing: ['does not exist', 3],
   single: ['is a single message (sent without a campaign id): those expire from Redis by themselves (WABULK_MESSAGE_TTL_S)', 1],
   live: ['is not finished (recipients are pending, or it is scheduled): only done or cancelled campaigns are archived', 1],
-  early: ['is not finished (recipients are pending, or it is scheduled): only done or cancelled campaigns are archived', 1],
+  early: ['had recipients added less than WABULK_ARCHIVE_QUIET_MS (default a minute) ago: an import may still be running; try again in a minute', 1],
   changed: ['changed while it was being copied (a late send was recorded); it stays in Redis: run the command again', 1],
 };
 
@@ -87,6 +87,7 @@ export async function archiveCampaignCommand(o: { campaign: string; json?: boole
       const out = await archiveCampaign(c.ctx, c.archive!, o.campaign, {
         afterMs: 0,
         force: true,
+        quietMs: c.env.WABULK_ARCHIVE_QUIET_MS,
         batch: o.batch,
         leaseMs: lease,
         onProgress: (copied, total) => {
