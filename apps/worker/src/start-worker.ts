@@ -169,9 +169,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       clearInterval(clusterTimer);
       stopObserving();
       await scheduler.stop();
-      await archiveLoop?.stop();
+      // The archive loop stops taking campaigns now, but a run in progress (a large campaign's final
+      // transaction) is awaited only after the in-flight sends: they come first within the shutdown
+      // timeout, and an archive cut short resumes on the next start.
+      const archiveStopped = archiveLoop?.stop();
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(clients.map((c) => c.close()));
+      await archiveStopped;
       await ctx.queues.close();
       await redis.quit().catch(() => redis.disconnect());
     },
