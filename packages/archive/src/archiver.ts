@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 import { campaignKeys, indexKeys, messageKeys, withScripts, type CampaignMeta, type LedgerRow, type QueueContext } from '@wabulk/queue';
+import { RELEASE_CLAIM } from './claim.js';
 import { drainDeferred } from './deferred.js';
 import type { PgArchive } from './pg-archive.js';
 import { ROW_BATCH } from './pg-archive.js';
@@ -109,12 +110,6 @@ redis.call('SET', KEYS[5], ARGV[3])
 return 'ok'
 `;
 
-/** KEYS: state. ARGV: owner. Gives the claim up (a failed run: another process, or the next pass, takes it). */
-const RELEASE = `
-if redis.call('HGET', KEYS[1], 'archiving') == ARGV[1] then redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') end
-return 1
-`;
-
 interface ArchiverCommands {
   wabulkArchiveClaim(meta: string, counts: string, state: string, archived: string, recipients: string, now: string, after: string, owner: string, lease: string, force: string, quiet: string): Promise<string[]>;
   wabulkArchiveRenew(state: string, owner: string, until: string): Promise<number>;
@@ -126,7 +121,7 @@ const SCRIPTS = {
   wabulkArchiveClaim: { numberOfKeys: 5, lua: CLAIM },
   wabulkArchiveRenew: { numberOfKeys: 1, lua: RENEW },
   wabulkArchiveFinish: { numberOfKeys: 5, lua: FINISH },
-  wabulkArchiveRelease: { numberOfKeys: 1, lua: RELEASE },
+  wabulkArchiveRelease: { numberOfKeys: 1, lua: RELEASE_CLAIM },
 };
 
 /**

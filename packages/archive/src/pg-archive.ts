@@ -12,6 +12,7 @@ import {
   type QueueContext,
   type RecipientStatus,
 } from '@wabulk/queue';
+import { RELEASE_CLAIM } from './claim.js';
 import { drainDeferred } from './deferred.js';
 import { createArchivePool, describeArchiveUrl, unavailable, type ArchiveConnectionOptions } from './pg.js';
 import { assertSchema, SchemaMismatchError } from './schema.js';
@@ -83,12 +84,6 @@ if redis.call('HGET', KEYS[2], 'archiving') ~= ARGV[1] then return 'lost' end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('DEL', KEYS[2], KEYS[3])
 return 'ok'
-`;
-
-/** KEYS: state. ARGV: owner. */
-const RELEASE_RESTORE = `
-if redis.call('HGET', KEYS[1], 'archiving') == ARGV[1] then redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') end
-return 1
 `;
 
 interface RestoreCommands {
@@ -308,7 +303,7 @@ export class PgArchive implements CampaignArchive {
    */
   async restore(ctx: QueueContext, campaignId: string, options: { owner?: string; leaseMs?: number } = {}): Promise<boolean> {
     const k = campaignKeys(ctx.base, campaignId);
-    const redis = withScripts<RestoreCommands>(ctx.redis, { wabulkClaimRestore: { numberOfKeys: 3, lua: CLAIM_RESTORE }, wabulkFinishRestore: { numberOfKeys: 3, lua: FINISH_RESTORE }, wabulkReleaseRestore: { numberOfKeys: 1, lua: RELEASE_RESTORE } });
+    const redis = withScripts<RestoreCommands>(ctx.redis, { wabulkClaimRestore: { numberOfKeys: 3, lua: CLAIM_RESTORE }, wabulkFinishRestore: { numberOfKeys: 3, lua: FINISH_RESTORE }, wabulkReleaseRestore: { numberOfKeys: 1, lua: RELEASE_CLAIM } });
     const owner = options.owner ?? `restore-${process.pid}-${Date.now()}`;
     const leaseMs = options.leaseMs ?? 10 * 60_000;
     const claimed = await redis.wabulkClaimRestore(k.meta, k.state, k.archived, owner, String(Date.now() + leaseMs), String(Date.now()));

@@ -1,0 +1,10 @@
+/**
+ * The claim an archive run or a restore holds on a campaign: `archiving` (its owner) and
+ * `archivingUntil` (ms) in the campaign's control-state hash. While it is there, REGISTER refuses,
+ * RESET_FAILED refuses and DELIVER defers (packages/queue/src/ledger-scripts.ts).
+ * KEYS: state. ARGV: owner. Gives the claim up, if it is still this owner's.
+ */
+export const RELEASE_CLAIM = `
+if redis.call('HGET', KEYS[1], 'archiving') == ARGV[1] then redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') end
+return 1
+`;
