@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
-import { campaignKeys, indexKeys, messageKeys, withScripts, type CampaignMeta, type LedgerRow, type QueueContext } from '@wabulk/queue';
+import { campaignFigures, campaignKeys, indexKeys, messageKeys, withScripts, type CampaignMeta, type LedgerRow, type QueueContext } from '@wabulk/queue';
 import { RELEASE_CLAIM } from './claim.js';
 import { drainDeferred } from './deferred.js';
 import type { PgArchive } from './pg-archive.js';
@@ -220,7 +220,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     const metaRaw = await ctx.redis.get(k.meta);
     if (metaRaw === null) return { result: 'missing' };
     const meta = JSON.parse(metaRaw) as CampaignMeta;
-    const counts = await ctx.ledger.counts(campaignId);
+    const figures = campaignFigures(await ctx.ledger.counts(campaignId));
     const generation = Number((await ctx.redis.hget(k.counts, 'generation')) ?? 0);
 
     // 2. Copy, continuing a run of this same state of the campaign.
@@ -288,15 +288,15 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
           meta.body,
           meta.priority ?? 'high',
           state,
-          counts.total,
-          counts.sent + counts.delivered + counts.read + counts.failedAfterSend,
-          counts.failed,
-          counts.cancelled,
-          counts.delivered + counts.read,
-          counts.read,
-          counts.failedAfterSend,
-          JSON.stringify(counts.byCode),
-          JSON.stringify(counts.failedAfterSendByCode),
+          figures.total,
+          figures.sent,
+          figures.failed,
+          figures.cancelled,
+          figures.delivered,
+          figures.read,
+          figures.failedAfterSend,
+          JSON.stringify(figures.byCode),
+          JSON.stringify(figures.failedAfterSendByCode),
           JSON.stringify(meta),
           generation,
           new Date(meta.createdAt),

@@ -175,17 +175,15 @@ export class PgArchive implements CampaignArchive {
     const c = r.rows[0];
     if (!c) return undefined;
     const n = (v: string) => Number(v);
-    // The table keeps the operator's figures (sent counts every accepted message, delivered counts
-    // read ones too); the ledger's counters are per status.
     return {
       meta: c.meta,
       state: c.state,
-      counts: {
+      figures: {
         total: n(c.total),
-        sent: n(c.sent) - n(c.delivered) - n(c.failed_after_send),
+        sent: n(c.sent),
         failed: n(c.failed),
         cancelled: n(c.cancelled),
-        delivered: n(c.delivered) - n(c.read),
+        delivered: n(c.delivered),
         read: n(c.read),
         failedAfterSend: n(c.failed_after_send),
         byCode: positive(c.by_code),
@@ -198,13 +196,7 @@ export class PgArchive implements CampaignArchive {
 
   /** Keyset pages by number: flat memory, whatever the campaign's size. */
   async *rows(campaignId: string, options: { status?: RecipientStatus } = {}): AsyncGenerator<LedgerRow> {
-    let after = '';
-    for (;;) {
-      const page = await this.#after(campaignId, after, ROW_BATCH, options.status);
-      for (const r of page) yield toRow(r);
-      if (page.length < ROW_BATCH) return;
-      after = page.at(-1)!.number;
-    }
+    for await (const batch of this.#batches(campaignId, options.status)) yield* batch;
   }
 
   async page(campaignId: string, options: { cursor?: string; limit: number; status?: RecipientStatus }): Promise<{ cursor: string; rows: LedgerRow[] }> {
@@ -349,13 +341,15 @@ export class PgArchive implements CampaignArchive {
     return true;
   }
 
-  async *#batches(campaignId: string): AsyncGenerator<LedgerRow[]> {
+  /** The campaign's rows (of one status, when given), a keyset page of ROW_BATCH at a time, ordered by number. */
+  async *#batches(campaignId: string, status?: RecipientStatus): AsyncGenerator<LedgerRow[]> {
     let after = '';
     for (;;) {
-      const page = await this.#after(campaignId, after, ROW_BATCH);
+      const page = await this.#after(campaignId, after, ROW_BATCH, status);
       if (page.length > 0) yield page.map(toRow);
       if (page.length < ROW_BATCH) return;
       after = page.at(-1)!.number;
     }
   }
+
 }

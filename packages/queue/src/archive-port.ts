@@ -1,7 +1,8 @@
 import type { CampaignMeta } from './campaigns.js';
 import type { QueueContext } from './context.js';
 import { assertCampaignId, campaignKeys } from './keys.js';
-import type { CampaignCounts, DeliveryUpdate, LedgerRow, RecipientStatus } from './ledger.js';
+import type { CampaignFigures } from './campaign-status.js';
+import type { DeliveryUpdate, LedgerRow, RecipientStatus } from './ledger.js';
 
 /**
  * What this package needs from the campaign archive (PostgreSQL, @wabulk/archive): the read paths
@@ -33,7 +34,8 @@ export interface CampaignArchive {
 export interface ArchivedCampaign {
   meta: CampaignMeta;
   state: 'done' | 'cancelled' | 'restored';
-  counts: Omit<CampaignCounts, 'pending' | 'window'>;
+  /** Its figures as operators see them (the campaign row keeps them so). */
+  figures: CampaignFigures;
   finishedAt: number;
   archivedAt: number;
 }

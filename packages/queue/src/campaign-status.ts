@@ -3,6 +3,8 @@ import { getAccountState } from './account-state.js';
 import { getCampaignControlState } from './campaign-control.js';
 import { archivedCampaign, locateCampaign } from './archive-port.js';
 import type { QueueContext } from './context.js';
+import type { CampaignMeta } from './campaigns.js';
+import type { CampaignCounts } from './ledger.js';
 import { prioritySchema } from './priority.js';
 
 /** A campaign's state as operators see it (the list's `--state` filter takes these). */
@@ -44,6 +46,62 @@ export const campaignStatusSchema = z.object({
 export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
 
 /**
+ * What operators see of a campaign's counters: `sent` counts every recipient Kaleyra accepted
+ * (whatever delivery state followed), `delivered` counts read ones too. The ledger counts per
+ * status; the archive's campaign row keeps these figures.
+ */
+export type CampaignFigures = Pick<CampaignStatus, 'total' | 'sent' | 'failed' | 'cancelled' | 'delivered' | 'read' | 'failedAfterSend' | 'byCode' | 'failedAfterSendByCode'>;
+
+export function campaignFigures(c: CampaignCounts): CampaignFigures {
+  return {
+    total: c.total,
+    sent: c.sent + c.delivered + c.read + c.failedAfterSend,
+    failed: c.failed,
+    cancelled: c.cancelled,
+    delivered: c.delivered + c.read,
+    read: c.read,
+    failedAfterSend: c.failedAfterSend,
+    byCode: c.byCode,
+    failedAfterSendByCode: c.failedAfterSendByCode,
+  };
+}
+
+/** The status object, in the field order of the schema, from a campaign's meta, figures and live state. */
+function statusOf(
+  campaignId: string,
+  meta: CampaignMeta,
+  figures: CampaignFigures,
+  live: Pick<CampaignStatus, 'pending' | 'state' | 'waitingForWindow' | 'done'>,
+  account: { paused: boolean; pauseReason: string | null },
+): CampaignStatus {
+  const { total, sent, failed, cancelled, delivered, read, failedAfterSend, byCode, failedAfterSendByCode } = figures;
+  return {
+    campaignId,
+    account: meta.account,
+    priority: meta.priority ?? 'high',
+    total,
+    pending: live.pending,
+    sent,
+    failed,
+    cancelled,
+    state: live.state,
+    startsAt: meta.startsAt ?? null,
+    window: meta.window ?? null,
+    tz: meta.tz ?? null,
+    waitingForWindow: live.waitingForWindow,
+    delivered,
+    read,
+    failedAfterSend,
+    byCode,
+    failedAfterSendByCode,
+    paused: account.paused,
+    pauseReason: account.pauseReason,
+    createdAt: meta.createdAt,
+    done: live.done,
+  };
+}
+
+/**
  * The campaign's status, from Redis while it is live, from the archive once it is archived (then
  * with `archived: true`; an ArchiveUnavailableError when the archive cannot answer). Undefined
  * when there is no such campaign.
@@ -53,58 +111,22 @@ export async function getCampaignStatus(ctx: QueueContext, campaignId: string): 
   if (!where) return undefined;
   if (where.where === 'archive') {
     const [a, account] = await Promise.all([archivedCampaign(ctx, campaignId), getAccountState(ctx, where.account)]);
-    const c = a.counts;
-    return {
-      campaignId,
-      account: a.meta.account,
-      priority: a.meta.priority ?? 'high',
-      total: c.total,
-      pending: 0,
-      sent: c.sent + c.delivered + c.read + c.failedAfterSend,
-      failed: c.failed,
-      cancelled: c.cancelled,
-      state: a.state === 'cancelled' ? 'cancelled' : 'done',
-      startsAt: a.meta.startsAt ?? null,
-      window: a.meta.window ?? null,
-      tz: a.meta.tz ?? null,
-      waitingForWindow: 0,
-      delivered: c.delivered + c.read,
-      read: c.read,
-      failedAfterSend: c.failedAfterSend,
-      byCode: c.byCode,
-      failedAfterSendByCode: c.failedAfterSendByCode,
-      paused: account.paused,
-      pauseReason: account.pauseReason,
-      createdAt: a.meta.createdAt,
-      done: true,
-      archived: true,
-    };
+    const live = { pending: 0, state: a.state === 'cancelled' ? ('cancelled' as const) : ('done' as const), waitingForWindow: 0, done: true };
+    return { ...statusOf(campaignId, a.meta, a.figures, live, account), archived: true };
   }
   const { meta } = where;
   const [counts, account, control] = await Promise.all([ctx.ledger.counts(campaignId), getAccountState(ctx, meta.account), getCampaignControlState(ctx, campaignId)]);
-  return {
+  return statusOf(
     campaignId,
-    account: meta.account,
-    priority: meta.priority ?? 'high',
-    total: counts.total,
-    pending: counts.pending,
-    sent: counts.sent + counts.delivered + counts.read + counts.failedAfterSend,
-    failed: counts.failed,
-    cancelled: counts.cancelled,
-    state: control === 'cancelled' || control === 'scheduled' ? control : counts.pending === 0 ? 'done' : control,
-    startsAt: meta.startsAt ?? null,
-    window: meta.window ?? null,
-    tz: meta.tz ?? null,
-    // Moved by the intake and the worker separately (and by pause/cancel sweeps): kept within what can be true.
-    waitingForWindow: Math.min(Math.max(counts.window, 0), counts.pending),
-    delivered: counts.delivered + counts.read,
-    read: counts.read,
-    failedAfterSend: counts.failedAfterSend,
-    byCode: counts.byCode,
-    failedAfterSendByCode: counts.failedAfterSendByCode,
-    paused: account.paused,
-    pauseReason: account.pauseReason,
-    createdAt: meta.createdAt,
-    done: counts.pending === 0,
-  };
+    meta,
+    campaignFigures(counts),
+    {
+      pending: counts.pending,
+      state: control === 'cancelled' || control === 'scheduled' ? control : counts.pending === 0 ? 'done' : control,
+      // Moved by the intake and the worker separately (and by pause/cancel sweeps): kept within what can be true.
+      waitingForWindow: Math.min(Math.max(counts.window, 0), counts.pending),
+      done: counts.pending === 0,
+    },
+    account,
+  );
 }

@@ -49,18 +49,14 @@ export async function campaignRecipientsPage(ctx: QueueContext, campaignId: stri
   return ctx.ledger.page(campaignId, options);
 }
 
-/** One line per recipient (CSV with a header, or NDJSON), streamed from the ledger or the archive; optionally only one status. */
+/**
+ * One line per recipient (CSV with a header, or NDJSON), streamed from the ledger or the archive;
+ * optionally only one status. Callers that must fail before the first byte when the archive cannot
+ * answer ask `archivedCampaign` first (the CLI's export and the API's download do).
+ */
 export async function* exportCampaign(ctx: QueueContext, campaignId: string, format: ExportFormat, options: { status?: RecipientStatus } = {}): AsyncGenerator<string> {
-  // Where the campaign is, asked before the header: an archive that cannot answer fails the export before its first byte.
-  const rows = campaignRows(ctx, campaignId, options);
-  const first = await rows.next();
   if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`;
-  if (first.done) return;
-  const all = (async function* () {
-    yield first.value;
-    yield* rows;
-  })();
-  for await (const row of all) {
+  for await (const row of campaignRows(ctx, campaignId, options)) {
     const rec = exportRecord(row);
     yield format === 'csv' ? `${EXPORT_COLUMNS.map((c) => csvField(rec[c])).join(',')}\n` : `${JSON.stringify(rec)}\n`;
   }

@@ -11,7 +11,7 @@ export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignC
 export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
 export { BREAKER_RUN_TTL_MS, DEFAULT_BREAKER_THRESHOLD, getBreakerRun, recordBreakerOutcome, type BreakerOutcome } from './breaker.js';
 export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
-export { CAMPAIGN_STATES, campaignStatusSchema, getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
+export { CAMPAIGN_STATES, campaignFigures, campaignStatusSchema, getCampaignStatus, type CampaignFigures, type CampaignState, type CampaignStatus } from './campaign-status.js';
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';
 export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type CampaignListQuery } from './campaign-list.js';
 export { campaignRecipientsPage, campaignRows, exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';

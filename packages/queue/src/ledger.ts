@@ -284,19 +284,15 @@ export class Ledger {
    * than `limit` rows (HSCAN returns whole batches), and during a rehash an entry may appear twice.
    */
   async page(campaignId: string, options: { cursor?: string; limit?: number; status?: RecipientStatus; maxScans?: number } = {}): Promise<{ cursor: string; rows: LedgerRow[] }> {
-    const key = campaignKeys(this.#base, campaignId).recipients;
     const limit = options.limit ?? 100;
     const rows: LedgerRow[] = [];
     let cursor = options.cursor ?? '0';
     let scans = 0;
     do {
-      const [next, flat] = await this.#redis.hscan(key, cursor, 'COUNT', limit);
-      cursor = next;
+      const step = await this.scan(campaignId, cursor, limit);
+      cursor = step.cursor;
       scans++;
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const row = unpack(flat[i]!, flat[i + 1]!);
-        if (options.status === undefined || row.status === options.status) rows.push(row);
-      }
+      for (const row of step.rows) if (options.status === undefined || row.status === options.status) rows.push(row);
     } while (cursor !== '0' && rows.length < limit && scans < (options.maxScans ?? 20));
     return { cursor, rows };
   }
@@ -311,12 +307,12 @@ export class Ledger {
 
   /** Every entry of a campaign, streamed with HSCAN (order is Redis's, each entry once or more rarely twice during rehash: callers that need exactness dedupe). */
   async *rows(campaignId: string, batch = 1000): AsyncGenerator<LedgerRow> {
-    const key = campaignKeys(this.#base, campaignId).recipients;
     let cursor = '0';
     do {
-      const [next, flat] = await this.#redis.hscan(key, cursor, 'COUNT', batch);
-      cursor = next;
-      for (let i = 0; i + 1 < flat.length; i += 2) yield unpack(flat[i]!, flat[i + 1]!);
+      const step = await this.scan(campaignId, cursor, batch);
+      cursor = step.cursor;
+      yield* step.rows;
     } while (cursor !== '0');
   }
+
 }

@@ -274,7 +274,7 @@ export class Producer {
       // An archived campaign comes back to Redis (its whole ledger, as a new run) only when it has
       // failed recipients to retry; a cancelled one sends nothing more.
       const a = await archivedCampaign(this.ctx, campaignId);
-      const failed = options.codes?.length ? options.codes.reduce((n, c) => n + (a.counts.byCode[c] ?? 0), 0) : a.counts.failed;
+      const failed = options.codes?.length ? options.codes.reduce((n, c) => n + (a.figures.byCode[c] ?? 0), 0) : a.figures.failed;
       if (a.state === 'cancelled' || failed === 0) return { requeued: 0 };
       await archiveOf(this.ctx).restore(this.ctx, campaignId);
       restored = true;
