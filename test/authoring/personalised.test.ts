@@ -3,6 +3,7 @@ import { json, startApi } from '../api/api-harness.js';
 import { expectUnchanged, ledgerRows } from '../support/proc-ground-truth.js';
 import { killAllWorkers, spawnWorker, workerEnv } from '../support/proc-worker.js';
 import { numbers, startStack, type Stack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 import { bodiesAtSim, snapshotKeys } from './authoring-support.js';
 
 // Personalised text, end to end: what the simulator receives is exactly each recipient's rendering
@@ -110,7 +111,11 @@ test('API: POST /v1/messages with {to, variables} renders per recipient at the s
       [n1]: ['Hi Ravi, welcome to Acme Pune (basic)'],
       [n2]: ['Hi Łucja 🎉, welcome to Acme (3)'],
     });
-    expect(await st.ctx.queues.get('acme').getJobCounts('wait', 'delayed', 'prioritized', 'active')).toEqual({ wait: 0, delayed: 0, prioritized: 0, active: 0 });
+    // The ledger records each send before its job completes, so the last job may still be active
+    // for a moment after waitDone: wait for the queue to empty rather than read it once.
+    const queue = st.ctx.queues.get('acme');
+    await waitFor(async () => (await queue.getJobCounts('active')).active === 0 || undefined, { what: 'the last job to complete' });
+    expect(await queue.getJobCounts('wait', 'delayed', 'prioritized', 'active')).toEqual({ wait: 0, delayed: 0, prioritized: 0, active: 0 });
   } finally {
     await h.close();
   }

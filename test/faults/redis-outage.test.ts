@@ -105,7 +105,10 @@ test.each(outagesMs)('3. Redis SIGKILLed for %i ms mid-campaign and mid-import, 
   for (const w of workers) expect(w.running).toBe(true);
   expect(workers.map((w) => w.pid)).toEqual(pids);
   expect((await s.ctx.ledger.counts('outage')).total).toBe(N);
-  const jobs = await s.ctx.queues.get('acme').getJobCounts('completed', 'failed', 'wait', 'active', 'delayed');
+  // Each send is in the ledger before its job completes: wait for the last jobs to leave `active`.
+  const queue = s.ctx.queues.get('acme');
+  await waitFor(async () => (await queue.getJobCounts('active')).active === 0 || undefined, { what: 'the last jobs to complete' });
+  const jobs = await queue.getJobCounts('completed', 'failed', 'wait', 'active', 'delayed');
   expect(jobs).toEqual({ completed: N, failed: 0, wait: 0, active: 0, delayed: 0 });
 
   // Jobs whose lock expired while Redis was down were re-run as stalled; the ledger stopped a second send.
