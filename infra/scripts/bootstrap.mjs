@@ -11,7 +11,7 @@
 // Plain Node, no dependencies: it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -135,6 +135,50 @@ function ensurePrometheus() {
 }
 
 /**
+ * The console's browser tests (issue 14) drive Debian's Chromium (WABULK_CHROMIUM, default
+ * /usr/bin/chromium) with playwright-core; nothing downloads a browser. As root with apt, install
+ * it; otherwise stop and say how.
+ */
+function ensureChromium() {
+  const path = process.env.WABULK_CHROMIUM || '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const canApt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (canApt) {
+    say(`${path} missing (console browser tests): installing Debian's chromium package with apt`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (run('apt-get', ['update', '-qq'], { env }) === 0 && run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env }) === 0 && existsSync(path)) return;
+  }
+  say(`the console's browser tests need Chromium at ${path} (or WABULK_CHROMIUM):`);
+  say('  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends chromium');
+  process.exit(1);
+}
+
+/** Newest modification time under a folder (0 when missing). */
+function newestMtime(dir) {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The API serves the operator console from apps/console/dist (GET /ui/): build it (Vite, about 2 s)
+ * when it is missing or older than its sources, so `pnpm wabulk api`, the demo and the tests serve
+ * what the source says.
+ */
+function ensureConsoleBuilt() {
+  const app = join(root, 'apps', 'console');
+  const built = join(app, 'dist', 'index.html');
+  const sources = Math.max(newestMtime(join(app, 'src')), statSync(join(app, 'index.html')).mtimeMs, statSync(join(app, 'vite.config.ts')).mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  say('building the operator console (apps/console, served at /ui/)…');
+  if (run(bin('turbo'), ['run', 'build', '--filter=@wabulk/console', '--output-logs=errors-only']) !== 0) process.exit(1);
+}
+
+/**
  * The archive tests (issue 13) need PostgreSQL at 127.0.0.1:5432 (user postgres, no password) or
  * WABULK_TEST_PG_URL. As root, infra/scripts/ensure-postgres.sh (the one .ci/run uses) installs,
  * starts and trusts Debian's; otherwise one must answer on the port, or we stop and say how.
@@ -180,11 +224,17 @@ async function main() {
   ensureInstalled(ensurePnpmOnPath());
   if (command === 'setup') return 0;
   if (command === 'sim') return spawnForward(...tsNode('apps/kaleyra-sim/src/main.ts', args));
-  if (command === 'wabulk') return spawnForward(...tsNode('apps/cli/src/main.ts', args));
+  if (command === 'wabulk') {
+    // `wabulk api` serves the console; other commands need not wait for a build.
+    if (args[0] === 'api') ensureConsoleBuilt();
+    return spawnForward(...tsNode('apps/cli/src/main.ts', args));
+  }
   if (command === 'test') {
     ensurePrometheus();
+    ensureChromium();
     await ensurePostgres();
   }
+  if (command === 'test' || command === 'demo') ensureConsoleBuilt();
   const stopRedis = await ensureRedis();
   try {
     if (command === 'test') {

@@ -38,6 +38,8 @@ export interface ApiOptions {
   /** Live Idempotency-Keys one caller may hold (WABULK_IDEMPOTENCY_MAX_KEYS, default 100,000); a new key beyond that is a 429. */
   idempotencyMaxKeys?: number;
   pendingCallbackTtlSeconds?: number;
+  /** The built operator console (default: apps/console/dist through the @wabulk/console package). */
+  consoleDir?: string;
   /** The campaign archive (WABULK_ARCHIVE_URL): reads of archived campaigns and their callbacks go there. The caller closes it. */
   archive?: CampaignArchive;
 }

@@ -5,6 +5,7 @@ import { createIdempotencyStore, createQueueContext, Producer } from '@wabulk/qu
 import { createMetrics } from '@wabulk/telemetry';
 import type { Api, ApiContext, ApiOptions } from './api-context.js';
 import { createApiMetrics } from './api-metrics.js';
+import { consoleRoutes, defaultConsoleDir } from './console-route.js';
 import { API_SCOPES } from '@wabulk/config';
 import { createBearerAuth, createCallbackAuth } from './auth.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -117,5 +118,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   suppressionRoutes(app, api);
   await app.register(async (scope) => suppressionImportRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
   await app.register(async (scope) => callbackRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
+  // The operator console (/ui/): static files of apps/console, in their own scope.
+  await app.register(async (scope) => consoleRoutes(scope.withTypeProvider<ZodTypeProvider>(), options.consoleDir ?? defaultConsoleDir()));
   return app;
 }

@@ -4,3 +4,4 @@ export { runApi } from './run-api.js';
 export { createBearerAuth, createCallbackAuth, mayUseAccount, type ApiTokenInput, type BearerAuth, type CallbackAuthSettings, type Caller } from './auth.js';
 export { kaleyraCallbackSchema, toCallbackAction, type KaleyraCallback } from './callback-payload.js';
 export { toErrorAnswer, type ErrorAnswer } from './error-handler.js';
+export { defaultConsoleDir } from './console-route.js';

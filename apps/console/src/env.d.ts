@@ -1,0 +1,2 @@
+// Vite bundles the stylesheet imported for its side effect (src/main.tsx).
+declare module '*.css';
