@@ -96,11 +96,14 @@ test('a campaign of mixed outcomes, sent by the worker process with callbacks th
     read: 4,
     failedAfterSend: 3,
     byCode: { WA400: 4, WA422: 3 },
+    failureReasons: { WA400: expect.any(String), WA422: expect.any(String) },
     failedAfterSendByCode: { '131047': 3 },
+    startedAt: expect.any(Number),
     state: 'done',
     done: true,
   });
   expect(before.status).not.toHaveProperty('archived');
+  expect(before.status.startedAt).toBeGreaterThanOrEqual(before.status.createdAt as number);
   expect(before.apiStatus).toEqual(before.status);
   expect(before.campaigns).toContainEqual(before.status);
   expect(before.apiCampaigns).toContainEqual(before.status);
@@ -112,6 +115,11 @@ test('a campaign of mixed outcomes, sent by the worker process with callbacks th
   for (const r of rows) counts[String(r.status)] = (counts[String(r.status)] ?? 0) + 1;
   expect(counts).toEqual({ failed: 7, sent: 20, delivered: 6, read: 4, 'failed-after-send': 3 });
   for (const r of rows) if (r.status !== 'failed') expect(r.messageId).toBe(ids.get(String(r.to)));
+  // failureReasons: Kaleyra's text of a failure with each code, as the failed rows hold it.
+  for (const [code, reason] of Object.entries(before.status.failureReasons as Record<string, string>)) {
+    expect(reason).not.toBe('');
+    expect(rows.filter((r) => r.code === code).map((r) => r.reason)).toContain(reason);
+  }
   expect(before.csv.split('\n')[0]).toBe('to,status,messageId,code,attempts,reason,updatedAt');
   expect(sortedLines(before.csv)).toHaveLength(41);
   // The API's downloads are the CLI's exports.

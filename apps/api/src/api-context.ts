@@ -64,8 +64,11 @@ export type RouteAuth = 'bearer' | 'none' | 'callback';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
-    /** The scope a bearer route needs (every bearer route declares one: buildApi refuses a route without). */
-    scope?: ApiScope;
+    /**
+     * The scope a bearer route needs (every bearer route declares one: buildApi refuses a route
+     * without). 'none': any valid token may call it (GET /v1/me only: who the token is).
+     */
+    scope?: ApiScope | 'none';
   }
   interface FastifyRequest {
     /** `tok_…` of the bearer token that authenticated the request ('' otherwise). */

@@ -8,6 +8,7 @@ import { createApiMetrics } from './api-metrics.js';
 import { consoleRoutes, defaultConsoleDir } from './console-route.js';
 import { API_SCOPES } from '@wabulk/config';
 import { createBearerAuth, createCallbackAuth } from './auth.js';
+import { markDocsRoute, registerDocs } from './docs.js';
 import { installErrorHandlers } from './error-handler.js';
 import { errorSchema } from './schemas.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -15,6 +16,7 @@ import { callbackRoutes } from './routes/callbacks.js';
 import { campaignRoutes } from './routes/campaigns.js';
 import { campaignUploadRoutes } from './routes/campaign-upload.js';
 import { healthRoutes } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
 import { messageRoutes } from './routes/messages.js';
 import { campaignListRoutes } from './routes/campaign-list.js';
 import { suppressionImportRoutes, suppressionRoutes } from './routes/suppressions.js';
@@ -54,13 +56,19 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   installErrorHandlers(app);
 
   // Every bearer route names the scope it needs, so a new route cannot be open to every token by omission.
-  // The OpenAPI document says which scope each route needs and that it may answer 403.
+  // The OpenAPI document says which scope each route needs and that it may answer 403. The one
+  // exception is declared, not omitted: `scope: 'none'` (GET /v1/me) is for any valid token.
   app.addHook('onRoute', (route) => {
+    markDocsRoute(route);
     const config = route.config as { auth?: string; scope?: string } | undefined;
     if ((config?.auth ?? 'bearer') !== 'bearer') return;
-    if (config?.scope === undefined) throw new Error(`route ${String(route.method)} ${route.url} needs config.scope (${API_SCOPES.join(' | ')})`);
+    if (config?.scope === undefined) throw new Error(`route ${String(route.method)} ${route.url} needs config.scope (${API_SCOPES.join(' | ')}, or 'none' for any valid token)`);
     const schema = route.schema as { hide?: boolean; description?: string; response?: Record<string, unknown> } | undefined;
     if (schema === undefined || schema.hide === true) return;
+    if (config.scope === 'none') {
+      schema.description = `Any valid token may call this: it needs no scope.${schema.description === undefined ? '' : ' ' + schema.description}`;
+      return;
+    }
     schema.description = `Needs a token with the \`${config.scope}\` scope.${schema.description === undefined ? '' : ' ' + schema.description}`;
     schema.response = { 403: errorSchema.describe(`the token lacks the \`${config.scope}\` scope (or may not use the account it names)`), ...schema.response };
   });
@@ -76,7 +84,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
     request.caller = caller;
     // No scope: the not-found handler (an unknown route is 404 for any valid token).
     const scope = request.routeOptions.config?.scope;
-    if (scope !== undefined && !caller.scopes.has(scope)) {
+    if (scope !== undefined && scope !== 'none' && !caller.scopes.has(scope)) {
       return reply.code(403).send({ error: 'forbidden', message: `this token lacks the "${scope}" scope, which ${request.method} ${request.routeOptions.url ?? ''} needs` });
     }
   });
@@ -99,7 +107,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
             type: 'http',
             scheme: 'bearer',
             description:
-              'A token of WABULK_API_TOKENS (every scope, every account) or of WABULK_API_TOKENS_FILE (its scopes and accounts). Each route names the scope it needs (x-wabulk-scope, and its description): send, read, control or metrics. A route outside the token\'s scopes is 403 {"error":"forbidden"}; a campaign or account outside its accounts is 404, exactly as an unknown one.',
+              'A token of WABULK_API_TOKENS (every scope, every account) or of WABULK_API_TOKENS_FILE (its scopes and accounts). Each route names the scope it needs in its description: send, read, control or metrics (GET /v1/me, who the token is, needs none: any valid token). A route outside the token\'s scopes is 403 {"error":"forbidden"}; a campaign or account outside its accounts is 404, exactly as an unknown one.',
           },
         },
       },
@@ -108,8 +116,11 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
     transform: jsonSchemaTransform,
   });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  // The API reference (Swagger UI) at /docs: public like /openapi.json, every asset served from here.
+  await registerDocs(app);
 
   healthRoutes(app, api);
+  meRoutes(app);
   messageRoutes(app, api);
   campaignRoutes(app, api);
   campaignListRoutes(app, api);

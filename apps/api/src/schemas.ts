@@ -80,5 +80,13 @@ export const accountStateSchema = z.object({
   pausedAt: z.number().nullable().describe('since when (ms since the epoch)'),
   resumedAt: z.number().nullable(),
   queueDepth: z.number().describe('jobs waiting, prioritized, delayed or active'),
+  depthByPriority: z
+    .object({
+      high: z.number().describe('queued at priority high (BullMQ\'s wait list: taken first)'),
+      normal: z.number().describe('queued at priority normal'),
+      low: z.number().describe('queued at priority low'),
+    })
+    .describe('jobs waiting to be sent, by the priority of their campaign (delayed jobs, scheduled or waiting for a window or a retry, and active ones are in `counts`, not here)'),
+  ratePerSecond: z.number().nullable().describe('the send rate (messages per second) the last worker serving the account started with; null when no worker has reported one'),
   counts: counts,
 });

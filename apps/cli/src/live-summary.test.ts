@@ -4,7 +4,7 @@ import { formatStatusLine } from './live-summary.js';
 const status = (pauseReason: string | null): CampaignStatus => ({
   campaignId: 'c', account: 'acme', priority: 'normal', total: 10, pending: 5, sent: 0, failed: 5, cancelled: 0,
   state: 'running', startsAt: null, window: null, tz: null, waitingForWindow: 0, delivered: 0, read: 0,
-  byCode: { HTTP_404: 5 }, failedAfterSend: 0, failedAfterSendByCode: {}, paused: pauseReason !== null, pauseReason, createdAt: 0, done: false,
+  byCode: { HTTP_404: 5 }, failureReasons: {}, failedAfterSend: 0, failedAfterSendByCode: {}, paused: pauseReason !== null, pauseReason, createdAt: 0, startedAt: null, done: false,
 });
 
 test.each([

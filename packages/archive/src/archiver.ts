@@ -4,6 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 import { campaignFigures, campaignKeys, indexKeys, messageKeys, withScripts, type CampaignMeta, type LedgerRow, type QueueContext } from '@wabulk/queue';
 import { RELEASE_CLAIM } from './claim.js';
+import { storedMeta } from './stored-meta.js';
 import { drainDeferred } from './deferred.js';
 import type { PgArchive } from './pg-archive.js';
 import { ROW_BATCH } from './pg-archive.js';
@@ -221,6 +222,8 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     if (metaRaw === null) return { result: 'missing' };
     const meta = JSON.parse(metaRaw) as CampaignMeta;
     const figures = campaignFigures(await ctx.ledger.counts(campaignId));
+    // The first result's time; a campaign recorded before the ledger kept it, that sent or failed anything: its start (as rows were written before).
+    const startedAt = figures.startedAt ?? (figures.sent + figures.failed > 0 ? (meta.startsAt ?? meta.createdAt) : null);
     const generation = Number((await ctx.redis.hget(k.counts, 'generation')) ?? 0);
 
     // 2. Copy, continuing a run of this same state of the campaign.
@@ -297,10 +300,10 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
           figures.failedAfterSend,
           JSON.stringify(figures.byCode),
           JSON.stringify(figures.failedAfterSendByCode),
-          JSON.stringify(meta),
+          storedMeta(meta, figures.failureReasons),
           generation,
           new Date(meta.createdAt),
-          new Date(meta.startsAt ?? meta.createdAt),
+          startedAt === null ? null : new Date(startedAt),
           new Date(finishedAt),
         ],
       );

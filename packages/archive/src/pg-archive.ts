@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
   ArchiveUnavailableError,
+  CampaignConflictError,
   campaignKeys,
   packRow,
   withScripts,
@@ -13,6 +14,7 @@ import {
   type RecipientStatus,
 } from '@wabulk/queue';
 import { RELEASE_CLAIM } from './claim.js';
+import { splitStoredMeta } from './stored-meta.js';
 import { drainDeferred } from './deferred.js';
 import { createArchivePool, describeArchiveUrl, unavailable, type ArchiveConnectionOptions } from './pg.js';
 import { assertSchema, SchemaMismatchError } from './schema.js';
@@ -62,6 +64,7 @@ interface CampaignRecord {
   failed_after_send: string;
   by_code: Record<string, number>;
   failed_after_send_by_code: Record<string, number>;
+  started_at: Date | null;
   finished_at: Date;
   archived_at: Date;
 }
@@ -171,12 +174,14 @@ export class PgArchive implements CampaignArchive {
   }
 
   async campaign(campaignId: string): Promise<ArchivedCampaign | undefined> {
-    const r = await this.query<CampaignRecord>('SELECT meta, state, total, sent, failed, cancelled, delivered, read, failed_after_send, by_code, failed_after_send_by_code, finished_at, archived_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
+    const r = await this.query<CampaignRecord>('SELECT meta, state, total, sent, failed, cancelled, delivered, read, failed_after_send, by_code, failed_after_send_by_code, started_at, finished_at, archived_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
     const c = r.rows[0];
     if (!c) return undefined;
     const n = (v: string) => Number(v);
+    const { meta, failureReasons } = splitStoredMeta(c.meta);
+    const byCode = positive(c.by_code);
     return {
-      meta: c.meta,
+      meta,
       state: c.state,
       figures: {
         total: n(c.total),
@@ -186,8 +191,11 @@ export class PgArchive implements CampaignArchive {
         delivered: n(c.delivered),
         read: n(c.read),
         failedAfterSend: n(c.failed_after_send),
-        byCode: positive(c.by_code),
+        byCode,
         failedAfterSendByCode: positive(c.failed_after_send_by_code),
+        // A late send can move a code's last failure away (recordLateSend): only codes still failing keep their reason.
+        failureReasons: Object.fromEntries(Object.entries(failureReasons).filter(([code]) => byCode[code] !== undefined)),
+        startedAt: c.started_at === null ? null : c.started_at.getTime(),
       },
       finishedAt: c.finished_at.getTime(),
       archivedAt: c.archived_at.getTime(),
@@ -301,10 +309,10 @@ export class PgArchive implements CampaignArchive {
     const claimed = await redis.wabulkClaimRestore(k.meta, k.state, k.archived, owner, String(Date.now() + leaseMs), String(Date.now()));
     if (claimed === 'live') return true;
     if (claimed === 'missing') return false;
-    if (claimed === 'busy') throw new Error(`campaignId: campaign ${campaignId} is being archived or restored by another process; try again in a minute`);
+    if (claimed === 'busy') throw new CampaignConflictError(`campaign ${campaignId} is being archived or restored by another process; try again in a minute`);
     try {
       // The row is read under the lock, like everything up to the swap (a failure releases it).
-      const c = await this.query<{ meta: CampaignMeta; generation: number; finished_at: Date }>('SELECT meta, generation, finished_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
+      const c = await this.query<{ meta: CampaignMeta; generation: number; started_at: Date | null; finished_at: Date }>('SELECT meta, generation, started_at, finished_at FROM wabulk_campaigns WHERE id = $1', [campaignId]);
       const row = c.rows[0];
       if (!row) throw new ArchiveUnavailableError(`campaign ${campaignId} is marked archived in Redis but the archive has no record of it (was PostgreSQL restored from an older backup?)`);
       // Leftovers of a restore that crashed: start over.
@@ -314,7 +322,10 @@ export class PgArchive implements CampaignArchive {
         for (const r of batch) args.push(r.to, packRow(r));
         await ctx.redis.hset(k.recipients, ...args);
       }
+      const { meta, failureReasons } = splitStoredMeta(row.meta);
       const counts: Record<string, string | number> = { total: 0, pending: 0, generation: row.generation, finishedAt: row.finished_at.getTime() };
+      if (row.started_at !== null) counts['startedAt'] = row.started_at.getTime();
+      for (const [code, reason] of Object.entries(failureReasons)) counts[`reason:${code}`] = reason;
       const groups = await this.query<{ status: string; code: string | null; n: string }>('SELECT status, code, count(*) AS n FROM wabulk_recipients WHERE campaign_id = $1 GROUP BY status, code', [campaignId]);
       for (const g of groups.rows) {
         const n = Number(g.n);
@@ -324,7 +335,7 @@ export class PgArchive implements CampaignArchive {
         if (g.status === 'failed-after-send') counts[`fas:${g.code ?? 'FAILED'}`] = n;
       }
       await ctx.redis.hset(k.counts, counts);
-      const done = await redis.wabulkFinishRestore(k.meta, k.state, k.archived, owner, JSON.stringify(row.meta));
+      const done = await redis.wabulkFinishRestore(k.meta, k.state, k.archived, owner, JSON.stringify(meta));
       if (done !== 'ok') throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
     } catch (err) {
       // Nothing half-restored stays: the partial ledger goes, the lock is released, and the

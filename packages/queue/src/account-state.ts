@@ -1,6 +1,7 @@
 import type { AccountCode } from '@wabulk/kaleyra';
 import type { QueueContext } from './context.js';
 import { accountKeys } from './keys.js';
+import { PRIORITY_RANGES, type Priority } from './priority.js';
 
 /**
  * Why an account stopped: Kaleyra's account-level codes (ACCOUNT_CODES), `HTTP_401`/`HTTP_403` (a
@@ -83,4 +84,31 @@ export async function getAccountState(ctx: QueueContext, account: string): Promi
     resumedAt: num(state.resumedAt),
     counts,
   };
+}
+
+/** Jobs waiting to be sent, by the campaign priority they were queued at. */
+export type DepthByPriority = Record<Priority, number>;
+
+const SCORE_UNIT = 2 ** 32;
+
+/**
+ * Jobs of the account's queue waiting to be taken, by priority class (priority.ts): `high` is
+ * BullMQ's wait list (no priority), `normal` and `low` the ranges of the prioritized sorted set
+ * (score = priority · 2^32 + counter). BullMQ's `getCountsPerPriority` counts one exact priority per
+ * argument (an LLEN for 0, a ZCOUNT per other priority): a class spans 2^20 priorities, so each
+ * class is one ZCOUNT over its score range here. Delayed jobs (scheduled, waiting for a window or a
+ * retry) and active ones are not waiting to be sent yet and are not counted.
+ */
+export async function getDepthByPriority(ctx: QueueContext, account: string): Promise<DepthByPriority> {
+  const queue = ctx.queues.get(account);
+  const prioritized = queue.toKey('prioritized');
+  const range = (p: Exclude<Priority, 'high'>) => [PRIORITY_RANGES[p].lo * SCORE_UNIT, (PRIORITY_RANGES[p].hi + 1) * SCORE_UNIT] as const;
+  const [normalLo, normalHi] = range('normal');
+  const [lowLo, lowHi] = range('low');
+  const [high, normal, low] = await Promise.all([
+    ctx.redis.llen(queue.toKey('wait')),
+    ctx.redis.zcount(prioritized, normalLo, `(${normalHi}`),
+    ctx.redis.zcount(prioritized, lowLo, `(${lowHi}`),
+  ]);
+  return { high, normal, low };
 }

@@ -5,6 +5,7 @@ import { archivedCampaign, locateCampaign } from './archive-port.js';
 import type { QueueContext } from './context.js';
 import type { CampaignMeta } from './campaigns.js';
 import type { CampaignCounts } from './ledger.js';
+import { FAILURE_REASON_MAX } from './ledger-scripts.js';
 import { prioritySchema } from './priority.js';
 
 /** A campaign's state as operators see it (the list's `--state` filter takes these). */
@@ -36,10 +37,14 @@ export const campaignStatusSchema = z.object({
   read: z.number().describe('of sent: read'),
   failedAfterSend: z.number().describe('of sent: the delivery callback said failed / not-sent'),
   byCode: counts.describe('failed recipients by Kaleyra code'),
+  failureReasons: z
+    .record(z.string(), z.string())
+    .describe(`per code of byCode: Kaleyra's reason text of the first failure recorded with that code (at most ${FAILURE_REASON_MAX} characters; a code recorded without a reason is absent)`),
   failedAfterSendByCode: counts.describe("failedAfterSend by the callback's error code (e.g. Meta's 131047)"),
   paused: z.boolean(),
   pauseReason: z.string().nullable(),
   createdAt: z.number(),
+  startedAt: z.number().nullable().describe('when the campaign started sending: the time of its first recorded result, sent or failed (ms since the epoch); null before'),
   done: z.boolean().describe('no recipient is pending any more'),
   archived: z.literal(true).optional().describe('present (true) when the campaign was moved to the archive (PostgreSQL): its figures are read from there'),
 });
@@ -50,7 +55,7 @@ export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
  * (whatever delivery state followed), `delivered` counts read ones too. The ledger counts per
  * status; the archive's campaign row keeps these figures.
  */
-export type CampaignFigures = Pick<CampaignStatus, 'total' | 'sent' | 'failed' | 'cancelled' | 'delivered' | 'read' | 'failedAfterSend' | 'byCode' | 'failedAfterSendByCode'>;
+export type CampaignFigures = Pick<CampaignStatus, 'total' | 'sent' | 'failed' | 'cancelled' | 'delivered' | 'read' | 'failedAfterSend' | 'byCode' | 'failedAfterSendByCode' | 'failureReasons' | 'startedAt'>;
 
 export function campaignFigures(c: CampaignCounts): CampaignFigures {
   return {
@@ -63,6 +68,8 @@ export function campaignFigures(c: CampaignCounts): CampaignFigures {
     failedAfterSend: c.failedAfterSend,
     byCode: c.byCode,
     failedAfterSendByCode: c.failedAfterSendByCode,
+    failureReasons: c.failureReasons,
+    startedAt: c.startedAt,
   };
 }
 
@@ -74,7 +81,7 @@ function statusOf(
   live: Pick<CampaignStatus, 'pending' | 'state' | 'waitingForWindow' | 'done'>,
   account: { paused: boolean; pauseReason: string | null },
 ): CampaignStatus {
-  const { total, sent, failed, cancelled, delivered, read, failedAfterSend, byCode, failedAfterSendByCode } = figures;
+  const { total, sent, failed, cancelled, delivered, read, failedAfterSend, byCode, failedAfterSendByCode, failureReasons, startedAt } = figures;
   return {
     campaignId,
     account: meta.account,
@@ -93,10 +100,12 @@ function statusOf(
     read,
     failedAfterSend,
     byCode,
+    failureReasons,
     failedAfterSendByCode,
     paused: account.paused,
     pauseReason: account.pauseReason,
     createdAt: meta.createdAt,
+    startedAt,
     done: live.done,
   };
 }

@@ -10,14 +10,14 @@ export { compactAnswer, createIdempotencyStore, DEFAULT_IDEMPOTENCY_MAX_KEYS, fi
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
 export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
 export { BREAKER_RUN_TTL_MS, DEFAULT_BREAKER_THRESHOLD, getBreakerRun, recordBreakerOutcome, type BreakerOutcome } from './breaker.js';
-export { getAccountState, pauseAccount, resumeAccount, type AccountState, type PauseReason } from './account-state.js';
+export { getAccountState, getDepthByPriority, pauseAccount, resumeAccount, type AccountState, type DepthByPriority, type PauseReason } from './account-state.js';
 export { CAMPAIGN_STATES, campaignFigures, campaignStatusSchema, getCampaignStatus, type CampaignFigures, type CampaignState, type CampaignStatus } from './campaign-status.js';
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';
 export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type CampaignListQuery } from './campaign-list.js';
 export { campaignRecipientsPage, campaignRows, exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
 export { DELIMITERS, detectDelimiter, parseDelimiter, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader, type SourceOptions } from './campaign-source.js';
 export { normaliseRecipient, normaliseRecipients, REJECTED_INPUT_MAX, rejectedInput, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
-export { ValidationError, enqueueTextSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
+export { ValidationError, enqueueTextSchema, FAILURE_CODE, failureCodeSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
 export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignIdSchema, campaignKeys, canonicalMessageId, DEFAULT_BASE, fairShareKey, indexKeys, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
 export { QueueRegistry } from './queue-registry.js';

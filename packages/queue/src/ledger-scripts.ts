@@ -52,6 +52,21 @@ redis.call('HSET', KEYS[2], 'intakeAt', ARGV[1])
 return out
 `;
 
+/** The longest failure reason kept per code in the counters ('reason:<code>'), in characters. */
+export const FAILURE_REASON_MAX = 300;
+
+/** Lua: the first n UTF-8 characters of s (never half a character). */
+const FIRST_CHARS = `
+local function firstChars(s, n)
+  local i, count = 1, 0
+  while i <= #s and count < n do
+    local b = string.byte(s, i)
+    i = i + ((b >= 240 and 4) or (b >= 224 and 3) or (b >= 192 and 2) or 1)
+    count = count + 1
+  end
+  return string.sub(s, 1, i - 1)
+end`;
+
 /**
  * KEYS[4] = the archived marker: a campaign already in the archive takes no write here (the answer
  * is {'archived'}; a late 'sent' goes to the archive instead: Ledger.record's caller).
@@ -64,8 +79,11 @@ return out
  * replaces `cancelled`: a request already in flight when the campaign was cancelled that Kaleyra
  * accepted is recorded as what it is (sent, with its message_id); one that failed stays cancelled.
  * Returns the status the entry ends with, its message id and that flag. The old entry's refs (x) are kept.
+ * The counters also keep 'startedAt' (the time of the campaign's first sent or failed result) and,
+ * per failure code, 'reason:<code>' (the reason of its first recorded failure, at most FAILURE_REASON_MAX characters).
  */
 export const RECORD = `
+${FIRST_CHARS}
 if redis.call('EXISTS', KEYS[4]) == 1 then return {'archived', '', ''} end
 local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
 local new = cjson.decode(ARGV[2])
@@ -96,8 +114,14 @@ if old then
 else
   redis.call('HINCRBY', KEYS[2], 'total', 1)
 end
-redis.call('HINCRBY', KEYS[2], new.s, 1)
-if new.s == 'failed' and new.c then redis.call('HINCRBY', KEYS[2], 'code:' .. new.c, 1) end
+-- The first result (sent or failed) stamps 'startedAt': HINCRBY answers 1 only when the counter
+-- leaves 0, so a running campaign pays no extra command per message.
+if redis.call('HINCRBY', KEYS[2], new.s, 1) == 1 and (new.s == 'sent' or new.s == 'failed') then redis.call('HSETNX', KEYS[2], 'startedAt', tostring(new.t)) end
+if new.s == 'failed' and new.c then
+  redis.call('HINCRBY', KEYS[2], 'code:' .. new.c, 1)
+  -- Kaleyra's text of the code's first recorded failure (failures only: never on the path of a sent message).
+  if new.r and redis.call('HEXISTS', KEYS[2], 'reason:' .. new.c) == 0 then redis.call('HSET', KEYS[2], 'reason:' .. new.c, firstChars(new.r, ${FAILURE_REASON_MAX})) end
+end
 redis.call('HINCRBY', KEYS[2], 'w', 1)
 local finished = ''
 if new.s ~= 'pending' then

@@ -115,6 +115,10 @@ export type CampaignCounts = { [K in keyof typeof COUNTER_FIELDS]: number } & {
   byCode: Record<string, number>;
   /** Recipients that failed after Kaleyra accepted them, by the callback's error code. */
   failedAfterSendByCode: Record<string, number>;
+  /** Per code of byCode: Kaleyra's reason text of the code's first recorded failure (codes recorded without a reason are absent). */
+  failureReasons: Record<string, string>;
+  /** When the campaign's first result (sent or failed) was recorded (ms since the epoch); null before. */
+  startedAt: number | null;
 };
 
 /**
@@ -233,11 +237,20 @@ export class Ledger {
     return raw === null ? undefined : unpack(to, raw);
   }
 
-  /** Failed → pending for the numbers given (only those whose code is in `codes`, when given). */
+  /**
+   * Failed → pending for the numbers given (only those whose code is in `codes`, when given).
+   * A CampaignConflictError while the archiver copies the campaign.
+   */
   async resetFailed(campaignId: string, numbers: readonly string[], codes: readonly string[] = [], now = Date.now()): Promise<string[]> {
     if (numbers.length === 0) return [];
     const k = campaignKeys(this.#base, campaignId);
-    return this.#redis.wabulkResetFailed(k.recipients, k.counts, k.meta, k.state, String(now), codes.join(','), ...numbers);
+    try {
+      return await this.#redis.wabulkResetFailed(k.recipients, k.counts, k.meta, k.state, String(now), codes.join(','), ...numbers);
+    } catch (err) {
+      // The script's refusal while the archiver copies the campaign: a conflict the caller can retry (API 409), not a Redis failure.
+      if (/\bARCHIVING\b/.test((err as Error).message)) throw new CampaignConflictError(`campaign ${campaignId} is being archived; retry in a minute`);
+      throw err;
+    }
   }
 
   /**
@@ -260,8 +273,15 @@ export class Ledger {
       if (field.startsWith('code:') && Number(value) > 0) byCode[field.slice(5)] = Number(value);
       else if (field.startsWith('fas:') && Number(value) > 0) failedAfterSendByCode[field.slice(4)] = Number(value);
     }
+    // A reason stays in the hash after a retry moved its code's last failure away: only codes still failing are answered.
+    const failureReasons: Record<string, string> = {};
+    for (const code of Object.keys(byCode).sort()) {
+      const reason = raw[`reason:${code}`];
+      if (reason) failureReasons[code] = reason;
+    }
+    const started = Number(raw['startedAt']);
     const counters = Object.fromEntries(Object.entries(COUNTER_FIELDS).map(([name, field]) => [name, n(field)])) as Record<keyof typeof COUNTER_FIELDS, number>;
-    return { ...counters, byCode, failedAfterSendByCode };
+    return { ...counters, byCode, failedAfterSendByCode, failureReasons, startedAt: started > 0 ? started : null };
   }
 
   /**

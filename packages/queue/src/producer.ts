@@ -266,10 +266,10 @@ export class Producer {
   }
 
   /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
-  async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number; restored?: boolean }> {
+  async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number; restored?: true }> {
     const where = await locateCampaign(this.ctx, assertCampaignId(campaignId));
     if (!where) throw new Error(`campaignId: no campaign ${campaignId}`);
-    let restored: boolean | undefined;
+    let restored: true | undefined;
     if (where.where === 'archive') {
       // An archived campaign comes back to Redis (its whole ledger, as a new run) only when it has
       // failed recipients to retry; a cancelled one sends nothing more.

@@ -20,6 +20,10 @@ export const truncateRef = (s: string | undefined) => (s === undefined ? undefin
 
 const ref = z.string().transform((s) => truncateCodePoints(s, MAX_REF_CHARS)).optional();
 
+/** A Kaleyra failure code as retry-failed takes it (`--codes`, the API's `codes`): WA500, HTTP_503, E110. */
+export const FAILURE_CODE = /^[A-Za-z0-9_-]{1,32}$/;
+export const failureCodeSchema = z.string({ message: 'must be a string' }).regex(FAILURE_CODE, 'must be a Kaleyra code: 1-32 letters, digits, _ or - (e.g. WA500)');
+
 export const bodySchema = z
   .string({ message: 'must be a string' })
   .refine((s) => s.trim() !== '', 'must not be empty')

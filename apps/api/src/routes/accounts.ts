@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { getAccountState, listAccounts, pauseAccount, registerAccounts, resumeAccount } from '@wabulk/queue';
+import { getAccountState, getDepthByPriority, listAccounts, listRegisteredAccounts, pauseAccount, registeredRate, registerAccounts, resumeAccount } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { mayUse } from '../access.js';
 import { ApiError } from '../error-handler.js';
@@ -8,14 +8,21 @@ import { accountParams, accountStateSchema, errorSchema } from '../schemas.js';
 
 const pauseBody = z.object({ message: z.string().max(500, 'must be at most 500 characters').optional().describe('why (shown in status)') }).nullish();
 
-/** Pause, resume and look at a Kaleyra account (its queue "wa-<account>"), as `wabulk pause|resume`. */
+const accountList = z.object({ accounts: z.array(accountStateSchema).describe('sorted by id; the same objects as GET /v1/accounts/:id') });
+
+/** List, pause, resume and look at a Kaleyra account (its queue "wa-<account>"), as `wabulk accounts|pause|resume`. */
 export function accountRoutes(app: Api, api: ApiContext): void {
   const { ctx } = api;
-  const state = async (account: string) => {
-    const s = await getAccountState(ctx, account);
+  /** `rate`: the registration's, when the caller read it already (the list reads every registration at once). */
+  const state = async (account: string, rate?: number | null) => {
+    const [s, depthByPriority, ratePerSecond] = await Promise.all([
+      getAccountState(ctx, account),
+      getDepthByPriority(ctx, account),
+      rate !== undefined ? rate : registeredRate(ctx, account).then((r) => r ?? null),
+    ]);
     const c = s.counts;
     const queueDepth = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0);
-    return { account, paused: s.paused, pauseReason: s.pauseReason, pauseMessage: s.pauseMessage, pausedAt: s.pausedAt, resumedAt: s.resumedAt, queueDepth, counts: c };
+    return { account, paused: s.paused, pauseReason: s.pauseReason, pauseMessage: s.pauseMessage, pausedAt: s.pausedAt, resumedAt: s.resumedAt, queueDepth, depthByPriority, ratePerSecond, counts: c };
   };
   const response = { 200: accountStateSchema, 400: errorSchema, 404: errorSchema };
   /** An account outside the token's accounts is answered as an unknown one. */
@@ -23,6 +30,26 @@ export function accountRoutes(app: Api, api: ApiContext): void {
   const assertMayUse = (request: FastifyRequest, id: string) => {
     if (!mayUse(request, id)) throw unknown(id);
   };
+
+  app.get(
+    '/v1/accounts',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'every known account the token may use, with its state (as GET /v1/accounts/:id)',
+        description:
+          'Known: a worker serving it has started, an operator registered it (`wabulk accounts add ID`, POST /v1/accounts/:id), or this API is configured for it (KALEYRA_* / WABULK_ACCOUNTS_FILE / WABULK_ACCOUNT). A token limited to some accounts sees only those.',
+        response: { 200: accountList },
+      },
+    },
+    async (request) => {
+      const registered = await listRegisteredAccounts(ctx);
+      const rates = new Map(registered.map((r) => [r.account, r.ratePerSecond ?? null]));
+      const known = [...new Set([...(api.options.configuredAccounts ?? []), ...registered.map((r) => r.account)])].filter((a) => mayUse(request, a)).sort();
+      return { accounts: await Promise.all(known.map((a) => state(a, rates.get(a) ?? null))) };
+    },
+  );
 
   app.get('/v1/accounts/:id', { config: { scope: 'read' }, schema: { tags: ['accounts'], summary: 'paused or running, why and since when, queue depth', params: accountParams, response } }, async (request) => {
     const { id } = request.params;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { archivedCampaign, campaignRecipientsPage, cancelCampaign, exportCampaign, exportRecord, getCampaignStatus, locateCampaign, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
+import { archivedCampaign, campaignRecipientsPage, cancelCampaign, exportCampaign, exportRecord, failureCodeSchema, getCampaignStatus, locateCampaign, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { mayUse } from '../access.js';
 import { ApiError } from '../error-handler.js';
@@ -14,6 +14,18 @@ const recipientsQuery = z.object({
   format: z.enum(['json', 'csv', 'ndjson']).default('json').describe('csv or ndjson: every recipient (matching status), streamed; no paging'),
 });
 
+const retryBody = z
+  .object({
+    codes: z.array(failureCodeSchema).max(100, 'at most 100 codes').optional().describe('only recipients that failed with one of these codes (e.g. ["WA500","HTTP_503"]); absent or empty: every failed recipient'),
+  })
+  .nullish();
+
+const retryAnswer = z.object({
+  campaignId: z.string(),
+  requeued: z.number().describe('failed recipients put back to pending and queued again'),
+  restored: z.literal(true).optional().describe('present (true) when the campaign was brought back from the archive (PostgreSQL) to Redis for the retry'),
+});
+
 const notFound = (id: string) => new ApiError(404, { error: 'not found', message: `no campaign ${id}` });
 
 const CONTROL = {
@@ -24,7 +36,8 @@ const CONTROL = {
 
 /**
  * GET /v1/campaigns/:id (the fields of `wabulk status --json`), GET /v1/campaigns/:id/recipients,
- * and POST /v1/campaigns/:id/pause|resume|cancel (answering the status after the change).
+ * POST /v1/campaigns/:id/pause|resume|cancel (answering the status after the change) and
+ * POST /v1/campaigns/:id/retry-failed.
  */
 export function campaignRoutes(app: Api, api: ApiContext): void {
   const { ctx } = api;
@@ -58,6 +71,31 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
       return status;
     });
   }
+
+  app.post(
+    '/v1/campaigns/:id/retry-failed',
+    {
+      config: { scope: 'control' },
+      schema: {
+        tags: ['campaigns'],
+        summary: 'queue the failed recipients again (as `wabulk retry-failed --json`), optionally only those of some codes',
+        description:
+          'Failed recipients (never accepted by Kaleyra) go back to pending and into the queue at the campaign\'s priority; sent ones are never sent again. A cancelled campaign queues nothing (requeued 0). ' +
+          'An archived campaign with failed recipients to retry is first brought back from the archive (`restored: true`): 503 while the archive cannot answer, 409 while the campaign is being archived or restored.',
+        params: campaignParams,
+        body: retryBody,
+        response: { 200: retryAnswer, 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await assertVisible(request, id);
+      const codes = request.body?.codes?.length ? request.body.codes : undefined;
+      const r = await api.producer.retryFailed(id, { codes });
+      request.log.info({ campaignId: id, caller: request.caller?.name, codes, requeued: r.requeued, restored: r.restored }, 'campaign retry-failed through the API');
+      return { campaignId: id, ...r };
+    },
+  );
 
   app.get(
     '/v1/campaigns/:id/recipients',
