@@ -29,9 +29,9 @@ export function CampaignsPage() {
         )}
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter campaigns">
-        <label>
-          State
-          <select value={state} onChange={(e) => setState(e.currentTarget.value)}>
+        <div class="field">
+          <label for="filter-state">State</label>
+          <select id="filter-state" value={state} onChange={(e) => setState(e.currentTarget.value)}>
             <option value="">any state</option>
             {CAMPAIGN_STATES.map((st) => (
               <option key={st} value={st}>
@@ -39,10 +39,10 @@ export function CampaignsPage() {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Account
-          <select value={account} onChange={(e) => setAccount(e.currentTarget.value)}>
+        </div>
+        <div class="field">
+          <label for="filter-account">Account</label>
+          <select id="filter-account" value={account} onChange={(e) => setAccount(e.currentTarget.value)}>
             <option value="">any account</option>
             {(accounts.data?.accounts ?? []).map((a) => (
               <option key={a.account} value={a.account}>
@@ -50,7 +50,7 @@ export function CampaignsPage() {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <span class="updated" aria-live="off">
           {list.updatedAt ? `updated ${relative(list.updatedAt, now)}` : 'loading…'}
         </span>

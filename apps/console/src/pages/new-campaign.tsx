@@ -120,9 +120,9 @@ export function NewCampaignPage() {
             <input name="campaignId" required value={draft.campaignId} onInput={set('campaignId')} placeholder="spring-sale-2027" pattern="[A-Za-z0-9_\-]+" aria-describedby="campaign-id-help" />
             <span id="campaign-id-help" class="help">Letters, digits, - and _. Re-using an ID adds only recipients it does not have.</span>
           </label>
-          <label>
-            Account
-            <select name="account" value={draft.account} onChange={set('account')}>
+          <div class="field">
+            <label for="new-account">Account</label>
+            <select id="new-account" name="account" value={draft.account} onChange={set('account')}>
               <option value="">the API's default account</option>
               {(accounts.data?.accounts ?? []).map((a) => (
                 <option key={a.account} value={a.account}>
@@ -131,7 +131,7 @@ export function NewCampaignPage() {
                 </option>
               ))}
             </select>
-          </label>
+          </div>
           <label>
             Recipients file (CSV or NDJSON)
             <input name="file" type="file" accept=".csv,.txt,.tsv,.ndjson,.jsonl,text/csv,text/plain,application/x-ndjson" onChange={(e) => void pick(e)} aria-describedby="file-help" />
@@ -139,9 +139,9 @@ export function NewCampaignPage() {
               A header naming the number column (to, phone, number, msisdn, mobile…) and one column per placeholder; or bare numbers, one per line. The file is streamed to the API, never loaded whole into the page.
             </span>
           </label>
-          <label>
-            Number column
-            <select name="column" value={draft.column} onChange={set('column')}>
+          <div class="field">
+            <label for="new-column">Number column</label>
+            <select id="new-column" name="column" value={draft.column} onChange={set('column')}>
               <option value="">found from the header</option>
               {columns.map((col) => (
                 <option key={col} value={col}>
@@ -149,7 +149,7 @@ export function NewCampaignPage() {
                 </option>
               ))}
             </select>
-          </label>
+          </div>
         </div>
         <label class="wide">
           Message text
@@ -160,14 +160,14 @@ export function NewCampaignPage() {
           </span>
         </label>
         <div class="grid">
-          <label>
-            Priority
-            <select name="priority" value={draft.priority} onChange={set('priority')}>
+          <div class="field">
+            <label for="new-priority">Priority</label>
+            <select id="new-priority" name="priority" value={draft.priority} onChange={set('priority')}>
               <option value="normal">normal (shares the account's rate with other campaigns)</option>
               <option value="low">low</option>
               <option value="high">high (before everything at normal and low)</option>
             </select>
-          </label>
+          </div>
           <label>
             Start time (optional, your browser's time zone)
             <input name="at" type="datetime-local" value={draft.at} onInput={set('at')} />

@@ -88,9 +88,9 @@ export function SuppressionsPage() {
     <section aria-labelledby="suppressions-title">
       <h1 id="suppressions-title">Suppression list</h1>
       <p class="help">Numbers on a list are never messaged: intake rejects them (reason "suppressed") and a queued message to one ends cancelled.</p>
-      <label class="inline">
-        List
-        <select value={list} onChange={(e) => setList(e.currentTarget.value)}>
+      <div class="field inline">
+        <label for="list-select">List</label>
+        <select id="list-select" value={list} onChange={(e) => setList(e.currentTarget.value)}>
           {s.allAccounts && <option value="global">global (every account)</option>}
           {!s.allAccounts && <option value="">choose an account</option>}
           {accountIds.map((a) => (
@@ -99,7 +99,7 @@ export function SuppressionsPage() {
             </option>
           ))}
         </select>
-      </label>
+      </div>
 
       <h2>Search a number</h2>
       <form class="inline-form" onSubmit={(e) => void search(e)}>
