@@ -79,9 +79,18 @@ test('a running campaign progresses live in the list; Pause, Resume and Cancel (
   await row.getByRole('link', { name: 'spring-sale' }).click();
   await page.getByRole('heading', { name: /Campaign spring-sale/ }).waitFor();
 
+  // From the keyboard: the dialog takes the focus, and Escape closes it without doing anything.
+  const dialog = page.getByRole('dialog');
+  await page.getByRole('button', { name: 'Cancel' }).focus();
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  expect(await page.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(true);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  expect(await page.locator('.state-line').getAttribute('data-state')).toBe('running');
+
   // Pause: the dialog names the campaign; "Confirm" pauses it; the simulator gets nothing more.
   await page.getByRole('button', { name: 'Pause' }).click();
-  const dialog = page.getByRole('dialog');
   await dialog.waitFor();
   expect(await dialog.textContent()).toContain('spring-sale');
   await screenshot(page, 'campaign-pause-dialog');
