@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { createRedis, waitForReady } from '@wabulk/queue';
-import { cliEnv, describeRun, killAllClis, lastJson, runCli, type CliResult } from '../support/proc-cli.js';
+import { cliEnv, describeRun, killAllClis, lastJson, spawnCli, type CliResult } from '../support/proc-cli.js';
+import { waitFor } from '../support/wait.js';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
 
 // `wabulk demo`: its own simulator (WA400 for the first 3 requests, a share WA500, a balance that
@@ -25,8 +26,18 @@ afterAll(async () => {
   if (logs) rmSync(logs, { recursive: true, force: true });
 });
 
-test('demo --recipients 300 --balance 100 --workers 1 --json: every recipient settled, an E110 pause on the way, nothing sent twice', async () => {
-  run = await runCli(['demo', '--recipients', '300', '--balance', '100', '--workers', '1', '--json'], { env: cliEnv(base), timeoutMs: 80_000 });
+test('demo --recipients 300 --balance 100 --workers 1 --json --console 0: every recipient settled, an E110 pause on the way, nothing sent twice; then the console serves it until Ctrl-C', async () => {
+  const { child, result } = spawnCli(['demo', '--recipients', '300', '--balance', '100', '--workers', '1', '--json', '--console', '0'], { env: cliEnv(base), timeoutMs: 80_000 });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: string) => (stderr += chunk));
+  // After the summary it keeps running with the API and its console, and names the URL and a throwaway token.
+  const [, url, token] = await waitFor(() => /the console: (http:\/\/127\.0\.0\.1:\d+)\/ui\/\s+\(API token: (demo-[0-9a-f]+)\)/.exec(stderr) ?? undefined, { timeoutMs: 75_000, what: 'the demo to print the console URL' });
+  expect((await fetch(`${url!}/ui/`)).status).toBe(200);
+  const list = (await (await fetch(`${url!}/v1/campaigns`, { headers: { authorization: `Bearer ${token!}` } })).json()) as { campaigns: Array<{ total: number; pending: number }> };
+  expect(list.campaigns).toHaveLength(1);
+  expect(list.campaigns[0]).toMatchObject({ total: 300, pending: 0 });
+  child.kill('SIGINT');
+  run = await result;
   if (run.code !== 0) throw new Error(describeRun(run));
   const summary = lastJson<{ total: number; sent: number; failed: number; pending: number; duplicates: number; e110: number; byCode: Record<string, number> }>(run);
   expect(summary).toMatchObject({ total: 300, pending: 0, duplicates: 0 });

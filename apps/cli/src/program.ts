@@ -7,7 +7,7 @@ import { accountsAddCommand, accountsCommand } from './commands/accounts.js';
 import { apiCommand } from './commands/api.js';
 import { archiveCampaignCommand, archiveMigrateCommand } from './commands/archive.js';
 import { campaignsCommand } from './commands/campaigns.js';
-import { demoCommand } from './commands/demo.js';
+import { demoCommand, type DemoOptions } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { retryFailedCommand } from './commands/retry-failed.js';
 import { sendCommand } from './commands/send.js';
@@ -206,7 +206,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--fail-rate <share>', 'share of requests the simulator answers WA500', share, 0.03)
     .option('--workers <n>', 'worker processes', int('--workers', 1), 2)
     .option('--json', 'print the summary as JSON')
-    .action((o) => done(demoCommand(o)));
+    .option('--console [port]', 'then keep it all running with the API and its operator console (/ui/) on this port (default 8080; 0 = any free one) until Ctrl-C', int('--console', 0))
+    .action((o: Omit<DemoOptions, 'console'> & { console?: number | true }) => done(demoCommand({ ...o, console: o.console === true ? 8080 : o.console })));
 
   return program;
 }

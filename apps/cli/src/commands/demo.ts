@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { startSimulator } from '@wabulk/kaleyra-sim';
+import { Registry } from 'prom-client';
+import { buildApi, type Api } from '@wabulk/api';
+import { startSimulator, type Simulator } from '@wabulk/kaleyra-sim';
+import { createLogger } from '@wabulk/telemetry';
 import { readCsvRecipients, resumeAccount, type CampaignStatus } from '@wabulk/queue';
-import { openContext } from '../cli-context.js';
+import { openContext, type CliContext } from '../cli-context.js';
 import { watchCampaign } from '../live-summary.js';
 import { ensureRedis, freePort } from '../local-redis.js';
 
@@ -20,6 +24,8 @@ export interface DemoOptions {
   failRate: number;
   workers: number;
   json?: boolean;
+  /** Then keep everything running with the API and its console at /ui/ on this port (0 = a free one). */
+  console?: number;
 }
 
 const say = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -42,6 +48,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   const c = await openContext(env);
   const dir = mkdtempSync(join(tmpdir(), 'wabulk-demo-'));
   const workers: ChildProcess[] = [];
+  let api: { app: Api; url: string; token: string } | undefined;
   const started = Date.now();
   try {
     // A fresh start for the demo account: no jobs or pause left from an earlier run.
@@ -50,6 +57,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
 
     for (let i = 0; i < o.workers; i++) workers.push(await startWorkerProcess(env, sim.url, dir, i));
     say(`▸ ${o.workers} worker processes running (logs in ${dir})`);
+    if (o.console !== undefined) api = await startConsoleApi(c, sim, o.console);
 
     const campaignId = `demo-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
     const csv = join(dir, 'recipients.csv');
@@ -89,13 +97,50 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     const seconds = (Date.now() - started) / 1000;
     printSummary(final, sim.stats(), countDuplicates(sim.messages()), seconds, o.json);
     say(`▸ export it: REDIS_URL=${redis.url} npm run wabulk -- export --campaign ${campaignId}`);
+    if (api) {
+      say(`\n▸ the console: ${api.url}/ui/   (API token: ${api.token})`);
+      say('  Redis, the simulator, the workers and the API keep running: start, pause or cancel campaigns there. Ctrl-C stops everything.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      say('▸ stopping');
+    }
     return 0;
   } finally {
+    await api?.app.close();
     await Promise.all(workers.map(stopProcess));
     await c.close();
     await sim.close();
     await redis.stop();
   }
+}
+
+/**
+ * `demo --console`: the API with its console, on the demo's Redis, with a throwaway token (printed:
+ * it exists only for this run) and the simulator's delivery callbacks pointed at it, so delivered
+ * and read figures move too.
+ */
+async function startConsoleApi(c: CliContext, sim: Simulator, port: number): Promise<{ app: Api; url: string; token: string }> {
+  const token = `demo-${randomBytes(12).toString('hex')}`;
+  const callbackPassword = randomBytes(12).toString('hex');
+  const app = await buildApi({
+    redis: c.ctx.redis,
+    base: c.ctx.base,
+    tokens: [token],
+    logger: createLogger({ level: 'warn', name: 'wabulk-api' }),
+    registry: new Registry(),
+    defaultAccount: ACCOUNT,
+    configuredAccounts: [ACCOUNT],
+    callbackAuth: { basic: `kaleyra:${callbackPassword}` },
+  });
+  await app.listen({ host: '127.0.0.1', port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  sim.setFaults({ callbackUrl: `http://kaleyra:${callbackPassword}@127.0.0.1:${bound}/v1/callbacks/kaleyra`, callbackDelayMs: 300, callbackReadShare: 0.6 });
+  const url = `http://127.0.0.1:${bound}`;
+  say(`▸ API and console at ${url}/ui/ (API token: ${token})`);
+  return { app, url, token };
 }
 
 function writeCsv(path: string, n: number) {
