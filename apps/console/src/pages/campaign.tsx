@@ -27,7 +27,9 @@ export function CampaignPage({ id }: { id: string }) {
   }
   if (!c) return <p class="loading">Loading campaign {id}…</p>;
 
+  // An archived campaign (moved to PostgreSQL) is finished: it can only have its failed recipients retried.
   const control = s.can('control') && !c.archived;
+  const canRetry = s.can('control');
   const act = (action: 'pause' | 'resume' | 'cancel') => {
     const bodies = {
       pause: <p>Pause campaign <strong>{c.campaignId}</strong>? Its {n(c.pending)} pending recipient(s) wait until you resume it; messages already with Kaleyra are not recalled.</p>,
@@ -169,7 +171,7 @@ export function CampaignPage({ id }: { id: string }) {
                 <th scope="col">Code</th>
                 <th scope="col" class="num">Recipients</th>
                 <th scope="col">Kaleyra's reason</th>
-                {control && <th scope="col">Action</th>}
+                {canRetry && <th scope="col">Action</th>}
               </tr>
             </thead>
             <tbody>
@@ -180,7 +182,7 @@ export function CampaignPage({ id }: { id: string }) {
                   </th>
                   <td class="num">{n(k)}</td>
                   <td>{c.failureReasons?.[code] ?? '—'}</td>
-                  {control && (
+                  {canRetry && (
                     <td>
                       <button type="button" onClick={() => retry(code)} aria-label={`Retry failed ${code}`}>
                         Retry failed {code}
@@ -193,7 +195,7 @@ export function CampaignPage({ id }: { id: string }) {
           </table>
         </div>
       )}
-      {control && c.failed > 0 && codes.length > 1 && (
+      {canRetry && c.failed > 0 && codes.length > 1 && (
         <button type="button" onClick={() => retry()}>
           Retry all failed ({n(c.failed)})
         </button>
