@@ -16,8 +16,9 @@ const shared = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
-  // p-limit and its dependency, and cookie (light-my-request, behind fastify's inject), ship ESM only: transform them like our own source.
-  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(p-limit|yocto-queue|cookie)[@/])'],
+  // p-limit and its dependency, cookie (light-my-request, behind fastify's inject) and content-disposition
+  // (@fastify/static, behind @fastify/swagger-ui) ship ESM only: transform them like our own source.
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(p-limit|yocto-queue|cookie|content-disposition)[@/])'],
 };
 
 export default {
