@@ -165,4 +165,10 @@ test('the OpenAPI document names the scope of each route and its 403', async () 
   expect(doc.paths['/metrics'].get.description).toMatch(/`metrics` scope/);
   expect(Object.keys(doc.paths['/v1/messages'].post.responses)).toContain('403');
   expect(doc.components.securitySchemes.bearer.description).toMatch(/WABULK_API_TOKENS_FILE/);
+  // Said once, also on GET routes (whose HEAD twin shares the schema).
+  const twice = Object.entries(doc.paths as Record<string, Record<string, { description?: string }>>).flatMap(([path, ops]) =>
+    Object.entries(ops).filter(([, op]) => /(Needs a token|Any valid token)[\s\S]*(Needs a token|Any valid token)/.test(op.description ?? '')).map(([m]) => `${m} ${path}`),
+  );
+  expect(twice).toEqual([]);
+  expect(doc.paths['/v1/campaigns/{id}'].get.description).toBe('Needs a token with the `read` scope.');
 });
