@@ -13,6 +13,6 @@ test('no reasons: the meta as before; a row archived before reasons were kept re
   expect(storedMeta(meta, {})).toBe(JSON.stringify(meta));
   expect(splitStoredMeta({ ...meta })).toEqual({ meta, failureReasons: {} });
   // Anything but text is left out.
-  expect(splitStoredMeta({ ...meta, failureReasons: { A: 1, B: '', C: 'ok' } } as never)).toEqual({ meta, failureReasons: { C: 'ok' } });
-  expect(splitStoredMeta({ ...meta, failureReasons: 'x' } as never).failureReasons).toEqual({});
+  expect(splitStoredMeta({ ...meta, failureReasons: { A: 1, B: '', C: 'ok' } })).toEqual({ meta, failureReasons: { C: 'ok' } });
+  expect(splitStoredMeta({ ...meta, failureReasons: 'x' }).failureReasons).toEqual({});
 });
