@@ -16,7 +16,8 @@ const shared = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
-  // p-limit and its dependency, cookie (light-my-request, behind fastify's inject) and content-disposition (@fastify/static) ship ESM only: transform them like our own source.
+  // p-limit and its dependency, cookie (light-my-request, behind fastify's inject) and content-disposition
+  // (@fastify/static, behind @fastify/swagger-ui) ship ESM only: transform them like our own source.
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(p-limit|yocto-queue|cookie|content-disposition)[@/])'],
 };
 

@@ -27,6 +27,8 @@ const WRITES: Record<string, Req> = {
   // c4 is paused beforehand: resuming it has something to write.
   'POST /v1/campaigns/{id}/resume': { method: 'POST', url: '/v1/campaigns/c4/resume' },
   'POST /v1/campaigns/{id}/cancel': { method: 'POST', url: '/v1/campaigns/c1/cancel' },
+  // Even without a failed recipient, a retry takes a new generation number (a write).
+  'POST /v1/campaigns/{id}/retry-failed': { method: 'POST', url: '/v1/campaigns/c1/retry-failed', payload: { codes: ['WA500'] } },
   'POST /v1/campaigns': { method: 'POST', url: '/v1/campaigns?campaignId=c3&body=hi&account=acme', headers: { 'content-type': 'text/csv' }, payload: 'to\n+919800000021\n+919800000022\n' },
   'POST /v1/accounts/{id}': { method: 'POST', url: '/v1/accounts/newacct' },
   'POST /v1/accounts/{id}/pause': { method: 'POST', url: '/v1/accounts/acme/pause', payload: { message: 'x' } },
@@ -50,11 +52,12 @@ const READS: Record<string, Req> = {
   'GET /v1/campaigns/{id}/recipients': { method: 'GET', url: '/v1/campaigns/c1/recipients' },
   'GET /v1/campaigns': { method: 'GET', url: '/v1/campaigns' },
   'GET /v1/accounts/{id}': { method: 'GET', url: '/v1/accounts/acme' },
+  'GET /v1/accounts': { method: 'GET', url: '/v1/accounts' },
   'GET /v1/suppressions': { method: 'GET', url: '/v1/suppressions?global=true' },
   'GET /v1/suppressions/check': { method: 'GET', url: '/v1/suppressions/check?number=%2B919800000003' },
 };
-/** Routes that do not need Redis (alive, the spec, the process's own metrics) or report on it (/readyz: 503 without Retry-After). */
-const NO_REDIS = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics']);
+/** Routes that do not need Redis (alive, the spec, the process's own metrics, who the token is) or report on it (/readyz: 503 without Retry-After). */
+const NO_REDIS = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /v1/me']);
 
 let server: OwnRedis;
 let redis: Redis;

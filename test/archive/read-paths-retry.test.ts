@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { campaignKeys } from '@wabulk/queue';
 import { describeRun, onlyJson } from '../support/proc-cli.js';
 import { waitFor } from '../support/wait.js';
 import { byTo, sendMixedCampaign, simIds, startRig, type Rig } from './archive-rig.js';
@@ -35,6 +36,8 @@ test('an archived campaign\'s failed recipients are retried by the worker, sent 
   expect({ code: archived.code, run: describeRun(archived) }).toMatchObject({ code: 0 });
   expect(onlyJson(archived)).toMatchObject({ result: 'archived', rows: 40 });
   expect(await rig.redisKeys(ID)).toEqual([`${rig.s.base}:campaign:{${ID}}:archived`]);
+  const archivedStatus = (await rig.http(`/v1/campaigns/${ID}`)).json<{ failureReasons: Record<string, string>; startedAt: number }>();
+  expect(archivedStatus).toMatchObject({ failureReasons: { WA400: expect.any(String), WA422: expect.any(String) }, startedAt: expect.any(Number) });
 
   // The simulator is healthy now (sendMixedCampaign cleared its faults).
   const retry = await rig.cli(['retry-failed', '--campaign', ID, '--json']);
@@ -52,6 +55,9 @@ test('an archived campaign\'s failed recipients are retried by the worker, sent 
   expect(status).toEqual(done);
   expect(status).toMatchObject({ total: 40, pending: 0, sent: 40, failed: 0, cancelled: 0, byCode: {}, delivered: 2, read: 1, state: 'done', done: true });
   expect(status).not.toHaveProperty('archived');
+  // The restore put startedAt and the reasons back into the counters (no code fails any more, so none is answered).
+  expect(status).toMatchObject({ startedAt: archivedStatus.startedAt, failureReasons: {} });
+  expect(await rig.s.redis.hmget(campaignKeys(rig.s.base, ID).counts, 'reason:WA400', 'reason:WA422')).toEqual([archivedStatus.failureReasons.WA400, archivedStatus.failureReasons.WA422]);
 
   // Nothing sent twice: each recipient has exactly one accepted message, the retried ones with their own text and ref.
   const perRecipient = new Map<string, number>();

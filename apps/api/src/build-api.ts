@@ -65,11 +65,10 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
     if (config?.scope === undefined) throw new Error(`route ${String(route.method)} ${route.url} needs config.scope (${API_SCOPES.join(' | ')}, or 'none' for any valid token)`);
     const schema = route.schema as { hide?: boolean; description?: string; response?: Record<string, unknown> } | undefined;
     if (schema === undefined || schema.hide === true) return;
-    if (config.scope === 'none') {
-      schema.description = `Any valid token may call this: it needs no scope.${schema.description === undefined ? '' : ' ' + schema.description}`;
-      return;
-    }
-    schema.description = `Needs a token with the \`${config.scope}\` scope.${schema.description === undefined ? '' : ' ' + schema.description}`;
+    // Once per schema: a GET route's HEAD twin (exposeHeadRoutes) comes here with the same schema object.
+    const says = config.scope === 'none' ? 'Any valid token may call this: it needs no scope.' : `Needs a token with the \`${config.scope}\` scope.`;
+    if (!schema.description?.startsWith(says)) schema.description = `${says}${schema.description === undefined ? '' : ' ' + schema.description}`;
+    if (config.scope === 'none') return;
     schema.response = { 403: errorSchema.describe(`the token lacks the \`${config.scope}\` scope (or may not use the account it names)`), ...schema.response };
   });
   const bearer = options.bearerAuth ?? createBearerAuth(options.tokens);
