@@ -18,6 +18,11 @@ test('GET /docs/: the reference page without a token; every asset it loads comes
   expect(page.statusCode).toBe(200);
   expect(page.headers['content-type']).toMatch(/^text\/html/);
   expect(page.body).toContain('<div id="swagger-ui">');
+  // Its own origin only, never framed, nothing upgraded to https (a plain-http API keeps working).
+  const csp = String(page.headers['content-security-policy']);
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toMatch(/https:|validator\.swagger\.io|upgrade-insecure-requests/);
   expect(page.body).not.toMatch(/https?:\/\//);
   const refs = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
   expect(refs).toEqual(expect.arrayContaining(['./static/swagger-ui-bundle.js', './static/swagger-initializer.js', './static/swagger-ui.css']));

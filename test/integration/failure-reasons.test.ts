@@ -57,4 +57,20 @@ test('failureReasons: the first reason per code, capped at 300 characters (never
   // A retry of every WA422 failure: its reason is no longer answered (WA400's stays).
   await ledger.resetFailed('r1', [to(12)]);
   expect(Object.keys((await ledger.counts('r1')).failureReasons)).toEqual(['WA400']);
+  // Gone from Redis too: the code's next failure writes its own text, not the first run's.
+  expect(await redis.hexists(campaignKeys(base, 'r1').counts, 'reason:WA422')).toBe(0);
+  await ledger.record('r1', to(12), { status: 'failed', code: 'WA422', reason: 'Invalid parameter: name', attempts: 2, updatedAt: 3000 });
+  expect((await ledger.counts('r1')).failureReasons.WA422).toBe('Invalid parameter: name');
+  // A failed recipient that is sent after all (a late success) leaves its code: the last one takes the reason with it.
+  await ledger.record('r1', to(13), { status: 'sent', messageId: 'M13', attempts: 2, updatedAt: 3001 });
+  expect(await redis.hexists(campaignKeys(base, 'r1').counts, 'code:NOTEXT')).toBe(1);
+  expect((await ledger.counts('r1')).byCode.NOTEXT).toBeUndefined();
+});
+
+test('startedAt: a campaign whose first result is a send is stamped with that send\'s time, and delivery callbacks do not move it', async () => {
+  await ledger.register('s2', [{ to: to(20) }, { to: to(21) }], 1000);
+  await ledger.record('s2', to(20), { status: 'sent', messageId: 'M20', attempts: 1, updatedAt: 5000 });
+  await ledger.record('s2', to(20), { status: 'delivered', messageId: 'M20', attempts: 1, updatedAt: 6000 });
+  await ledger.record('s2', to(21), { status: 'sent', messageId: 'M21', attempts: 1, updatedAt: 7000 });
+  expect((await ledger.counts('s2')).startedAt).toBe(5000);
 });

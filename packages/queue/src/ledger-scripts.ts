@@ -110,13 +110,15 @@ else
 end
 if old then
   redis.call('HINCRBY', KEYS[2], old.s, -1)
-  if old.s == 'failed' and old.c then redis.call('HINCRBY', KEYS[2], 'code:' .. old.c, -1) end
+  -- A code nobody has any more loses its reason: the next failure with it writes its own text.
+  if old.s == 'failed' and old.c and redis.call('HINCRBY', KEYS[2], 'code:' .. old.c, -1) <= 0 then redis.call('HDEL', KEYS[2], 'reason:' .. old.c) end
 else
   redis.call('HINCRBY', KEYS[2], 'total', 1)
 end
--- The first result (sent or failed) stamps 'startedAt': HINCRBY answers 1 only when the counter
--- leaves 0, so a running campaign pays no extra command per message.
-if redis.call('HINCRBY', KEYS[2], new.s, 1) == 1 and (new.s == 'sent' or new.s == 'failed') then redis.call('HSETNX', KEYS[2], 'startedAt', tostring(new.t)) end
+redis.call('HINCRBY', KEYS[2], new.s, 1)
+-- The first result (sent or failed) stamps 'startedAt' (HSETNX: O(1), inside this one call; not
+-- tied to a counter leaving 0, which delivery callbacks bring back to 0 again and again).
+if new.s == 'sent' or new.s == 'failed' then redis.call('HSETNX', KEYS[2], 'startedAt', tostring(new.t)) end
 if new.s == 'failed' and new.c then
   redis.call('HINCRBY', KEYS[2], 'code:' .. new.c, 1)
   -- Kaleyra's text of the code's first recorded failure (failures only: never on the path of a sent message).
@@ -153,7 +155,7 @@ for i = 3, #ARGV do
       local attempts = e.a or 0
       redis.call('HSET', KEYS[1], ARGV[i], cjson.encode({s = 'pending', a = attempts, t = tonumber(ARGV[1]), c = e.c, r = 'retrying after ' .. (e.c or 'failure'), x = e.x}))
       redis.call('HINCRBY', KEYS[2], 'failed', -1)
-      if e.c then redis.call('HINCRBY', KEYS[2], 'code:' .. e.c, -1) end
+      if e.c and redis.call('HINCRBY', KEYS[2], 'code:' .. e.c, -1) <= 0 then redis.call('HDEL', KEYS[2], 'reason:' .. e.c) end
       redis.call('HINCRBY', KEYS[2], 'pending', 1)
       moved[#moved + 1] = ARGV[i]
     end
