@@ -172,7 +172,9 @@ function newestMtime(dir) {
 function ensureConsoleBuilt() {
   const app = join(root, 'apps', 'console');
   const built = join(app, 'dist', 'index.html');
-  const sources = Math.max(newestMtime(join(app, 'src')), statSync(join(app, 'index.html')).mtimeMs, statSync(join(app, 'vite.config.ts')).mtimeMs);
+  // Its sources, its build settings, and the lockfile (a dependency bump changes the bundle too).
+  const inputs = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'].map((f) => join(app, f)).concat(join(root, 'pnpm-lock.yaml'));
+  const sources = Math.max(newestMtime(join(app, 'src')), ...inputs.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   say('building the operator console (apps/console, served at /ui/)…');
   if (run(bin('turbo'), ['run', 'build', '--filter=@wabulk/console', '--output-logs=errors-only']) !== 0) process.exit(1);
@@ -222,7 +224,10 @@ async function main() {
     return 0;
   }
   ensureInstalled(ensurePnpmOnPath());
-  if (command === 'setup') return 0;
+  if (command === 'setup') {
+    ensureConsoleBuilt();
+    return 0;
+  }
   if (command === 'sim') return spawnForward(...tsNode('apps/kaleyra-sim/src/main.ts', args));
   if (command === 'wabulk') {
     // `wabulk api` serves the console; other commands need not wait for a build.

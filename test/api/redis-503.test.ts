@@ -29,6 +29,7 @@ const WRITES: Record<string, Req> = {
   'POST /v1/campaigns/{id}/cancel': { method: 'POST', url: '/v1/campaigns/c1/cancel' },
   // Even without a failed recipient, a retry takes a new generation number (a write).
   'POST /v1/campaigns/{id}/retry-failed': { method: 'POST', url: '/v1/campaigns/c1/retry-failed', payload: { codes: ['WA500'] } },
+  'POST /v1/campaigns/{id}/export-link': { method: 'POST', url: '/v1/campaigns/c1/export-link' },
   'POST /v1/campaigns': { method: 'POST', url: '/v1/campaigns?campaignId=c3&body=hi&account=acme', headers: { 'content-type': 'text/csv' }, payload: 'to\n+919800000021\n+919800000022\n' },
   'POST /v1/accounts/{id}': { method: 'POST', url: '/v1/accounts/newacct' },
   'POST /v1/accounts/{id}/pause': { method: 'POST', url: '/v1/accounts/acme/pause', payload: { message: 'x' } },
@@ -51,6 +52,7 @@ const READS: Record<string, Req> = {
   'GET /v1/campaigns/{id}': { method: 'GET', url: '/v1/campaigns/c1' },
   'GET /v1/campaigns/{id}/recipients': { method: 'GET', url: '/v1/campaigns/c1/recipients' },
   'GET /v1/campaigns': { method: 'GET', url: '/v1/campaigns' },
+  'GET /v1/exports/{ticket}': { method: 'GET', url: `/v1/exports/${'t'.repeat(32)}` },
   'GET /v1/accounts/{id}': { method: 'GET', url: '/v1/accounts/acme' },
   'GET /v1/accounts': { method: 'GET', url: '/v1/accounts' },
   'GET /v1/suppressions': { method: 'GET', url: '/v1/suppressions?global=true' },

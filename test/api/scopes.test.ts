@@ -27,6 +27,7 @@ const RULES: Record<string, { scope: ApiScope | 'none'; outside: Outside }> = {
   'POST /v1/campaigns/{id}/resume': { scope: 'control', outside: 404 },
   'POST /v1/campaigns/{id}/cancel': { scope: 'control', outside: 404 },
   'POST /v1/campaigns/{id}/retry-failed': { scope: 'control', outside: 404 },
+  'POST /v1/campaigns/{id}/export-link': { scope: 'read', outside: 404 },
   'GET /v1/accounts': { scope: 'read', outside: 'filtered' },
   'GET /v1/accounts/{id}': { scope: 'read', outside: 404 },
   'POST /v1/accounts/{id}': { scope: 'control', outside: 404 },

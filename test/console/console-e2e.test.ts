@@ -9,7 +9,7 @@ import { screenshot } from '../support/browser.js';
 import { expectUnchanged } from '../support/proc-ground-truth.js';
 import { numbers } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
-import { OPERATOR, signIn, startConsoleStack, VIEWER, type ConsoleStack } from './console-stack.js';
+import { OPERATOR, REVOCABLE, SENDER, signIn, startConsoleStack, TOKENS, VIEWER, type ConsoleStack } from './console-stack.js';
 
 // The operator console (/ui/) in Debian's Chromium, driven by playwright-core, against the real API
 // (listening), a real worker, Redis and the Kaleyra simulator. Each test signs in through the form.
@@ -33,6 +33,8 @@ const sentAtSim = (campaignNumbers: string[]) => {
   const set = new Set(campaignNumbers.map((x) => x.replace('+', '')));
   return cs.st.sim.messages().filter((m) => set.has(m.to.replace('+', ''))).length;
 };
+/** No job of the account is active any more: every send that was in flight has ended. */
+const settled = () => waitFor(async () => (await cs.st.ctx.queues.get('acme').getJobCounts('active')).active === 0, { what: 'the sends in flight to end' });
 const cellNumber = async (page: Page, campaignId: string, field: string) => Number(((await page.locator(`tr[data-campaign="${campaignId}"] td[data-field="${field}"]`).textContent()) ?? '').replace(/,/g, ''));
 
 test('a wrong token is told so and nothing is shown; the right one, typed from the keyboard, signs in; "Sign out" forgets it', async () => {
@@ -65,7 +67,8 @@ test('a wrong token is told so and nothing is shown; the right one, typed from t
 });
 
 test('a running campaign progresses live in the list; Pause, Resume and Cancel (each confirmed in a dialog) take effect at the simulator', async () => {
-  const list = numbers(400, 10_000);
+  // 2,000 at 25/s: it runs far longer than the test needs, on a slow machine too.
+  const list = numbers(2000, 10_000);
   await cs.st.producer.enqueueCampaign({ campaignId: 'spring-sale', body: 'Spring sale: 20 % off today', recipients: list.map((to) => ({ to })) });
   const { page, errors } = await cs.newPage();
   await signIn(page, cs.url, OPERATOR);
@@ -98,6 +101,8 @@ test('a running campaign progresses live in the list; Pause, Resume and Cancel (
   await dialog.getByRole('button', { name: 'Confirm' }).click();
   await page.locator('.state-line[data-state="paused"]').waitFor();
   expect(await page.locator('.state-line').textContent()).toContain('This campaign is paused');
+  // Sends already in flight when it paused may still land: from when none is active, nothing more.
+  await settled();
   const atPause = await expectUnchanged(() => sentAtSim(list), 1500, 'messages of a paused campaign at the simulator');
   expect(atPause).toBeLessThan(list.length);
 
@@ -114,13 +119,16 @@ test('a running campaign progresses live in the list; Pause, Resume and Cancel (
   expect(await dialog.textContent()).toMatch(/Cancel campaign spring-sale\?.*\d+ recipient\(s\) will not be sent/);
   await dialog.getByRole('button', { name: 'Confirm' }).click();
   await page.locator('.state-line[data-state="cancelled"]').waitFor();
+  await settled();
   const atCancel = await expectUnchanged(() => sentAtSim(list), 1500, 'messages of a cancelled campaign at the simulator');
   const status = await waitFor(async () => {
     const s = await getCampaignStatus(cs.st.ctx, 'spring-sale');
     return s && s.pending === 0 ? s : undefined;
   });
-  expect(status).toMatchObject({ state: 'cancelled', total: 400, sent: atCancel, failed: 0 });
-  expect(status.cancelled).toBe(400 - atCancel);
+  expect(status).toMatchObject({ state: 'cancelled', total: 2000, sent: atCancel, failed: 0 });
+  expect(status.cancelled).toBe(2000 - atCancel);
+  // Its first result was a send: that is when it started.
+  expect(status.startedAt).toBeGreaterThanOrEqual(status.createdAt);
   expect(status.cancelled).toBeGreaterThan(0);
   // The page shows what the API says, formatted for reading.
   await waitFor(async () => ((await page.locator('.figures').first().textContent()) ?? '').includes(`Cancelled${status.cancelled.toLocaleString('en-US')}`), { what: 'the cancelled figure on the page' });
@@ -157,6 +165,13 @@ test('a new campaign from an uploaded CSV: the dry run shows counts, the rejecte
   expect(text).toContain('Hi Ravi, welcome from our team!');
   expect(text).toMatch(/Estimated timeabout \d+ s at 25\/s/);
   await screenshot(page, 'new-campaign-dry-run');
+  // Any change after the dry run asks for a new one before "Send" is offered again.
+  await page.getByLabel('Message text').fill('Hi {{name}}!');
+  await page.getByText('The form changed since the dry run').waitFor();
+  expect(await page.getByRole('button', { name: 'Send (check first)' }).isDisabled()).toBe(true);
+  await page.getByLabel('Message text').fill('Hi {{name}}, welcome from {{city|our team}}!');
+  await page.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.getByRole('button', { name: 'Send to 4 recipient(s)' }).waitFor();
   // Nothing was written by the dry run.
   expect(await getCampaignStatus(cs.st.ctx, 'welcome-csv')).toBeUndefined();
   expect(sentAtSim([a, b, c, d])).toBe(0);
@@ -332,4 +347,54 @@ test('the layout holds from a laptop to a wide screen: no sideways scrolling of 
     })();
     expect(errors).toEqual([]);
   }
+});
+
+test('a token the API stops accepting mid-session signs the tab out with a message; a send-only token for one account picks it and stays on its result', async () => {
+  const { page, errors } = await cs.newPage();
+  await signIn(page, cs.url, REVOCABLE);
+  await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+  cs.auth.replace(TOKENS.filter((t) => typeof t === 'string' || t.token !== REVOCABLE));
+  try {
+    // The next poll (every 3 s) gets 401: back to the sign-in form, token forgotten.
+    await page.getByText('The API no longer accepts this token').waitFor({ timeout: 15_000 });
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('wabulk.token'))).toBeNull();
+  } finally {
+    cs.auth.replace(TOKENS);
+  }
+  expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
+
+  const [a, b] = numbers(2, 70_000) as [string, string];
+  const csv = join(dir, 'send-only.csv');
+  writeFileSync(csv, `to\n${a}\n${b}\n`);
+  const sender = await cs.newPage();
+  await signIn(sender.page, cs.url, SENDER);
+  await sender.page.getByText('Signed in as sender').waitFor();
+  // No read scope: the campaign list says so, and "New campaign" is offered.
+  await sender.page.getByText('This token lacks the read scope').waitFor();
+  await sender.page.getByRole('link', { name: 'New campaign' }).first().click();
+  await sender.page.getByLabel('Campaign ID').fill('send-only');
+  // Its one account is offered although the token cannot list accounts.
+  await sender.page.getByLabel('Account', { exact: true }).selectOption('acme');
+  await sender.page.getByLabel('Recipients file (CSV or NDJSON)').setInputFiles(csv);
+  await sender.page.getByLabel('Message text').fill('Your code is ready');
+  await sender.page.getByRole('button', { name: 'Check (dry run)' }).click();
+  await sender.page.getByRole('button', { name: 'Send to 2 recipient(s)' }).click();
+  await sender.page.getByText('Campaign send-only: 2 recipient(s) queued').waitFor();
+  await cs.st.waitDone('send-only');
+  expect(sender.errors).toEqual([]);
+});
+
+test('"Show older" pages the campaign list through the API\'s cursor', async () => {
+  for (let i = 0; i < 55; i++) await cs.st.producer.enqueueCampaign({ campaignId: `bulk-${String(i).padStart(2, '0')}`, body: 'Hi', recipients: [{ to: numbers(1, 80_000 + i)[0]! }], at: new Date(Date.now() + 3_600_000).toISOString() });
+  const { page, errors } = await cs.newPage();
+  await signIn(page, cs.url, OPERATOR);
+  await page.getByLabel('State', { exact: true }).selectOption('scheduled');
+  await waitFor(async () => (await page.locator('tr[data-campaign]').count()) === 50, { what: 'the first 50 scheduled campaigns' });
+  await page.getByRole('button', { name: 'Show older' }).click();
+  await waitFor(async () => (await page.locator('tr[data-campaign]').count()) === 55, { what: 'the older 5' });
+  expect(await page.getByRole('button', { name: 'Show older' }).count()).toBe(0);
+  const ids = await page.locator('tr[data-campaign]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-campaign')));
+  expect(new Set(ids).size).toBe(55);
+  expect(errors).toEqual([]);
 });

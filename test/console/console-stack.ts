@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildApi, type Api } from '@wabulk/api';
+import { buildApi, createBearerAuth, type Api, type ApiTokenInput, type BearerAuth } from '@wabulk/api';
 import { createLogger } from '@wabulk/telemetry';
 import { Registry } from 'prom-client';
 import { CALLBACK_BASIC } from '../api/api-harness.js';
@@ -9,15 +9,28 @@ import { startStack, type Stack } from '../support/stack.js';
 
 export const OPERATOR = 'operator-token-0123456789abcdef';
 export const VIEWER = 'viewer-token-0123456789abcdef';
+/** Send only, for account acme only: it cannot read campaigns or list accounts. */
+export const SENDER = 'sender-token-0123456789abcdef';
+/** Taken away during a test (the API's tokens replaced, as on SIGHUP). */
+export const REVOCABLE = 'revocable-token-0123456789abcd';
+
+export const TOKENS: ApiTokenInput[] = [
+  { name: 'operator', token: OPERATOR, accounts: '*', scopes: ['send', 'read', 'control'] },
+  { name: 'viewer', token: VIEWER, accounts: '*', scopes: ['read'] },
+  { name: 'sender', token: SENDER, accounts: ['acme'], scopes: ['send'] },
+  { name: 'revocable', token: REVOCABLE, accounts: '*', scopes: ['read'] },
+];
 
 /**
  * The console's world: the simulator, Redis, an in-process worker (started by the test), and the API
- * listening on a free port with two tokens (an operator with every scope but metrics, a viewer with
- * read only), and Chromium. Delivery callbacks go from the simulator to the API.
+ * listening on a free port with the TOKENS below (an operator with every scope but metrics, a viewer
+ * with read only, a send-only token for acme, one to revoke), and Chromium. Delivery callbacks go from the simulator to the API.
  */
 export interface ConsoleStack {
   st: Stack;
   api: Api;
+  /** The API's token table: `replace()` swaps the accepted tokens at once. */
+  auth: BearerAuth;
   url: string;
   browser: Browser;
   /** A new tab in a fresh browser context (its own sessionStorage), with its page errors collected. */
@@ -27,13 +40,12 @@ export interface ConsoleStack {
 
 export async function startConsoleStack(sim: Parameters<typeof startStack>[0] = {}): Promise<ConsoleStack> {
   const st = await startStack(sim);
+  const auth = createBearerAuth(TOKENS);
   const api = await buildApi({
     redis: st.redis,
     base: st.base,
-    tokens: [
-      { name: 'operator', token: OPERATOR, accounts: '*', scopes: ['send', 'read', 'control'] },
-      { name: 'viewer', token: VIEWER, accounts: '*', scopes: ['read'] },
-    ],
+    tokens: TOKENS,
+    bearerAuth: auth,
     logger: createLogger({ level: 'silent', destination: process.stderr }),
     registry: new Registry(),
     defaultAccount: st.account.id,
@@ -49,6 +61,7 @@ export async function startConsoleStack(sim: Parameters<typeof startStack>[0] = 
   return {
     st,
     api,
+    auth,
     url,
     browser,
     async newPage(viewport = { width: 1366, height: 900 }) {

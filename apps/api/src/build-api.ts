@@ -14,6 +14,7 @@ import { errorSchema } from './schemas.js';
 import { accountRoutes } from './routes/accounts.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { exportLinkRoutes } from './routes/export-link.js';
 import { campaignUploadRoutes } from './routes/campaign-upload.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
@@ -122,6 +123,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   meRoutes(app);
   messageRoutes(app, api);
   campaignRoutes(app, api);
+  exportLinkRoutes(app, api);
   campaignListRoutes(app, api);
   await app.register(async (scope) => campaignUploadRoutes(scope.withTypeProvider<ZodTypeProvider>(), api));
   accountRoutes(app, api);

@@ -14,6 +14,8 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [checking, setChecking] = useState(() => loadToken() !== null);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  // The kept token could not be checked (the API down, a 5xx): it is kept, and the check offered again.
+  const [unreachable, setUnreachable] = useState<string | undefined>(undefined);
 
   const signIn = async (token: string): Promise<void> => {
     const me = await request<Me>(token, '/v1/me');
@@ -27,20 +29,44 @@ export function App() {
     setNotice(why);
   };
 
-  // A token kept from earlier in this tab: check it is still good.
-  useEffect(() => {
+  // A token kept from earlier in this tab: check it is still good. Only a 401 forgets it.
+  const recheck = () => {
     const token = loadToken();
     if (token === null) return;
+    setChecking(true);
+    setUnreachable(undefined);
     signIn(token)
-      .catch((err: unknown) => signOut(err instanceof ApiError && err.status === 401 ? 'Your token is no longer accepted: sign in again.' : (err as Error).message))
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 401) signOut('Your token is no longer accepted: sign in again.');
+        else setUnreachable((err as Error).message);
+      })
       .finally(() => setChecking(false));
-  }, []);
+  };
+  useEffect(recheck, []);
 
   useEffect(() => {
     setUnauthorizedHandler(session ? () => signOut('The API no longer accepts this token (401): sign in again.') : undefined);
   }, [session]);
 
   if (checking) return <p class="loading">Checking your token…</p>;
+  if (unreachable && !session) {
+    return (
+      <main class="sign-in">
+        <h1>wabulk console</h1>
+        <p class="error" role="alert">
+          Could not check your token: {unreachable}
+        </p>
+        <div class="actions">
+          <button type="button" class="primary" onClick={recheck}>
+            Try again
+          </button>
+          <button type="button" onClick={() => { setUnreachable(undefined); signOut(); }}>
+            Sign out
+          </button>
+        </div>
+      </main>
+    );
+  }
   if (!session) return <SignIn onSignIn={signIn} notice={notice} />;
   return (
     <SessionContext.Provider value={session}>
@@ -92,7 +118,7 @@ function Page({ route }: { route: string }) {
   const parts = route.split('/').filter(Boolean);
   switch (parts[0] ?? 'campaigns') {
     case 'campaigns':
-      return parts[1] ? <CampaignPage id={parts[1]} /> : <CampaignsPage />;
+      return parts[1] ? <CampaignPage key={parts[1]} id={parts[1]} /> : <CampaignsPage />;
     case 'new':
       return <NewCampaignPage />;
     case 'accounts':

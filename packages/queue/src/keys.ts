@@ -103,6 +103,9 @@ export const idempotencyKey = (base: string, caller: string, digest: string) => 
 /** A caller's live idempotency keys, in the slot of its answers (one script claims both). */
 export const idempotencyKeysKey = (base: string, caller: string) => `${base}:idem-keys:{${caller}}`;
 
+/** A one-time export download link (`POST /v1/campaigns/:id/export-link`): JSON of what it downloads, with a short TTL. */
+export const exportLinkKey = (base: string, ticket: string) => `${base}:export-link:{${ticket}}`;
+
 /**
  * `accounts`: the registry of known accounts, a hash (field = account, value = JSON {source, at}).
  * It replaces the old set `<base>:index:{accounts}`, which any send wrote and so proved nothing.

@@ -21,7 +21,7 @@ export const pauseExplained = (reason: string | null): string => (reason === nul
 /** Each account: running or paused (why, and what to do), queue depth by priority, rate limit; Pause and Resume. */
 export function AccountsPage() {
   const s = useSession();
-  const list = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts');
+  const list = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', undefined, s.can('read'));
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   // The reason typed in the pause dialog, read when Confirm runs.
   const reason = useRef('');

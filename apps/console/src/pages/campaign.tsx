@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, apiUrl, type CampaignStatus } from '../api.js';
+import { apiUrl, type CampaignStatus } from '../api.js';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog.js';
 import { ErrorNote, Figures, finished, n, Progress, StateBadge } from '../components/bits.js';
 import { percent, relative, whenRelative } from '../format.js';
@@ -29,7 +29,8 @@ export function CampaignPage({ id }: { id: string }) {
 
   // An archived campaign (moved to PostgreSQL) is finished: it can only have its failed recipients retried.
   const control = s.can('control') && !c.archived;
-  const canRetry = s.can('control');
+  // A cancelled campaign stays cancelled: nothing of it is sent again.
+  const canRetry = s.can('control') && c.state !== 'cancelled';
   const act = (action: 'pause' | 'resume' | 'cancel') => {
     const bodies = {
       pause: <p>Pause campaign <strong>{c.campaignId}</strong>? Its {n(c.pending)} pending recipient(s) wait until you resume it; messages already with Kaleyra are not recalled.</p>,
@@ -67,23 +68,24 @@ export function CampaignPage({ id }: { id: string }) {
       },
     });
   };
+  // The export as a plain download: the API gives a one-time link (valid a minute, not the token),
+  // and the browser saves the file as it streams, whatever its size.
   const download = async (e: Event) => {
     e.preventDefault();
-    setDownloading('Preparing the export…');
+    if (downloading === 'busy') return;
+    setDownloading('busy');
     try {
-      const res = await fetch(apiUrl(`${path}/recipients`, { format: 'csv' }), { headers: { authorization: `Bearer ${s.token}` }, credentials: 'omit', cache: 'no-store' });
-      if (!res.ok) throw new ApiError(res.status, `the export failed (HTTP ${res.status}): ${await res.text()}`, undefined);
-      const url = URL.createObjectURL(await res.blob());
+      const link = await s.call<{ url: string }>(`${path}/export-link`, { method: 'POST', json: { format: 'csv' } });
       const a = document.createElement('a');
-      a.href = url;
+      a.href = link.url;
       a.download = `${c.campaignId}.csv`;
+      a.rel = 'noopener';
       document.body.append(a);
       a.click();
       a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
       setDownloading(undefined);
     } catch (err) {
-      setDownloading((err as Error).message);
+      setDownloading(`The export could not start: ${(err as Error).message}`);
     }
   };
 
@@ -119,8 +121,8 @@ export function CampaignPage({ id }: { id: string }) {
               Cancel
             </button>
           )}
-          <a class="button" href={apiUrl(`${path}/recipients`, { format: 'csv' })} onClick={(e) => void download(e)} download={`${c.campaignId}.csv`}>
-            Download CSV
+          <a class="button" href={apiUrl(`${path}/recipients`, { format: 'csv' })} onClick={(e) => void download(e)} aria-disabled={downloading === 'busy' ? true : undefined}>
+            {downloading === 'busy' ? 'Preparing the download…' : 'Download CSV'}
           </a>
         </div>
       </div>
@@ -129,7 +131,7 @@ export function CampaignPage({ id }: { id: string }) {
           {message}
         </p>
       )}
-      {downloading && <p class="notice" role="status">{downloading}</p>}
+      {downloading && downloading !== 'busy' && <ErrorNote>{downloading}</ErrorNote>}
       {status.error && <ErrorNote>{status.error} (showing the last answer)</ErrorNote>}
       <p class="state-line" data-state={c.state}>
         This campaign is <strong>{c.state}</strong>
@@ -195,7 +197,7 @@ export function CampaignPage({ id }: { id: string }) {
           </table>
         </div>
       )}
-      {canRetry && c.failed > 0 && codes.length > 1 && (
+      {canRetry && c.failed > 0 && codes.length !== 1 && (
         <button type="button" onClick={() => retry()}>
           Retry all failed ({n(c.failed)})
         </button>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { CAMPAIGN_STATES, type AccountState, type CampaignList } from '../api.js';
+import { CAMPAIGN_STATES, type AccountState, type CampaignList, type CampaignStatus } from '../api.js';
 import { ErrorNote, finished, n, Progress, StateBadge } from '../components/bits.js';
 import { relative, when } from '../format.js';
 import { usePoll } from '../hooks.js';
@@ -12,9 +12,32 @@ export function CampaignsPage() {
   const s = useSession();
   const [state, setState] = useState('');
   const [account, setAccount] = useState('');
-  const [limit, setLimit] = useState(PAGE);
-  const list = usePoll((signal) => s.call<CampaignList>('/v1/campaigns', { query: { state, account, limit }, signal }), `${state}|${account}|${limit}`);
-  const accounts = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', 30_000);
+  const filterKey = `${state}|${account}`;
+  // The first page is polled (live); "Show older" appends older pages through the API's cursor.
+  const list = usePoll((signal) => s.call<CampaignList>('/v1/campaigns', { query: { state, account, limit: PAGE }, signal }), filterKey, undefined, s.can('read'));
+  const accounts = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', 30_000, s.can('read'));
+  const [older, setOlder] = useState<{ key: string; rows: CampaignStatus[]; cursor: string | null } | null>(null);
+  const [moreError, setMoreError] = useState<string | undefined>(undefined);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const extra = older?.key === filterKey ? older : null;
+  const cursor = extra ? extra.cursor : (list.data?.cursor ?? null);
+  const firstIds = new Set((list.data?.campaigns ?? []).map((c) => c.campaignId));
+  // A campaign created meanwhile shifts the first page: one already shown there is not shown twice.
+  const rows = [...(list.data?.campaigns ?? []), ...(extra?.rows ?? []).filter((c) => !firstIds.has(c.campaignId))];
+  const showMore = async () => {
+    if (cursor === null) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const page = await s.call<CampaignList>('/v1/campaigns', { query: { state, account, limit: PAGE, cursor } });
+      setOlder({ key: filterKey, rows: [...(extra?.rows ?? []), ...page.campaigns], cursor: page.cursor });
+    } catch (err) {
+      setMoreError((err as Error).message);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+  const accountOptions = [...new Set([...(accounts.data?.accounts ?? []).map((a) => a.account), ...(s.allAccounts ? [] : s.me.accounts)])].sort();
   const now = Date.now();
 
   if (!s.can('read')) return <ErrorNote>This token lacks the read scope: it cannot list campaigns.</ErrorNote>;
@@ -44,9 +67,9 @@ export function CampaignsPage() {
           <label for="filter-account">Account</label>
           <select id="filter-account" value={account} onChange={(e) => setAccount(e.currentTarget.value)}>
             <option value="">any account</option>
-            {(accounts.data?.accounts ?? []).map((a) => (
-              <option key={a.account} value={a.account}>
-                {a.account}
+            {accountOptions.map((a) => (
+              <option key={a} value={a}>
+                {a}
               </option>
             ))}
           </select>
@@ -77,7 +100,7 @@ export function CampaignsPage() {
             </tr>
           </thead>
           <tbody>
-            {(list.data?.campaigns ?? []).map((c) => (
+            {rows.map((c) => (
               <tr key={c.campaignId} data-campaign={c.campaignId}>
                 <th scope="row">
                   <a href={`#/campaigns/${encodeURIComponent(c.campaignId)}`}>{c.campaignId}</a>
@@ -103,12 +126,16 @@ export function CampaignsPage() {
           </tbody>
         </table>
       </div>
-      {list.data && list.data.campaigns.length === 0 && <p class="empty">No campaigns{state || account ? ' match these filters' : ' yet'}.</p>}
-      {list.data?.cursor && (
-        <button type="button" onClick={() => setLimit((l) => Math.min(l + PAGE, 500))} disabled={limit >= 500}>
-          Show more
+      {list.data && rows.length === 0 && (
+        <p class="empty">{cursor === null ? `No campaigns${state || account ? ' match these filters' : ' yet'}.` : 'None of the newest campaigns match these filters: "Show older" looks further back.'}</p>
+      )}
+      {moreError && <ErrorNote>{moreError}</ErrorNote>}
+      {cursor !== null && list.data && (
+        <button type="button" onClick={() => void showMore()} disabled={loadingMore}>
+          {loadingMore ? 'Loading…' : 'Show older'}
         </button>
       )}
+      {extra && <p class="help">Older pages are read once, when shown; the first {PAGE} update every few seconds.</p>}
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import type { AccountState, ImportResult } from '../api.js';
 import { ErrorNote, Figures, n } from '../components/bits.js';
 import { duration, rate } from '../format.js';
@@ -46,7 +46,12 @@ interface Draft {
 /** A new campaign from a CSV or NDJSON file: write the text, check it with a dry run, then send. */
 export function NewCampaignPage() {
   const s = useSession();
-  const accounts = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', 0);
+  const accounts = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', 0, s.can('read'));
+  // The accounts it may send for: the known ones it may read, and those its token names (a send-only token reads none).
+  const accountOptions = [...new Set([...(accounts.data?.accounts ?? []).map((a) => a.account), ...(s.allAccounts ? [] : s.me.accounts)])].sort();
+  const paused = new Set((accounts.data?.accounts ?? []).filter((a) => a.paused).map((a) => a.account));
+  const [sent, setSent] = useState<ImportResult | null>(null);
+  const picks = useRef(0);
   const [file, setFile] = useState<File | null>(null);
   const [columns, setColumns] = useState<string[]>([]);
   const [draft, setDraft] = useState<Draft>({ campaignId: '', account: '', body: '', priority: 'normal', at: '', windowFrom: '', windowTo: '', tz: '', column: '' });
@@ -74,9 +79,15 @@ export function NewCampaignPage() {
 
   const pick = async (e: Event) => {
     const f = (e.currentTarget as HTMLInputElement).files?.[0] ?? null;
+    const mine = ++picks.current;
     setFile(f);
     setCheck(null);
-    setColumns(f ? await headerOf(f) : []);
+    setColumns([]);
+    // A column chosen for the previous file may not exist in this one.
+    setDraft((d) => ({ ...d, column: '' }));
+    const header = f ? await headerOf(f) : [];
+    // A slower read of an earlier file must not overwrite this one's columns.
+    if (mine === picks.current) setColumns(header);
   };
 
   const upload = async (dryRun: boolean) => {
@@ -99,7 +110,9 @@ export function NewCampaignPage() {
     try {
       const result = await s.call<ImportResult>('/v1/campaigns', { method: 'POST', body: file, contentType: contentTypeOf(file), query: query(dryRun) });
       if (dryRun) setCheck({ key, result });
-      else go(`/campaigns/${encodeURIComponent(result.campaignId)}`);
+      // Its page needs the read scope; a send-only token stays here, with the result.
+      else if (s.can('read')) go(`/campaigns/${encodeURIComponent(result.campaignId)}`);
+      else setSent(result);
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -124,10 +137,10 @@ export function NewCampaignPage() {
             <label for="new-account">Account</label>
             <select id="new-account" name="account" value={draft.account} onChange={set('account')}>
               <option value="">the API's default account</option>
-              {(accounts.data?.accounts ?? []).map((a) => (
-                <option key={a.account} value={a.account}>
-                  {a.account}
-                  {a.paused ? ' (paused)' : ''}
+              {accountOptions.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                  {paused.has(a) ? ' (paused)' : ''}
                 </option>
               ))}
             </select>
@@ -203,6 +216,12 @@ export function NewCampaignPage() {
           </p>
         )}
       </form>
+      {accounts.error && <ErrorNote>The accounts could not be listed: {accounts.error}</ErrorNote>}
+      {sent && (
+        <p class="notice" role="status">
+          Campaign {sent.campaignId}: {n(sent.accepted)} recipient(s) queued, {n(sent.duplicates)} already in it, {n(sent.rejectedTotal)} rejected.
+        </p>
+      )}
       {checked && <DryRun result={checked} />}
       {check && !checked && <p class="notice">The form changed since the dry run: check again before sending.</p>}
     </section>

@@ -32,7 +32,7 @@ export function SignIn({ onSignIn, notice }: { onSignIn: (token: string) => Prom
       {notice && <p class="notice">{notice}</p>}
       <form onSubmit={(e) => void submit(e)}>
         <label for="token">API token</label>
-        <input id="token" name="token" type="password" autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} aria-describedby="token-help" aria-invalid={error ? true : undefined} />
+        <input id="token" name="token" type="text" class="secret" autocomplete="off" autocapitalize="off" spellcheck={false} data-1p-ignore data-lpignore="true" value={token} onInput={(e) => setToken(e.currentTarget.value)} aria-describedby="token-help" aria-invalid={error ? true : undefined} />
         <p id="token-help" class="help">
           Kept in this browser tab only, and sent to this API as a bearer token. What the token's scopes do not allow is not offered.
         </p>

@@ -26,16 +26,31 @@ interface Change {
   rejectedTotal?: number;
 }
 
+const PAGE = 100;
 const splitNumbers = (text: string) => text.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
 
 /** The do-not-message lists: the global one every account obeys, and one per account. */
 export function SuppressionsPage() {
   const s = useSession();
-  const accounts = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', 0);
-  const [list, setList] = useState(s.allAccounts ? 'global' : '');
+  const accounts = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', 0, s.can('read'));
+  // A token for some accounts starts on its first account's list (the global list needs every account).
+  const [list, setList] = useState(s.allAccounts ? 'global' : (s.me.accounts[0] ?? ''));
   const scope = list === 'global' ? { global: 'true' } : { account: list };
-  const [limit, setLimit] = useState(100);
-  const entries = usePoll((signal) => (list ? s.call<ListPage>('/v1/suppressions', { query: { ...scope, limit }, signal }) : Promise.resolve(undefined)), `${list}|${limit}`, 10_000);
+  // The first page loads on a list change and after every change made here; "Show more" pages on.
+  const entries = usePoll((signal) => s.call<ListPage>('/v1/suppressions', { query: { ...scope, limit: PAGE }, signal }), list, 0, list !== '' && s.can('read'));
+  const [more, setMore] = useState<{ key: string; entries: ListPage['entries']; cursor: string | null } | null>(null);
+  const extra = more?.key === list ? more : null;
+  const cursor = extra ? extra.cursor : (entries.data?.cursor ?? null);
+  const shown = [...new Map([...(entries.data?.entries ?? []), ...(extra?.entries ?? [])].map((e) => [e.number, e])).values()];
+  const showMore = async () => {
+    if (cursor === null) return;
+    try {
+      const page = await s.call<ListPage>('/v1/suppressions', { query: { ...scope, limit: PAGE, cursor } });
+      setMore({ key: list, entries: [...(extra?.entries ?? []), ...page.entries], cursor: page.cursor });
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const [number, setNumber] = useState('');
   const [found, setFound] = useState<CheckAnswer | string | undefined>(undefined);
   const [numbers, setNumbers] = useState('');
@@ -45,7 +60,7 @@ export function SuppressionsPage() {
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const control = s.can('control');
-  const accountIds = (accounts.data?.accounts ?? []).map((a) => a.account);
+  const accountIds = [...new Set([...(accounts.data?.accounts ?? []).map((a) => a.account), ...(s.allAccounts ? [] : s.me.accounts)])].sort();
 
   const search = async (e: Event) => {
     e.preventDefault();
@@ -65,6 +80,7 @@ export function SuppressionsPage() {
       const c = await what();
       setResult(say(c));
       setRejected(c.rejected);
+      setMore(null);
       entries.reload();
     } catch (err) {
       setError((err as Error).message);
@@ -107,7 +123,9 @@ export function SuppressionsPage() {
           Phone number
           <input name="number" value={number} onInput={(e) => setNumber(e.currentTarget.value)} placeholder="+919876543210" required />
         </label>
-        <button type="submit">Search</button>
+        <button type="submit" disabled={list === ''}>
+          Search
+        </button>
       </form>
       {typeof found === 'string' && <ErrorNote>{found}</ErrorNote>}
       {found && typeof found !== 'string' && (
@@ -171,7 +189,7 @@ export function SuppressionsPage() {
 
       <h2>On the list</h2>
       {entries.error && <ErrorNote>{entries.error}</ErrorNote>}
-      {entries.data && (
+      {entries.data && shown.length > 0 && (
         <div class="table-wrap">
           <table class="suppressions">
             <thead>
@@ -181,7 +199,7 @@ export function SuppressionsPage() {
               </tr>
             </thead>
             <tbody>
-              {entries.data.entries.map((e) => (
+              {shown.map((e) => (
                 <tr key={e.number}>
                   <td>{e.number}</td>
                   <td>{when(Date.parse(e.addedAt))}</td>
@@ -191,9 +209,9 @@ export function SuppressionsPage() {
           </table>
         </div>
       )}
-      {entries.data && entries.data.entries.length === 0 && <p class="empty">This list is empty.</p>}
-      {entries.data?.cursor && (
-        <button type="button" onClick={() => setLimit((l) => Math.min(l + 100, 10_000))}>
+      {entries.data && shown.length === 0 && <p class="empty">{cursor === null ? 'This list is empty.' : 'Nothing on this page of the list: "Show more" reads on.'}</p>}
+      {cursor !== null && (
+        <button type="button" onClick={() => void showMore()}>
           Show more
         </button>
       )}
