@@ -30,3 +30,11 @@ export function useSession(): Session {
   if (!s) throw new Error('useSession outside a signed-in console');
   return s;
 }
+
+/**
+ * The accounts a page offers: the known ones (GET /v1/accounts, which needs `read`) and those the
+ * token names (a send-only token reads no list, but may send for its accounts).
+ */
+export function accountChoices(s: Session, known: readonly { account: string }[] | undefined): string[] {
+  return [...new Set([...(known ?? []).map((a) => a.account), ...(s.allAccounts ? [] : s.me.accounts)])].sort();
+}

@@ -3,7 +3,7 @@ import { CAMPAIGN_STATES, type AccountState, type CampaignList, type CampaignSta
 import { ErrorNote, finished, n, Progress, StateBadge } from '../components/bits.js';
 import { relative, when } from '../format.js';
 import { usePoll } from '../hooks.js';
-import { useSession } from '../session-context.js';
+import { accountChoices, useSession } from '../session-context.js';
 
 const PAGE = 50;
 
@@ -37,7 +37,7 @@ export function CampaignsPage() {
       setLoadingMore(false);
     }
   };
-  const accountOptions = [...new Set([...(accounts.data?.accounts ?? []).map((a) => a.account), ...(s.allAccounts ? [] : s.me.accounts)])].sort();
+  const accountOptions = accountChoices(s, accounts.data?.accounts);
   const now = Date.now();
 
   if (!s.can('read')) return <ErrorNote>This token lacks the read scope: it cannot list campaigns.</ErrorNote>;

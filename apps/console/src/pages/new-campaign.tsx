@@ -3,7 +3,7 @@ import type { AccountState, ImportResult } from '../api.js';
 import { ErrorNote, Figures, n } from '../components/bits.js';
 import { duration, rate } from '../format.js';
 import { go, usePoll } from '../hooks.js';
-import { useSession } from '../session-context.js';
+import { accountChoices, useSession } from '../session-context.js';
 
 const isNdjson = (name: string) => /\.(nd)?jsonl?$|\.ndjson$/i.test(name);
 const contentTypeOf = (file: File) => (isNdjson(file.name) ? 'application/x-ndjson' : 'text/csv');
@@ -47,8 +47,7 @@ interface Draft {
 export function NewCampaignPage() {
   const s = useSession();
   const accounts = usePoll((signal) => s.call<{ accounts: AccountState[] }>('/v1/accounts', { signal }), 'accounts', 0, s.can('read'));
-  // The accounts it may send for: the known ones it may read, and those its token names (a send-only token reads none).
-  const accountOptions = [...new Set([...(accounts.data?.accounts ?? []).map((a) => a.account), ...(s.allAccounts ? [] : s.me.accounts)])].sort();
+  const accountOptions = accountChoices(s, accounts.data?.accounts);
   const paused = new Set((accounts.data?.accounts ?? []).filter((a) => a.paused).map((a) => a.account));
   const [sent, setSent] = useState<ImportResult | null>(null);
   const picks = useRef(0);

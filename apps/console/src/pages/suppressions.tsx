@@ -3,7 +3,7 @@ import type { AccountState, Rejected } from '../api.js';
 import { ErrorNote, n } from '../components/bits.js';
 import { when } from '../format.js';
 import { usePoll } from '../hooks.js';
-import { useSession } from '../session-context.js';
+import { accountChoices, useSession } from '../session-context.js';
 
 interface CheckAnswer {
   number: string;
@@ -60,7 +60,7 @@ export function SuppressionsPage() {
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const control = s.can('control');
-  const accountIds = [...new Set([...(accounts.data?.accounts ?? []).map((a) => a.account), ...(s.allAccounts ? [] : s.me.accounts)])].sort();
+  const accountIds = accountChoices(s, accounts.data?.accounts);
 
   const search = async (e: Event) => {
     e.preventDefault();
