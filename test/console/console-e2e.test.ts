@@ -258,14 +258,24 @@ test('failures by code show Kaleyra\'s reason; "Retry failed" for one code (conf
 });
 
 test('a read-only token sees campaigns and accounts but is offered no control: no Pause, Resume, Cancel, Retry, New campaign or list changes', async () => {
+  // Its own campaigns (the test runs alone too): one done with a failure (an operator would see
+  // "Retry failed"), one scheduled (an operator would see Pause and Cancel).
+  cs.st.sim.setFaults({ failNext: 1, failCode: 'WA400', failStatus: 400 });
   await cs.st.producer.enqueueCampaign({ campaignId: 'watch-only', body: 'Hello', recipients: numbers(3, 50_000).map((to) => ({ to })) });
-  await cs.st.waitDone('watch-only');
+  expect(await cs.st.waitDone('watch-only')).toMatchObject({ failed: 1, sent: 2 });
+  await cs.st.producer.enqueueCampaign({ campaignId: 'watch-later', body: 'Later', at: new Date(Date.now() + 3_600_000).toISOString(), recipients: numbers(2, 51_000).map((to) => ({ to })) });
+  const operator = await cs.newPage();
+  await signIn(operator.page, cs.url, OPERATOR);
+  for (const [id, buttons] of [['watch-only', 'Retry failed WA400'], ['watch-later', 'Cancel']] as const) {
+    await operator.page.goto(`${cs.url}/ui/#/campaigns/${id}`);
+    await operator.page.getByRole('button', { name: buttons }).waitFor();
+  }
   const { page, errors } = await cs.newPage();
   await signIn(page, cs.url, VIEWER);
   await page.getByText('Signed in as viewer').waitFor();
   await page.locator('tr[data-campaign="watch-only"]').waitFor();
   expect(await page.getByRole('link', { name: 'New campaign' }).count()).toBe(0);
-  for (const id of ['spring-sale', 'retry-me', 'watch-only']) {
+  for (const id of ['watch-only', 'watch-later']) {
     await page.goto(`${cs.url}/ui/#/campaigns/${id}`);
     await page.getByRole('heading', { name: new RegExp(`Campaign ${id}`) }).waitFor();
     expect(await page.getByRole('button', { name: /^(Pause|Resume|Cancel|Retry)/ }).count()).toBe(0);
@@ -326,10 +336,12 @@ test('the API reference at /docs renders from the OpenAPI document with nothing 
 });
 
 test('the layout holds from a laptop to a wide screen: no sideways scrolling of the page, every control labelled', async () => {
+  await cs.st.producer.enqueueCampaign({ campaignId: 'layout-check', body: 'Hello', recipients: numbers(3, 90_000).map((to) => ({ to })) });
+  await cs.st.waitDone('layout-check');
   for (const viewport of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
     const { page, errors } = await cs.newPage(viewport);
     await signIn(page, cs.url, OPERATOR);
-    for (const route of ['#/campaigns', '#/campaigns/spring-sale', '#/new', '#/accounts', '#/suppressions']) {
+    for (const route of ['#/campaigns', '#/campaigns/layout-check', '#/new', '#/accounts', '#/suppressions']) {
       await page.goto(`${cs.url}/ui/${route}`);
       await page.locator('main h1').first().waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
