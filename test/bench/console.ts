@@ -35,6 +35,8 @@ const TEXT = 'Hi {{name}} from {{city}}';
 const SAMPLE_MS = 100;
 const LIST_CAMPAIGNS = 50;
 const REQUESTS = 300;
+/** Chromium's CPU with the page idle is read over this long before each measured click. */
+const IDLE_MS = 3000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,8 +80,31 @@ function descendants(pid: number): Array<{ pid: number; comm: string }> {
 
 /** CPU seconds of this process and everything it started (Redis, the API child, Chromium). */
 const ourCpuSeconds = () => procCpuSeconds(process.pid) + descendants(process.pid).reduce((s, d) => s + (procCpuSeconds(d.pid) || 0), 0);
-/** CPU seconds of Chromium's processes (all of them: browser, renderer, network service, GPU). */
-const chromiumCpuSeconds = () => descendants(process.pid).filter((d) => /chrom/i.test(d.comm)).reduce((s, d) => s + (procCpuSeconds(d.pid) || 0), 0);
+/** Chromium's process kind from its command line: browser, renderer, gpu-process, network (utility), … */
+function chromiumKind(pid: number): string {
+  try {
+    // Chromium rewrites its children's argv into one space-separated string.
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+    const type = args.find((a) => a.startsWith('--type='))?.slice(7);
+    const sub = args.find((a) => a.startsWith('--utility-sub-type='))?.slice(19);
+    return type === undefined ? 'browser' : sub ? `${type} ${sub.replace(/\.mojom\./, ' ').split(' ').at(-1)}` : type;
+  } catch {
+    return 'gone';
+  }
+}
+
+/** CPU seconds of Chromium's processes by kind (browser, renderer, network service, GPU, …). */
+function chromiumCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of descendants(process.pid).filter((x) => /chrom/i.test(x.comm))) {
+    const kind = chromiumKind(d.pid);
+    out.set(kind, (out.get(kind) ?? 0) + (procCpuSeconds(d.pid) || 0));
+  }
+  return out;
+}
+const chromiumCpuSeconds = () => [...chromiumCpu().values()].reduce((a, b) => a + b, 0);
+/** ms of CPU per Chromium process kind between two readings. */
+const chromiumCpuDelta = (a: Map<string, number>, b: Map<string, number>) => new Map([...b].map(([k, v]) => [k, (v - (a.get(k) ?? 0)) * 1000]));
 
 /** Calls `sample` every `everyMs` (never two at once) until the returned stop() is awaited. */
 function every(everyMs: number, sample: () => Promise<void> | void): () => Promise<void> {
@@ -177,6 +202,10 @@ interface Upload {
   machineBusyMs: number;
   /** The page's JSHeapUsedSize after a GC just before the click, its peak while uploading, after a GC at the end. */
   heap?: { before: number; peak: number; after: number; samples: number };
+  /** Chromium's CPU ms by process kind: over IDLE_MS with the page idle (heap sampled), and during the upload. */
+  chromium?: { idle: { ms: number; cpu: Map<string, number>; heapGrowth: number }; during: Map<string, number> };
+  /** Browser: the page's fetch from its start to the answer's last byte (Resource Timing). */
+  fetchMs?: number;
   pageErrors?: string[];
 }
 
@@ -199,6 +228,20 @@ async function signIn(page: Page, url: string): Promise<void> {
   await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
 }
 
+/** Page script (a string: test/ has no DOM types): resolves once the dry run's result or an error is on the page. */
+const SHOWN = `new Promise((resolve) => {
+  const sel = 'section.dry-run, form.new-campaign [role="alert"]';
+  if (document.querySelector(sel)) return resolve(true);
+  const mo = new MutationObserver(() => { if (document.querySelector(sel)) { mo.disconnect(); resolve(true); } });
+  mo.observe(document.body, { childList: true, subtree: true });
+})`;
+
+/** Page script: duration (ms) of the page's last POST /v1/campaigns fetch, by Resource Timing. */
+const FETCH_TIMING = `(() => {
+  const e = performance.getEntriesByType('resource').filter((r) => r.initiatorType === 'fetch' && new URL(r.name).pathname === '/v1/campaigns' && r.name.includes('dryRun=true')).at(-1);
+  return e ? e.responseEnd - e.startTime : NaN;
+})()`;
+
 /** The dry run's figures as the page shows them ("Rows read 100,000", …). */
 async function dryRunShown(page: Page): Promise<DryRunAnswer> {
   const section = page.locator('section.dry-run');
@@ -218,7 +261,7 @@ async function jsHeapUsed(cdp: CDPSession): Promise<number> {
 }
 
 /** One measured upload against a fresh API child: `drive` starts it and resolves with the answer. */
-async function measureUpload(env: BenchEnv, api: ServerChild, via: Upload['via'], label: string, rows: number, drive: () => Promise<DryRunAnswer>, sampleMore?: () => Promise<void>): Promise<Omit<Upload, 'heap' | 'pageErrors'>> {
+async function measureUpload(env: BenchEnv, api: ServerChild, via: Upload['via'], label: string, rows: number, drive: () => Promise<DryRunAnswer>, sampleMore?: () => Promise<void>): Promise<Omit<Upload, 'heap' | 'chromium' | 'fetchMs' | 'pageErrors'>> {
   const apiRssBefore = rssOf(api.pid);
   let apiRssPeak = apiRssBefore;
   const stop = every(SAMPLE_MS, async () => {
@@ -278,18 +321,33 @@ async function browserUpload(env: BenchEnv, api: ServerChild, browser: Browser, 
     await page.getByLabel('Message text').fill(TEXT);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
+    const button = page.getByRole('button', { name: 'Check (dry run)' });
+    await button.waitFor();
+    // The page idle for IDLE_MS, sampled as during the upload: Chromium's CPU and the heap's growth
+    // that are this harness and an open page, not the upload.
+    await cdp.send('HeapProfiler.collectGarbage');
+    const idleBefore = await jsHeapUsed(cdp);
+    let idlePeak = idleBefore;
+    const idleStop = every(SAMPLE_MS, async () => void (idlePeak = Math.max(idlePeak, await jsHeapUsed(cdp))));
+    const idle0 = chromiumCpu();
+    const idleT0 = performance.now();
+    await sleep(IDLE_MS);
+    await idleStop();
+    const idle = { ms: performance.now() - idleT0, cpu: chromiumCpuDelta(idle0, chromiumCpu()), heapGrowth: idlePeak - idleBefore };
     await cdp.send('HeapProfiler.collectGarbage');
     const before = await jsHeapUsed(cdp);
     let peak = before;
     let samples = 0;
-    const button = page.getByRole('button', { name: 'Check (dry run)' });
-    await button.waitFor();
+    const busy0 = chromiumCpu();
     const upload = await measureUpload(
       env, api, 'browser', label, rows,
       async () => {
+        // Armed before the click: a MutationObserver in the page resolves when the result (or the
+        // API's refusal, an alert on the form) is shown. Playwright's own waitFor would poll the
+        // page every animation frame, CPU the browser then takes from the API on 2 cores.
+        const shown = page.evaluate(SHOWN);
         await button.click();
-        // The result, or the API's refusal (an alert on the form).
-        await page.locator('section.dry-run, form.new-campaign [role="alert"]').first().waitFor({ timeout: 0 });
+        await shown;
         return dryRunShown(page);
       },
       async () => {
@@ -297,10 +355,13 @@ async function browserUpload(env: BenchEnv, api: ServerChild, browser: Browser, 
         samples++;
       },
     );
+    const during = chromiumCpuDelta(busy0, chromiumCpu());
+    // The page's own timing of its fetch (Resource Timing): start → last byte of the answer.
+    const fetchMs = (await page.evaluate(FETCH_TIMING)) as number;
     peak = Math.max(peak, await jsHeapUsed(cdp));
     await cdp.send('HeapProfiler.collectGarbage');
     const after = await jsHeapUsed(cdp);
-    return { ...upload, heap: { before, peak, after, samples }, pageErrors: errors };
+    return { ...upload, heap: { before, peak, after, samples }, chromium: { idle, during }, fetchMs, pageErrors: errors };
   } finally {
     await context.close().catch(() => undefined);
   }
@@ -469,6 +530,7 @@ async function run(env: BenchEnv): Promise<BenchResult> {
       { measure: 'first visit /ui/: gzip default level', value: total('gzipDefault') / 1024, unit: 'KiB', note: 'what a compressing proxy would send' },
       { measure: `dry run of ${fmt(rows)} rows through the page`, value: rowsPerSecond(browserRun), unit: 'rows/s', baseline: { label: 'Node fetch, ReadStream body', value: rowsPerSecond(nodeRun) }, target: { min: 0.8, text: '≥ 0.8x Node' } },
       { measure: 'dry run wall time, click → result shown', value: browserRun.ms / 1000, unit: 's', baseline: { label: 'Node: request → answer', value: nodeRun.ms / 1000 }, note: 'lower is better' },
+      { measure: 'API CPU per 1,000 rows, upload from the page', value: (1000 * browserRun.apiCpuMs) / rows, unit: 'ms', baseline: { label: 'upload from Node', value: (1000 * nodeRun.apiCpuMs) / rows }, note: 'steadier than rows/s under load' },
       { measure: 'page JS heap growth during the upload (peak)', value: mib(worstHeap.heap!.peak - worstHeap.heap!.before), unit: 'MiB', baseline: { label: 'the file', value: mib(fileBytes) }, target: { max: 0.1, text: '≤ 0.1x the file' } },
       { measure: 'API peak RSS growth, upload from the page', value: mib(maxRssGrowth(browsers)), unit: 'MiB', baseline: { label: 'upload from Node', value: mib(maxRssGrowth(nodes)) }, note: 'same route: the client should not matter' },
       { measure: `GET ${listPath} (${LIST_CAMPAIGNS} campaigns), mean`, value: mean(list.latencies), unit: 'ms', baseline: { label: 'GET /healthz', value: mean(health.latencies) }, note: `${REQUESTS} sequential` },
@@ -496,13 +558,21 @@ async function run(env: BenchEnv): Promise<BenchResult> {
         rows: [...assets.map((a) => [a.path, a.raw, a.gzip9, a.gzipDefault, a.encoding]), ['total', total('raw'), total('gzip9'), total('gzipDefault'), '']],
       }, {
         title: `every dry-run upload of ${fmt(rows)} rows (${fmt(mib(fileBytes), 1)} MiB; CPU in ms over the upload; RSS and heap in MiB; "other procs" = CPU of processes not ours, of 200 %)`,
-        header: ['via', 'run', 's', 'rows/s', 'API CPU', 'Redis CPU', 'client CPU', 'API RSS before', 'peak', 'after', 'heap before', 'heap peak', 'heap after GC', 'heap samples', 'other procs', ''],
+        header: ['via', 'run', 's', 'rows/s', 'API CPU', 'Redis CPU', 'client CPU', 'API RSS before', 'peak', 'after', 'page fetch s', 'heap before', 'heap peak', 'heap after GC', 'heap samples', `heap growth idle ${IDLE_MS / 1000} s`, 'other procs', ''],
         rows: uploads.map((u) => [
           u.via, u.label, fmt(u.ms / 1000, 2), rowsPerSecond(u), u.apiCpuMs, u.redisCpuMs, u.clientCpuMs,
           fmt(mib(u.apiRssBefore), 1), fmt(mib(u.apiRssPeak), 1), fmt(mib(u.apiRssAfter), 1),
-          u.heap ? fmt(mib(u.heap.before), 2) : '', u.heap ? fmt(mib(u.heap.peak), 2) : '', u.heap ? fmt(mib(u.heap.after), 2) : '', u.heap ? u.heap.samples : '',
+          u.fetchMs === undefined ? '' : fmt(u.fetchMs / 1000, 2), u.heap ? fmt(mib(u.heap.before), 2) : '', u.heap ? fmt(mib(u.heap.peak), 2) : '', u.heap ? fmt(mib(u.heap.after), 2) : '', u.heap ? u.heap.samples : '', u.chromium ? fmt(mib(u.chromium.idle.heapGrowth), 2) : '',
           `${fmt(otherLoad(u))} %`, u === nodeRun || u === browserRun ? 'headline' : '',
         ]),
+      }, {
+        title: `Chromium's CPU by process, as % of one core: with the page idle (${IDLE_MS / 1000} s before the click, heap sampled every ${SAMPLE_MS} ms as during the upload) and during the upload`,
+        header: ['run', 'process', 'idle %', 'upload %', 'upload ms'],
+        rows: browsers.flatMap((u) => {
+          const c = u.chromium!;
+          const kinds = [...new Set([...c.idle.cpu.keys(), ...c.during.keys()])].sort();
+          return kinds.map((k) => [u.label, k, fmt((100 * (c.idle.cpu.get(k) ?? 0)) / c.idle.ms), fmt((100 * (c.during.get(k) ?? 0)) / u.ms), c.during.get(k) ?? 0]);
+        }),
       }, {
         title: `${REQUESTS} sequential requests each (keep-alive, one at a time; latency in ms as the client sees it; API CPU from /proc, 10 ms ticks)`,
         header: ['request', 'mean ms', 'p50 ms', 'p99 ms', 'max ms', 'req/s', 'API CPU ms/req'],
