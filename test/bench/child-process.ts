@@ -82,7 +82,7 @@ export interface SimHandle {
 export interface ServerChild {
   url: string;
   pid: number;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** Starts `script` (a server: reports `{ url }` once listening, exits on SIGTERM). */

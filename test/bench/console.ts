@@ -52,6 +52,20 @@ function rssOf(pid: number): number {
   }
 }
 
+/**
+ * The main thread's time on a CPU and waiting for one (runnable, on the run queue), in ms: the rest
+ * of a window is time it slept, waiting for I/O (the upload's next bytes, Redis's answers).
+ * /proc/<pid>/schedstat; NaN when unreadable.
+ */
+function schedOf(pid: number): { onCpu: number; runQueue: number } {
+  try {
+    const [onCpu, runQueue] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { onCpu: onCpu! / 1e6, runQueue: runQueue! / 1e6 };
+  } catch {
+    return { onCpu: NaN, runQueue: NaN };
+  }
+}
+
 /** Every live process below `pid` (Linux /proc), with its command name. */
 function descendants(pid: number): Array<{ pid: number; comm: string }> {
   const parent = new Map<number, { ppid: number; comm: string }>();
@@ -200,6 +214,8 @@ interface Upload {
   clientCpuMs: number;
   ourCpuMs: number;
   machineBusyMs: number;
+  /** The API's main thread (its event loop) over the upload, ms: on a CPU, runnable but waiting for one; the rest it slept. */
+  apiMainThread: { onCpu: number; runQueue: number };
   /** The page's JSHeapUsedSize after a GC just before the click, its peak while uploading, after a GC at the end. */
   heap?: { before: number; peak: number; after: number; samples: number };
   /** Chromium's CPU ms by process kind: over IDLE_MS with the page idle (heap sampled), and during the upload. */
@@ -273,6 +289,7 @@ async function measureUpload(env: BenchEnv, api: ServerChild, via: Upload['via']
   const api0 = procCpuSeconds(api.pid);
   const redis0 = await redisCpuSeconds(env.redis);
   const client0 = via === 'browser' ? chromiumCpuSeconds() : process.cpuUsage();
+  const sched0 = schedOf(api.pid);
   const t0 = performance.now();
   let answer: DryRunAnswer;
   try {
@@ -281,11 +298,13 @@ async function measureUpload(env: BenchEnv, api: ServerChild, via: Upload['via']
     await stop();
   }
   const ms = performance.now() - t0;
+  const sched1 = schedOf(api.pid);
   const clientCpuMs = typeof client0 === 'number' ? (chromiumCpuSeconds() - client0) * 1000 : ((u) => (u.user + u.system) / 1000)(process.cpuUsage(client0));
   const upload = {
     via, label, rows, ms, answer, apiRssBefore, apiRssPeak: Math.max(apiRssPeak, rssOf(api.pid)), apiRssAfter: rssOf(api.pid),
     apiCpuMs: (procCpuSeconds(api.pid) - api0) * 1000, redisCpuMs: ((await redisCpuSeconds(env.redis)) - redis0) * 1000, clientCpuMs,
     ourCpuMs: (ourCpuSeconds() - our0) * 1000, machineBusyMs: busy(),
+    apiMainThread: { onCpu: sched1.onCpu - sched0.onCpu, runQueue: sched1.runQueue - sched0.runQueue },
   };
   checkAnswer(answer, rows, via);
   return upload;
@@ -293,12 +312,14 @@ async function measureUpload(env: BenchEnv, api: ServerChild, via: Upload['via']
 
 async function nodeUpload(env: BenchEnv, api: ServerChild, csv: string, rows: number, label: string): Promise<Upload> {
   return measureUpload(env, api, 'node', label, rows, async () => {
-    const res = await fetch(`${api.url}/v1/campaigns?${query(`console-${label}`)}`, {
+    // Node's fetch (undici) streams a ReadableStream body with duplex 'half' (chunked encoding).
+    const init: RequestInit & { duplex: 'half' } = {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/csv', accept: 'application/json' },
       body: Readable.toWeb(createReadStream(csv)) as ReadableStream<Uint8Array>,
       duplex: 'half',
-    });
+    };
+    const res = await fetch(`${api.url}/v1/campaigns?${query(`console-${label}`)}`, init);
     const answer = (await res.json()) as DryRunAnswer;
     if (res.status !== 200) throw new Error(`node dry run: HTTP ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
     return answer;
@@ -357,7 +378,7 @@ async function browserUpload(env: BenchEnv, api: ServerChild, browser: Browser, 
     );
     const during = chromiumCpuDelta(busy0, chromiumCpu());
     // The page's own timing of its fetch (Resource Timing): start → last byte of the answer.
-    const fetchMs = (await page.evaluate(FETCH_TIMING)) as number;
+    const fetchMs = await page.evaluate<number>(FETCH_TIMING);
     peak = Math.max(peak, await jsHeapUsed(cdp));
     await cdp.send('HeapProfiler.collectGarbage');
     const after = await jsHeapUsed(cdp);
@@ -434,7 +455,8 @@ async function tabRequests(browser: Browser, url: string, windowMs: number): Pro
 
 async function run(env: BenchEnv): Promise<BenchResult> {
   const rows = env.quick ? 100_000 : 1_000_000;
-  const pairs = env.quick ? 1 : 2;
+  // Node/page pairs back to back; the headline is the pair other processes disturbed least.
+  const pairs = env.quick ? 1 : 3;
   const windowMs = env.quick ? 10_000 : 30_000;
   const csv = join(env.tmpDir, `console-${rows}.csv`);
   const warmCsv = join(env.tmpDir, 'console-warm.csv');
@@ -557,13 +579,21 @@ async function run(env: BenchEnv): Promise<BenchResult> {
         header: ['path', 'raw', 'gzip -9', 'gzip default', 'content-encoding'],
         rows: [...assets.map((a) => [a.path, a.raw, a.gzip9, a.gzipDefault, a.encoding]), ['total', total('raw'), total('gzip9'), total('gzipDefault'), '']],
       }, {
-        title: `every dry-run upload of ${fmt(rows)} rows (${fmt(mib(fileBytes), 1)} MiB; CPU in ms over the upload; RSS and heap in MiB; "other procs" = CPU of processes not ours, of 200 %)`,
-        header: ['via', 'run', 's', 'rows/s', 'API CPU', 'Redis CPU', 'client CPU', 'API RSS before', 'peak', 'after', 'page fetch s', 'heap before', 'heap peak', 'heap after GC', 'heap samples', `heap growth idle ${IDLE_MS / 1000} s`, 'other procs', ''],
+        title: `every dry-run upload of ${fmt(rows)} rows (${fmt(mib(fileBytes), 1)} MiB; CPU in ms over the upload; the API's main thread (event loop) as % of the upload's wall time, /proc/<pid>/schedstat; RSS and heap in MiB; "other procs" = CPU of processes not ours, of 200 %)`,
+        header: ['via', 'run', 's', 'rows/s', 'API CPU', 'Redis CPU', 'client CPU', 'API RSS before', 'peak', 'after', 'API loop on CPU', 'waiting for CPU', 'asleep (I/O)', 'page fetch s', 'heap before', 'heap peak', 'heap after GC', 'heap samples', `heap growth idle ${IDLE_MS / 1000} s`, 'other procs', ''],
         rows: uploads.map((u) => [
           u.via, u.label, fmt(u.ms / 1000, 2), rowsPerSecond(u), u.apiCpuMs, u.redisCpuMs, u.clientCpuMs,
           fmt(mib(u.apiRssBefore), 1), fmt(mib(u.apiRssPeak), 1), fmt(mib(u.apiRssAfter), 1),
+          `${fmt((100 * u.apiMainThread.onCpu) / u.ms)} %`, `${fmt((100 * u.apiMainThread.runQueue) / u.ms)} %`, `${fmt(Math.max(0, 100 - (100 * (u.apiMainThread.onCpu + u.apiMainThread.runQueue)) / u.ms))} %`,
           u.fetchMs === undefined ? '' : fmt(u.fetchMs / 1000, 2), u.heap ? fmt(mib(u.heap.before), 2) : '', u.heap ? fmt(mib(u.heap.peak), 2) : '', u.heap ? fmt(mib(u.heap.after), 2) : '', u.heap ? u.heap.samples : '', u.chromium ? fmt(mib(u.chromium.idle.heapGrowth), 2) : '',
           `${fmt(otherLoad(u))} %`, u === nodeRun || u === browserRun ? 'headline' : '',
+        ]),
+      }, {
+        title: 'Node/page pairs run back to back, alternating which goes first (the headline figure is the pair other processes disturbed least)',
+        header: ['pair', 'Node rows/s', 'page rows/s', 'ratio', 'API ms/1k rows Node / page', 'other procs Node / page', ''],
+        rows: uploadPairs.map(([nd, br], k) => [
+          String(k + 1), rowsPerSecond(nd), rowsPerSecond(br), `${fmt(rowsPerSecond(br) / rowsPerSecond(nd), 2)}x`,
+          `${fmt((1000 * nd.apiCpuMs) / rows, 1)} / ${fmt((1000 * br.apiCpuMs) / rows, 1)}`, `${fmt(otherLoad(nd))} % / ${fmt(otherLoad(br))} %`, nd === nodeRun ? 'headline' : '',
         ]),
       }, {
         title: `Chromium's CPU by process, as % of one core: with the page idle (${IDLE_MS / 1000} s before the click, heap sampled every ${SAMPLE_MS} ms as during the upload) and during the upload`,

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
