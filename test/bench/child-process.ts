@@ -78,9 +78,16 @@ export interface SimHandle {
   stop(): Promise<void>;
 }
 
-/** The simulator in a child process (it must not share the worker's event loop or CPU figures). */
-export async function startSimChild(options: { latencyMs?: number } = {}): Promise<SimHandle> {
-  const child = spawnScript('sim-child.ts', options);
+/** A child that serves until stopped: its URL (its first `BENCH_RESULT {"url"}`), pid and stop. */
+export interface ServerChild {
+  url: string;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** Starts `script` (a server: reports `{ url }` once listening, exits on SIGTERM). */
+export async function startServerChild(script: string, arg: unknown): Promise<ServerChild> {
+  const child = spawnScript(script, arg);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -88,8 +95,23 @@ export async function startSimChild(options: { latencyMs?: number } = {}): Promi
       const line = out.split('\n').find((l) => l.startsWith(RESULT));
       if (line) resolve((JSON.parse(line.slice(RESULT.length)) as { url: string }).url);
     });
-    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The simulator in a child process (it must not share the worker's event loop or CPU figures). */
+export async function startSimChild(options: { latencyMs?: number } = {}): Promise<SimHandle> {
+  const { url, pid, stop } = await startServerChild('sim-child.ts', options);
   const call = async (path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
@@ -97,7 +119,7 @@ export async function startSimChild(options: { latencyMs?: number } = {}): Promi
   };
   return {
     url,
-    pid: child.pid!,
+    pid,
     stats: () => call('/__sim/stats') as ReturnType<SimHandle['stats']>,
     reset: async () => void (await call('/__sim/reset', {})),
     setFaults: async (patch) => void (await call('/__sim/faults', patch)),
@@ -114,11 +136,6 @@ export async function startSimChild(options: { latencyMs?: number } = {}): Promi
       }
       return out;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop,
   };
 }

@@ -12,13 +12,14 @@ import { stopChildren } from './child-process.js';
 import { archiveBenchmark } from './archive.js';
 import { authoringBenchmark } from './authoring.js';
 import { cancelBenchmark } from './cancel.js';
+import { consoleBenchmark } from './console.js';
 import { e2eBenchmark } from './e2e.js';
 import { enqueueBenchmark } from './enqueue.js';
 import { priorityBenchmark } from './priority.js';
 import { rateLimitedBenchmark } from './rate-limited.js';
 import { FIGURE_HEADER, figureRows, log, printResult, table, verdict, type BenchResult } from './report.js';
 
-const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark];
+const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark, consoleBenchmark];
 
 const USAGE = `usage: pnpm bench [${BENCHMARKS.map((b) => b.name).join('|')} …] [--quick] [--full] [--shared-redis] [--cpu-prof]
   --quick          small sizes (10k rows, 5k messages, shorter rate windows): a smoke run
@@ -26,6 +27,8 @@ const USAGE = `usage: pnpm bench [${BENCHMARKS.map((b) => b.name).join('|')} …
   --shared-redis   measure against REDIS_URL instead of a redis-server of the run's own
   --cpu-prof       write V8 CPU profiles of every child process (printed directory)
 ${BENCHMARKS.map((b) => `  ${b.name.padEnd(15)}  ${b.describe}`).join('\n')}
+  cancel, authoring, archive and console run only when named; console needs Chromium (/usr/bin/chromium
+  or WABULK_CHROMIUM) and the built console (cd apps/console && pnpm build)
 `;
 
 const { values, positionals } = parseArgs({
@@ -49,8 +52,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 // `cancel` (a million-recipient import before it is measured), `authoring` (eight 100k-row
-// imports, ~3 min on this shared box) and `archive` (two 1M-recipient archives) run only when named.
-const selected = positionals.length === 0 ? BENCHMARKS.filter((b) => b !== cancelBenchmark && b !== authoringBenchmark && b !== archiveBenchmark) : BENCHMARKS.filter((b) => positionals.includes(b.name));
+// imports, ~3 min on this shared box), `archive` (two 1M-recipient archives) and `console` (Chromium,
+// 1M-row uploads) run only when named.
+const ONLY_WHEN_NAMED = new Set<Benchmark>([cancelBenchmark, authoringBenchmark, archiveBenchmark, consoleBenchmark]);
+const selected = positionals.length === 0 ? BENCHMARKS.filter((b) => !ONLY_WHEN_NAMED.has(b)) : BENCHMARKS.filter((b) => positionals.includes(b.name));
 
 const tmpDir = mkdtempSync(join(tmpdir(), 'wabulk-bench-'));
 if (values['cpu-prof']) process.env.BENCH_CPU_PROF_DIR = join(tmpDir, 'profiles');
