@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { startApi, type ApiHarness } from '../api/api-harness.js';
 import { defaultConsoleDir } from '@wabulk/api';
 
@@ -72,5 +72,25 @@ test('an API whose console is not built says how to build it (503), and the rest
 test('the built files are the ones served: dist holds index.html and hashed assets only', () => {
   const dir = defaultConsoleDir();
   expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('/ui/assets/');
-  for (const f of readdirSync(join(dir, 'assets'))) expect(f).toMatch(/^[\w-]+-[\w-]{8}\.(js|css)$/);
+  for (const f of readdirSync(join(dir, 'assets'))) expect(f).toMatch(/^[\w-]+-[\w-]{8}\.(js|css)(\.gz|\.br)?$/);
+});
+
+test('a browser that accepts brotli or gzip gets the file compressed at build time, the same bytes once decoded', async () => {
+  const html = (await h.app.inject({ method: 'GET', url: '/ui/' })).body;
+  const js = /src="(\/ui\/assets\/[\w.-]+\.js)"/.exec(html)![1]!;
+  const plain = await h.app.inject({ method: 'GET', url: js });
+  expect(plain.headers['content-encoding']).toBeUndefined();
+  const br = await h.app.inject({ method: 'GET', url: js, headers: { 'accept-encoding': 'br, gzip' } });
+  expect(br.headers['content-encoding']).toBe('br');
+  expect(br.headers.vary).toMatch(/accept-encoding/i);
+  expect(brotliDecompressSync(br.rawPayload).equals(plain.rawPayload)).toBe(true);
+  expect(br.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+  const gz = await h.app.inject({ method: 'GET', url: js, headers: { 'accept-encoding': 'gzip' } });
+  expect(gz.headers['content-encoding']).toBe('gzip');
+  expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
+  // The page too, with its security headers.
+  const page = await h.app.inject({ method: 'GET', url: '/ui/', headers: { 'accept-encoding': 'gzip' } });
+  expect(page.headers['content-encoding']).toBe('gzip');
+  expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+  expect(gunzipSync(page.rawPayload).toString()).toBe(html);
 });

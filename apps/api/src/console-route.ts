@@ -20,11 +20,13 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-sr
 /**
  * GET /ui/: the operator console, a single-page app that calls only this API's public routes with
  * the operator's token. No token is needed to load the page itself (it holds no data). Its assets
- * carry a content hash in their names, so they are cached for good; index.html never is.
+ * carry a content hash in their names, so they are cached for good; index.html never is. Each is sent
+ * brotli- or gzip-compressed when the browser accepts it (compressed at build time).
  */
 export async function consoleRoutes(app: Api, dir: string): Promise<void> {
   const built = existsSync(join(dir, 'index.html'));
-  await app.register(fastifyStatic, { root: dir, serve: false });
+  // preCompressed: the .br / .gz the build wrote beside each file, to browsers that accept them.
+  await app.register(fastifyStatic, { root: dir, serve: false, preCompressed: true });
   const notBuilt = () =>
     new ApiError(503, { error: 'console not built', message: 'the operator console is not built: run `pnpm build` (or `npm run setup`), then restart the API' });
   const hidden = { hide: true };
