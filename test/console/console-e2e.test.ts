@@ -402,11 +402,14 @@ test('"Show older" pages the campaign list through the API\'s cursor', async () 
   const { page, errors } = await cs.newPage();
   await signIn(page, cs.url, OPERATOR);
   await page.getByLabel('State', { exact: true }).selectOption('scheduled');
-  await waitFor(async () => (await page.locator('tr[data-campaign]').count()) === 50, { what: 'the first 50 scheduled campaigns' });
+  // Other tests may have scheduled campaigns too (older than these): count this test's own.
+  const bulk = page.locator('tr[data-campaign^="bulk-"]');
+  await waitFor(async () => (await page.locator('tr[data-campaign]').count()) === 50 && (await bulk.count()) === 50, { what: 'the first 50 scheduled campaigns, the newest' });
   await page.getByRole('button', { name: 'Show older' }).click();
-  await waitFor(async () => (await page.locator('tr[data-campaign]').count()) === 55, { what: 'the older 5' });
-  expect(await page.getByRole('button', { name: 'Show older' }).count()).toBe(0);
-  const ids = await page.locator('tr[data-campaign]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-campaign')));
+  await waitFor(async () => (await bulk.count()) === 55, { what: 'the older 5' });
+  const ids = await bulk.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-campaign')));
   expect(new Set(ids).size).toBe(55);
+  // Newest first, across the page boundary.
+  expect(ids).toEqual(Array.from({ length: 55 }, (_, i) => `bulk-${String(54 - i).padStart(2, '0')}`));
   expect(errors).toEqual([]);
 });
