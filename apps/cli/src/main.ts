@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { CommanderError, type Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { buildProgram } from './program.js';
