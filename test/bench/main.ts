@@ -12,13 +12,14 @@ import { stopChildren } from './child-process.js';
 import { archiveBenchmark } from './archive.js';
 import { authoringBenchmark } from './authoring.js';
 import { cancelBenchmark } from './cancel.js';
+import { cliStartBenchmark } from './cli-start.js';
 import { e2eBenchmark } from './e2e.js';
 import { enqueueBenchmark } from './enqueue.js';
 import { priorityBenchmark } from './priority.js';
 import { rateLimitedBenchmark } from './rate-limited.js';
 import { FIGURE_HEADER, figureRows, log, printResult, table, verdict, type BenchResult } from './report.js';
 
-const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark];
+const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark, cliStartBenchmark];
 
 const USAGE = `usage: pnpm bench [${BENCHMARKS.map((b) => b.name).join('|')} …] [--quick] [--full] [--shared-redis] [--cpu-prof]
   --quick          small sizes (10k rows, 5k messages, shorter rate windows): a smoke run
