@@ -46,7 +46,7 @@ export function sourceFiles(dir) {
   };
   if (existsSync(join(dir, 'src'))) walk(join(dir, 'src'));
   for (const f of readdirSync(dir)) if (f === 'package.json' || /^tsconfig.*\.json$/.test(f)) files.push(join(dir, f));
-  return files.sort();
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Newest modification time of a package's sources (and tsconfig.base.json). */
