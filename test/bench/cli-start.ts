@@ -130,15 +130,12 @@ async function run(env: BenchEnv): Promise<BenchResult> {
   const notes: string[] = [];
   for (const c of commands) {
     const value = seconds(`${c.name}|build`);
-    const ok = value <= TARGET_S;
-    if (!ok) notes.push(`${c.name} from the build: ${fmt(value, 2)} s median, above the ${TARGET_S} s target in this run (the machine was ${fmt(otherLoad)} % busy of 200 %; the CPU time in the table is the steadier reading)`);
-    figures.push({
-      measure: `wabulk ${c.name}, built install (median of ${runs})`,
-      value,
-      unit: 's',
-      ...(before ? { baseline: { label: `before: git ${BASE_REF}, built`, value: seconds(`${c.name}|before`) } } : { baseline: { label: 'tsx from source', value: seconds(`${c.name}|tsx`) } }),
-      note: `target ≤ ${TARGET_S} s: ${ok ? 'ok' : 'MISSED'}`,
-    });
+    const cpu = med(`${c.name}|build`, 'cpuMs') / 1000;
+    if (value > TARGET_S) notes.push(`${c.name} from the build: ${fmt(value, 2)} s median wall (${fmt(cpu, 2)} s CPU), above ${TARGET_S} s in this run; the machine was ${fmt(otherLoad)} % busy of 200 % and \`node -e ""\` took ${fmt(seconds('--help|node -e ""'), 2)} s`);
+    // The target is absolute: its "baseline" is the limit itself, so the summary counts a miss.
+    figures.push({ measure: `wabulk ${c.name}, built install (median of ${runs})`, value, unit: 's', baseline: { label: 'the target', value: TARGET_S }, target: { max: 1, text: `≤ ${TARGET_S} s` } });
+    if (before) figures.push({ measure: `wabulk ${c.name}, built install, against the CLI before issue 15`, value, unit: 's', baseline: { label: `git ${BASE_REF}, built`, value: seconds(`${c.name}|before`) }, note: `CPU ${fmt(cpu, 2)} s vs ${fmt(med(`${c.name}|before`, 'cpuMs') / 1000, 2)} s` });
+    figures.push({ measure: `wabulk ${c.name}, tsx from source (development)`, value: seconds(`${c.name}|tsx`), unit: 's', note: 'what pnpm wabulk ran before' });
     if (hasPnpm) figures.push({ measure: `pnpm wabulk ${c.name} (runs the build)`, value: seconds(`${c.name}|pnpm`), unit: 's', baseline: { label: 'tsx from source', value: seconds(`${c.name}|tsx`) }, note: 'pnpm and bootstrap.mjs start first' });
   }
   figures.push({ measure: `npx pnpm wabulk --help`, value: seconds('--help|npx pnpm'), unit: 's', baseline: { label: 'node -e ""', value: seconds('--help|node -e ""') }, note: 'npx resolves pnpm first' });
