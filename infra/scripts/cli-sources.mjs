@@ -1,9 +1,11 @@
-// What the built CLI (apps/cli/dist) is built from: the source of apps/cli and of every workspace
-// package it imports (following `workspace:` dependencies; only tsc-built ones, a tsconfig.build.json),
-// i.e. each one's src/ without tests (as tsconfig.build.json leaves them out), package.json and
-// tsconfig*.json, plus tsconfig.base.json. Plain Node, no dependencies.
-//   node infra/scripts/cli-sources.mjs stamp   (apps/cli's build) writes apps/cli/dist/sources.sha256
-// bootstrap.mjs (`pnpm wabulk …`) runs the build only when it was made from the source as it is now.
+// What the built CLI (apps/cli/dist) is built from: apps/cli and every workspace package it imports
+// (following `workspace:` dependencies; only tsc-built ones, a tsconfig.build.json), each from its
+// src/ without tests (as tsconfig.build.json leaves them out), package.json and tsconfig*.json, plus
+// tsconfig.base.json. Plain Node, no dependencies.
+//   node ../../infra/scripts/cli-sources.mjs stamp   (each package's build, after tsc) writes
+//   dist/sources.sha256 of the package it runs in: a hash of the sources that build compiled.
+// bootstrap.mjs (`pnpm wabulk …`) runs the build only when every package of it was built from its
+// source as it is now.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -12,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_DIR = join(ROOT, 'apps', 'cli');
 export const CLI_MAIN = join(CLI_DIR, 'dist', 'main.js');
-export const STAMP = join(CLI_DIR, 'dist', 'sources.sha256');
 
 /** The package folders of the closure, apps/cli first. */
 export function cliPackageDirs(root = ROOT) {
@@ -54,32 +55,33 @@ export function newestSourceMtime(dir, root = ROOT) {
   return Math.max(statSync(join(root, 'tsconfig.base.json')).mtimeMs, ...sourceFiles(dir).map((f) => statSync(f).mtimeMs));
 }
 
-/** sha256 of every source file of the closure (relative path and content). */
-export function sourcesHash(root = ROOT) {
+/** sha256 of a package's sources (relative paths and contents) and tsconfig.base.json. */
+export function sourcesHash(dir, root = ROOT) {
   const hash = createHash('sha256');
-  for (const file of [join(root, 'tsconfig.base.json'), ...cliPackageDirs(root).flatMap(sourceFiles)]) {
+  for (const file of [join(root, 'tsconfig.base.json'), ...sourceFiles(dir)]) {
     hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
   }
   return hash.digest('hex');
 }
 
+const stampOf = (dir) => join(dir, 'dist', 'sources.sha256');
+
 /**
- * Whether apps/cli/dist/main.js was built from the source as it is now. Cheap first: every package's
- * dist entry (tsc writes it on every build) newer than its sources. Failing that (a checkout or
- * `touch` moves mtimes, and turbo's cache then leaves dist untouched), the content: the stamp the
- * build wrote against a hash of the sources now. Returns the stale package folders (empty: fresh).
+ * The packages of the CLI (folders) whose build is not that of their source as it is now; empty:
+ * apps/cli/dist/main.js may run. Per package, cheap first: its dist entry (tsc writes it on every
+ * build) newer than its sources. Failing that (a checkout or `touch` moves mtimes, and turbo's cache
+ * then leaves dist as it is), the content: the stamp its build wrote against a hash of its sources now.
  */
 export function staleCliPackages(root = ROOT) {
   if (!existsSync(CLI_MAIN)) return [CLI_DIR];
-  const dirs = cliPackageDirs(root);
-  const stale = dirs.filter((dir) => {
+  return cliPackageDirs(root).filter((dir) => {
     const built = join(dir, 'dist', dir === CLI_DIR ? 'main.js' : 'index.js');
-    return !existsSync(built) || statSync(built).mtimeMs < newestSourceMtime(dir, root);
+    if (!existsSync(built)) return true;
+    if (statSync(built).mtimeMs >= newestSourceMtime(dir, root)) return false;
+    return !(existsSync(stampOf(dir)) && readFileSync(stampOf(dir), 'utf8').trim() === sourcesHash(dir, root));
   });
-  if (stale.length === 0) return [];
-  return existsSync(STAMP) && readFileSync(STAMP, 'utf8').trim() === sourcesHash(root) ? [] : stale;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'stamp') {
-  writeFileSync(STAMP, `${sourcesHash()}\n`);
+  writeFileSync(stampOf(process.cwd()), `${sourcesHash(process.cwd())}\n`);
 }
