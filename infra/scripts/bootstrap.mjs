@@ -218,8 +218,8 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const tsNode = (entry, argv) => [process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', join(root, entry), ...argv]];
 
 /**
- * apps/cli/dist/main.js when it was built from the source as it is now (cli-sources.mjs: an mtime
- * scan, then the build's content stamp), undefined otherwise: a stale build never runs.
+ * apps/cli/dist/main.js when every package of the CLI was built from its source as it is now (cli-sources.mjs: an mtime
+ * scan, then each package's content stamp), undefined otherwise: a stale build never runs.
  * WABULK_FROM_SOURCE=1 always runs the source.
  */
 function freshCliBuild() {
@@ -242,7 +242,7 @@ function spawnForward(cmd, argv) {
 
 /**
  * `pnpm run link-cli [DIR]`: builds (turbo: a no-op when nothing changed) and writes DIR/wabulk
- * (default ~/.local/bin), a two-line shell script that runs this checkout's apps/cli/dist/main.js
+ * (default ~/.local/bin), a small shell script that runs this checkout's apps/cli/dist/main.js
  * with the `node` on PATH: the fast start (issue 15), no pnpm, no tsx, no freshness scan. After
  * pulling or editing, run `pnpm build` again (`pnpm wabulk …` checks that for you; this does not).
  */
