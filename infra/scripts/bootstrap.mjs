@@ -7,15 +7,17 @@
 //   2. makes sure a Redis answers at REDIS_URL (default redis://127.0.0.1:6379); if none does, it
 //      starts `redis-server` from PATH on a free port for the length of the command, or says how to
 //      get one;
-//   3. runs the command: test (typecheck, lint, jest) | sim | wabulk | demo | bench | setup.
+//   3. runs the command: test (typecheck, lint, jest) | sim | wabulk (the build when up to date, else
+//      tsx from source) | link-cli (a `wabulk` on PATH running the build) | demo | bench | setup.
 // Plain Node, no dependencies: it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI_MAIN, staleCliPackages } from './cli-sources.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PNPM = 'pnpm@12.4.2';
@@ -32,6 +34,13 @@ function run(cmd, argv, opts = {}) {
 const PNPM_VERSION = PNPM.split('@')[1];
 const toolsDir = join(root, '.wabulk', 'tools');
 const pnpmVersionOf = (cmd) => spawnSync(cmd, ['--version'], { encoding: 'utf8', env: process.env }).stdout?.trim();
+const installedPnpmVersion = () => {
+  try {
+    return JSON.parse(readFileSync(join(toolsDir, 'node_modules', 'pnpm', 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * Puts the pinned pnpm first on PATH for this process and every child it starts. turbo (typecheck,
@@ -42,7 +51,9 @@ const pnpmVersionOf = (cmd) => spawnSync(cmd, ['--version'], { encoding: 'utf8',
 function ensurePnpmOnPath() {
   const toolsBin = join(toolsDir, 'node_modules', '.bin');
   const pnpmBin = join(toolsBin, process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm');
-  if (!existsSync(pnpmBin) || pnpmVersionOf(pnpmBin) !== PNPM_VERSION) {
+  // The installed version read from its package.json: asking `pnpm --version` costs a Node start
+  // (~0.3 s) on every command, `pnpm wabulk …` included (issue 15).
+  if (!existsSync(pnpmBin) || installedPnpmVersion() !== PNPM_VERSION) {
     say(`installing ${PNPM} into .wabulk/tools (turbo and the scripts need it on PATH)…`);
     mkdirSync(toolsDir, { recursive: true });
     writeFileSync(join(toolsDir, 'package.json'), '{ "private": true }\n');
@@ -208,6 +219,19 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 // Run TypeScript from source: tsx strips types, the export condition picks each package's src/.
 const tsNode = (entry, argv) => [process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', join(root, entry), ...argv]];
 
+/**
+ * apps/cli/dist/main.js when every package of the CLI was built from its source as it is now (cli-sources.mjs: an mtime
+ * scan, then each package's content stamp), undefined otherwise: a stale build never runs.
+ * WABULK_FROM_SOURCE=1 always runs the source.
+ */
+function freshCliBuild() {
+  if (process.env.WABULK_FROM_SOURCE === '1') return undefined;
+  const stale = staleCliPackages(root);
+  if (stale.length === 0) return CLI_MAIN;
+  if (existsSync(CLI_MAIN)) say(`the build is older than the source of ${stale.map((d) => d.slice(root.length + 1)).join(', ')}: running from source with tsx (\`pnpm build\` for the fast start)`);
+  return undefined;
+}
+
 function spawnForward(cmd, argv) {
   return new Promise((done) => {
     const child = spawn(cmd, argv, { cwd: root, stdio: 'inherit', env: process.env });
@@ -218,9 +242,27 @@ function spawnForward(cmd, argv) {
   });
 }
 
+/**
+ * `pnpm run link-cli [DIR]`: builds (turbo: a no-op when nothing changed) and writes DIR/wabulk
+ * (default ~/.local/bin), a small shell script that runs this checkout's apps/cli/dist/main.js
+ * with the `node` on PATH: the fast start (issue 15), no pnpm, no tsx, no freshness scan. After
+ * pulling or editing, run `pnpm build` again (`pnpm wabulk …` checks that for you; this does not).
+ */
+function linkCli(dir = join(homedir(), '.local', 'bin')) {
+  if (run(bin('turbo'), ['run', 'build', '--filter=@wabulk/cli...', '--output-logs=errors-only']) !== 0) return 1;
+  const main = CLI_MAIN;
+  mkdirSync(dir, { recursive: true });
+  const target = join(resolve(dir), 'wabulk');
+  writeFileSync(target, `#!/bin/sh\n# wabulk, the operator CLI built from ${root} (written by \`pnpm run link-cli\`; run \`pnpm build\` there after changes)\nexec node '${main.replace(/'/g, "'\\''")}' "$@"\n`, { mode: 0o755 });
+  chmodSync(target, 0o755);
+  const onPath = (process.env.PATH ?? '').split(delimiter).includes(resolve(dir));
+  say(`wrote ${target}${onPath ? '' : ` (not on PATH: add ${resolve(dir)} to PATH)`}; try: wabulk --help`);
+  return 0;
+}
+
 async function main() {
   if (command === 'help' || command === '--help') {
-    console.log('usage: node infra/scripts/bootstrap.mjs setup|test|sim|wabulk|demo|bench [args…]');
+    console.log('usage: node infra/scripts/bootstrap.mjs setup|test|sim|wabulk|link-cli|demo|bench [args…]');
     return 0;
   }
   ensureInstalled(ensurePnpmOnPath());
@@ -232,8 +274,11 @@ async function main() {
   if (command === 'wabulk') {
     // `wabulk api` serves the console; other commands need not wait for a build.
     if (args[0] === 'api') ensureConsoleBuilt();
-    return spawnForward(...tsNode('apps/cli/src/main.ts', args));
+    // The build (plain node, about 0.2 s to `--help`) when it is up to date; tsx from source otherwise.
+    const built = freshCliBuild();
+    return spawnForward(...(built ? [process.execPath, [built, ...args]] : tsNode('apps/cli/src/main.ts', args)));
   }
+  if (command === 'link-cli') return linkCli(args[0]);
   if (command === 'test') {
     ensurePrometheus();
     ensureChromium();

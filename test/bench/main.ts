@@ -12,6 +12,7 @@ import { stopChildren } from './child-process.js';
 import { archiveBenchmark } from './archive.js';
 import { authoringBenchmark } from './authoring.js';
 import { cancelBenchmark } from './cancel.js';
+import { cliStartBenchmark } from './cli-start.js';
 import { consoleBenchmark } from './console.js';
 import { e2eBenchmark } from './e2e.js';
 import { enqueueBenchmark } from './enqueue.js';
@@ -19,7 +20,7 @@ import { priorityBenchmark } from './priority.js';
 import { rateLimitedBenchmark } from './rate-limited.js';
 import { FIGURE_HEADER, figureRows, log, printResult, table, verdict, type BenchResult } from './report.js';
 
-const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark, consoleBenchmark];
+const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark, consoleBenchmark, cliStartBenchmark];
 
 const USAGE = `usage: pnpm bench [${BENCHMARKS.map((b) => b.name).join('|')} …] [--quick] [--full] [--shared-redis] [--cpu-prof]
   --quick          small sizes (10k rows, 5k messages, shorter rate windows): a smoke run
@@ -52,9 +53,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 // `cancel` (a million-recipient import before it is measured), `authoring` (eight 100k-row
-// imports, ~3 min on this shared box), `archive` (two 1M-recipient archives) and `console` (Chromium,
-// 1M-row uploads) run only when named.
-const ONLY_WHEN_NAMED = new Set<Benchmark>([cancelBenchmark, authoringBenchmark, archiveBenchmark, consoleBenchmark]);
+// imports, ~3 min on this shared box), `archive` (two 1M-recipient archives), `console` (Chromium,
+// 1M-row uploads) and `cli-start` (about 100 process starts, npx among them: 2–10 min on this shared
+// box) run only when named.
+const ONLY_WHEN_NAMED = new Set<Benchmark>([cancelBenchmark, authoringBenchmark, archiveBenchmark, consoleBenchmark, cliStartBenchmark]);
 const selected = positionals.length === 0 ? BENCHMARKS.filter((b) => !ONLY_WHEN_NAMED.has(b)) : BENCHMARKS.filter((b) => positionals.includes(b.name));
 
 const tmpDir = mkdtempSync(join(tmpdir(), 'wabulk-bench-'));

@@ -44,9 +44,10 @@ const running = new Set<ChildProcess>();
 /**
  * Runs `wabulk <args>` as a real process (apps/cli/src/main.ts from source through tsx, cwd = the
  * workspace root, so pass absolute file paths) and collects its output. Past the deadline the
- * process is SIGKILLed and the promise rejects with what it printed so far.
+ * process is SIGKILLed and the promise rejects with what it printed so far. `nodeArgs` go to node
+ * before the script (after tsx).
  */
-export function runCli(args: string[], options: { env: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(args: string[], options: { env: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] }): Promise<CliResult> {
   return spawnCli(args, options).result;
 }
 
@@ -54,10 +55,10 @@ export function runCli(args: string[], options: { env: Record<string, string>; t
  * `runCli` with the process in hand: for a test that signals it mid-run (SIGKILL at a chosen point).
  * `result` resolves once it exited (whatever the signal), with what it printed.
  */
-export function spawnCli(args: string[], options: { env: Record<string, string>; timeoutMs?: number }): { child: ChildProcess; result: Promise<CliResult> } {
+export function spawnCli(args: string[], options: { env: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] }): { child: ChildProcess; result: Promise<CliResult> } {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const started = Date.now();
-  const child = spawn(process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', CLI_MAIN, ...args], {
+  const child = spawn(process.execPath, ['--conditions=@wabulk/source', '--import', 'tsx', ...(options.nodeArgs ?? []), CLI_MAIN, ...args], {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { baseEnvSchema, configuredAccountIds, parseEnv, type BaseEnv } from '@wabulk/config';
-import { PgArchive } from '@wabulk/archive';
+import type { PgArchive } from '@wabulk/archive';
 import { ArchiveUnavailableError, classifyRedisError, connectRedis, describeRedisFailure, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
 import { CliError } from './cli-error.js';
@@ -31,7 +31,8 @@ export async function openContext(env: Record<string, string | undefined> = proc
     throw new CliError(`cannot reach ${describeRedisTarget(target)} (${variable}). Start one (redis-server) or point ${variable} at it.`, 1);
   }
   // The archive's pool connects on its first query: commands that never read an archived campaign never touch PostgreSQL.
-  const archive = config.WABULK_ARCHIVE_URL ? new PgArchive({ url: config.WABULK_ARCHIVE_URL }) : undefined;
+  // Its module (pg) loads only when an archive is configured (start-up, issue 15).
+  const archive = config.WABULK_ARCHIVE_URL ? new (await import('@wabulk/archive')).PgArchive({ url: config.WABULK_ARCHIVE_URL }) : undefined;
   const ctx = createQueueContext({ redis, base: config.WABULK_KEY_PREFIX, archive });
   const producer = new Producer(ctx, { defaultAccount: config.WABULK_ACCOUNT, knownAccounts: configuredAccounts, singleMessageTtlSeconds: config.WABULK_MESSAGE_TTL_S, defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined });
   return {

@@ -1,5 +1,5 @@
+#!/usr/bin/env node
 import { CommanderError, type Command } from 'commander';
-import { ConfigError } from '@wabulk/config';
 import { CliError } from './cli-error.js';
 import { buildProgram } from './program.js';
 
@@ -23,7 +23,8 @@ try {
   } else if (err instanceof CliError) {
     process.stderr.write(`wabulk: ${err.message}\n`);
     process.exitCode = err.exitCode;
-  } else if (err instanceof ConfigError) {
+  } else if (err instanceof (await import('@wabulk/config')).ConfigError) {
+    // Loaded only here: @wabulk/config (zod, undici through @wabulk/kaleyra) is not what `--help` should pay for.
     process.stderr.write(`wabulk: ${err.message}\n`);
     process.exitCode = 2;
   } else {

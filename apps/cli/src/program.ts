@@ -1,18 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CAMPAIGN_STATES } from '@wabulk/queue';
-import { runWorker } from '@wabulk/worker';
-import { accountCommand } from './commands/account.js';
-import { campaignControlCommand } from './commands/campaign-control.js';
-import { accountsAddCommand, accountsCommand } from './commands/accounts.js';
-import { apiCommand } from './commands/api.js';
-import { archiveCampaignCommand, archiveMigrateCommand } from './commands/archive.js';
-import { campaignsCommand } from './commands/campaigns.js';
-import { demoCommand, type DemoOptions } from './commands/demo.js';
-import { exportCommand } from './commands/export.js';
-import { retryFailedCommand } from './commands/retry-failed.js';
-import { sendCommand } from './commands/send.js';
-import { statusCommand } from './commands/status.js';
-import { suppressChangeCommand, suppressCheckCommand, suppressImportCommand, suppressListCommand } from './commands/suppress.js';
+import type { CampaignState } from '@wabulk/queue';
+import type { DemoOptions } from './commands/demo.js';
+
+// Start-up (issue 15): nothing here imports a command module, the worker, the API or @wabulk/queue.
+// Each action loads its command with import() when it runs, so `--help` loads commander only and a
+// command loads what it uses (`status`: the Redis layer, never fastify, the worker or the simulator).
+// test/cli/lazy-load.test.ts holds this.
+
+/** The campaign states `campaigns --state` accepts: @wabulk/queue's CAMPAIGN_STATES (a unit test keeps them equal). */
+export const CAMPAIGN_STATE_CHOICES = ['scheduled', 'running', 'paused', 'cancelled', 'done'] as const satisfies readonly CampaignState[];
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -36,14 +32,14 @@ export function buildProgram(exit: (code: number) => void): Command {
   program
     .command('worker')
     .description('run the sending process (env: KALEYRA_*, WORKER_CONCURRENCY, WABULK_RATE_PER_SECOND, WABULK_RETRY_DELAYS_MS, METRICS_PORT)')
-    .action(() => runWorker(process.env));
+    .action(async () => (await import('@wabulk/worker')).runWorker(process.env));
 
   program
     .command('api')
     .description(
       'serve the HTTP API (env: API_PORT (8080), WABULK_API_TOKENS (full-access tokens) and/or WABULK_API_TOKENS_FILE (JSON [{name, token, accounts, scopes}], scopes send/read/control/metrics; kill -HUP re-reads it), API_BODY_LIMIT_BYTES, API_UPLOAD_LIMIT_BYTES, WABULK_CALLBACK_SECRET / WABULK_CALLBACK_BASIC_AUTH)',
     )
-    .action(() => apiCommand(process.env));
+    .action(async () => (await import('./commands/api.js')).apiCommand(process.env));
 
   program
     .command('send')
@@ -69,7 +65,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--dry-run', 'read and check everything, write nothing: counts, rejected rows, three rendered samples, estimated sending time')
     .option('--wait', 'show a live summary until the campaign is done')
     .option('--json', 'print one JSON object instead of text')
-    .action((o) => done(sendCommand(o)));
+    .action(async (o) => done((await import('./commands/send.js')).sendCommand(o)));
 
   program
     .command('status')
@@ -77,7 +73,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--json', 'print one JSON object and exit')
     .option('--once', 'print one line and exit instead of following the campaign')
-    .action((o) => done(statusCommand(o)));
+    .action(async (o) => done((await import('./commands/status.js')).statusCommand(o)));
 
   for (const action of ['pause', 'resume'] as const) {
     program
@@ -86,7 +82,9 @@ export function buildProgram(exit: (code: number) => void): Command {
       .option('--account <id>', 'Kaleyra account (default: WABULK_ACCOUNT)')
       .option('--campaign <id>', 'only this campaign: the account and its other campaigns keep sending')
       .option('--json', 'print the account state (or with --campaign the campaign status) as JSON')
-      .action((o: { account?: string; campaign?: string; json?: boolean }) => done(o.campaign === undefined ? accountCommand(action, o) : campaignControlCommand(action, { ...o, campaign: o.campaign })));
+      .action(async (o: { account?: string; campaign?: string; json?: boolean }) =>
+        done(o.campaign === undefined ? (await import('./commands/account.js')).accountCommand(action, o) : (await import('./commands/campaign-control.js')).campaignControlCommand(action, { ...o, campaign: o.campaign })),
+      );
   }
 
   program
@@ -94,28 +92,28 @@ export function buildProgram(exit: (code: number) => void): Command {
     .description('cancel a campaign for good: no new send starts, every pending recipient ends `cancelled`')
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--json', 'print the campaign status as JSON')
-    .action((o) => done(campaignControlCommand('cancel', o)));
+    .action(async (o) => done((await import('./commands/campaign-control.js')).campaignControlCommand('cancel', o)));
 
   program
     .command('campaigns')
     .description('the campaigns, newest first (single messages sent without a campaign id are not listed)')
-    .addOption(new Option('--state <state>', 'only campaigns in this state').choices(CAMPAIGN_STATES))
+    .addOption(new Option('--state <state>', 'only campaigns in this state').choices(CAMPAIGN_STATE_CHOICES))
     .option('--account <id>', 'only campaigns of this account')
     .option('--limit <n>', 'at most this many', int('--limit', 1), 50)
     .option('--json', 'print one JSON array of the objects `status --json` prints')
-    .action((o) => done(campaignsCommand(o)));
+    .action(async (o) => done((await import('./commands/campaigns.js')).campaignsCommand(o)));
 
   const accounts = program
     .command('accounts')
     .description('the known accounts (a worker serving them started, an operator added them, or configured here) with their state')
     .option('--json', 'print one JSON array')
-    .action((o) => done(accountsCommand(o)));
+    .action(async (o) => done((await import('./commands/accounts.js')).accountsCommand(o)));
   accounts
     .command('add <id>')
     .description('register an account ahead of its workers, so messages for it are accepted')
     .option('--json', 'print the account as a one-element JSON array')
     // `--json` may land on `accounts` (commander reads a parent's options anywhere): take both.
-    .action((id: string, _o, cmd: Command) => done(accountsAddCommand(id, cmd.optsWithGlobals())));
+    .action(async (id: string, _o, cmd: Command) => done((await import('./commands/accounts.js')).accountsAddCommand(id, cmd.optsWithGlobals())));
 
   const suppress = program
     .command('suppress')
@@ -127,14 +125,14 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--account <id>', 'the list of this account')
     .option('--global', 'the global list (applies to every account)')
     .option('--json', 'print one JSON object {list, added, alreadyListed, rejected: [{input, reason}]}')
-    .action((numbers: string[], o) => done(suppressChangeCommand('add', numbers, o)));
+    .action(async (numbers: string[], o) => done((await import('./commands/suppress.js')).suppressChangeCommand('add', numbers, o)));
   suppress
     .command('remove <numbers...>')
     .description(`take numbers off a list. ${scopeHelp}`)
     .option('--account <id>', 'the list of this account')
     .option('--global', 'the global list')
     .option('--json', 'print one JSON object {list, removed, notListed, rejected: [{input, reason}]}')
-    .action((numbers: string[], o) => done(suppressChangeCommand('remove', numbers, o)));
+    .action(async (numbers: string[], o) => done((await import('./commands/suppress.js')).suppressChangeCommand('remove', numbers, o)));
   suppress
     .command('import <file>')
     .description(`add every number of a file of any size (streamed, 1000 numbers per Redis call): CSV with a header naming the number column (to, phone, number, msisdn, mobile, …) or one number per line. Prints added, already listed and the rejected rows with their line numbers; exits 2 when every row was rejected. ${scopeHelp}`)
@@ -143,7 +141,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--column <name>', 'the number column of the header (default: the first named to, phone, number, msisdn, mobile, …)')
     .option('--rejected-out <file>', 'write every rejected row (line, input, reason) to this CSV')
     .option('--json', 'print one JSON object {list, read, added, alreadyListed, rejected: [{input, reason, line}] (the first 1000), rejectedTotal}')
-    .action((file: string, o) => done(suppressImportCommand(file, o)));
+    .action(async (file: string, o) => done((await import('./commands/suppress.js')).suppressImportCommand(file, o)));
   suppress
     .command('list')
     .description(`every number on a list with the time it was added, in no particular order (a number may show twice while Redis resizes the list). ${scopeHelp}`)
@@ -151,13 +149,13 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--global', 'the global list')
     .option('--limit <n>', 'at most this many', int('--limit', 1))
     .option('--json', 'print one JSON array of {number, addedAt (ISO 8601)} instead of "number<TAB>addedAt" lines')
-    .action((o) => done(suppressListCommand(o)));
+    .action(async (o) => done((await import('./commands/suppress.js')).suppressListCommand(o)));
   suppress
     .command('check <number>')
     .description('whether a number is on the account\'s list, the global list, both or neither (exit 0 either way)')
     .option('--account <id>', 'the account whose list is checked (default: WABULK_ACCOUNT); the global list is always checked')
     .option('--json', 'print one JSON object {number (E.164), account, suppressed, lists: {account?, global?} (ISO 8601 times added)}')
-    .action((number: string, o) => done(suppressCheckCommand(number, o)));
+    .action(async (number: string, o) => done((await import('./commands/suppress.js')).suppressCheckCommand(number, o)));
 
   program
     .command('export')
@@ -165,7 +163,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--format <format>', 'csv or ndjson', 'csv')
     .option('--out <file>', 'write to a file instead of stdout')
-    .action((o) => done(exportCommand(o)));
+    .action(async (o) => done((await import('./commands/export.js')).exportCommand(o)));
 
   program
     .command('retry-failed')
@@ -173,7 +171,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--codes <codes>', 'only recipients that failed with these codes, e.g. WA500,HTTP_503')
     .option('--json', 'print one JSON object')
-    .action((o) => done(retryFailedCommand(o)));
+    .action(async (o) => done((await import('./commands/retry-failed.js')).retryFailedCommand(o)));
 
   const archive = program
     .command('archive')
@@ -183,20 +181,20 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--campaign <id>', 'the campaign to archive now')
     .option('--batch <n>', 'recipients per COPY batch (default 5000)', int('--batch', 1))
     .option('--json', 'print one JSON object {campaignId, result, rows, ms}')
-    .action((o: { campaign?: string; json?: boolean; batch?: number }) => {
+    .action(async (o: { campaign?: string; json?: boolean; batch?: number }) => {
       if (o.campaign === undefined) {
         archive.outputHelp();
         process.stderr.write('\nerror: give --campaign ID, or run `wabulk archive migrate`\n');
         exit(2);
         return;
       }
-      return done(archiveCampaignCommand({ ...o, campaign: o.campaign }));
+      return done((await import('./commands/archive.js')).archiveCampaignCommand({ ...o, campaign: o.campaign }));
     });
   archive
     .command('migrate')
     .description('apply the archive schema steps the database lacks (safe to run again, and from several hosts at once); a database newer than this wabulk is refused')
     .option('--json', 'print one JSON object {archive, from, to, applied}')
-    .action((_o, cmd: Command) => done(archiveMigrateCommand(cmd.optsWithGlobals())));
+    .action(async (_o, cmd: Command) => done((await import('./commands/archive.js')).archiveMigrateCommand(cmd.optsWithGlobals())));
 
   program
     .command('demo')
@@ -207,7 +205,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--workers <n>', 'worker processes', int('--workers', 1), 2)
     .option('--json', 'print the summary as JSON')
     .option('--console [port]', 'then keep it all running with the API and its operator console (/ui/) on this port (default 8080; 0 = any free one) until Ctrl-C', int('--console', 0))
-    .action((o: Omit<DemoOptions, 'console'> & { console?: number | true }) => done(demoCommand({ ...o, console: o.console === true ? 8080 : o.console })));
+    .action(async (o: Omit<DemoOptions, 'console'> & { console?: number | true }) => done((await import('./commands/demo.js')).demoCommand({ ...o, console: o.console === true ? 8080 : o.console })));
 
   return program;
 }

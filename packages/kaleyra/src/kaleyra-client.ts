@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { buildPayload } from './build-payload.js';
 import { resolveClientOptions } from './client-options.js';
@@ -19,6 +19,20 @@ export interface SendOptions {
 }
 
 const REDACTED = '[redacted]';
+
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+
+/**
+ * undici, loaded when the first client without an injected dispatcher is made rather than when
+ * something imports this package for its codes and schemas (@wabulk/config, @wabulk/queue: the
+ * CLI's start-up, issue 15). undici is CommonJS only (no "exports"), so `require` returns the very
+ * module instance a static `import … from 'undici'` elsewhere gets; under jest (this source run as
+ * CommonJS) the module's own `require` is jest's, for the same reason.
+ */
+function loadUndici(): Undici {
+  return (undici ??= (typeof require === 'function' ? require : createRequire(import.meta.url))('undici') as Undici);
+}
 
 /**
  * Typed client for Kaleyra's WhatsApp v2 send-text call. Holds one keep-alive undici Pool per
@@ -48,7 +62,7 @@ export class KaleyraClient {
     this.baseUrl = resolved.baseUrl;
     this.#path = `${resolved.pathPrefix}/v2/${encodeURIComponent(resolved.sid)}/whatsapp/${resolved.sender}/messages`;
     this.#ownsDispatcher = resolved.dispatcher === undefined;
-    this.#dispatcher = resolved.dispatcher ?? new Pool(resolved.origin, {
+    this.#dispatcher = resolved.dispatcher ?? new (loadUndici().Pool)(resolved.origin, {
       connections: resolved.connections,
       connect: { timeout: resolved.connectTimeoutMs },
       headersTimeout: resolved.headersTimeoutMs,
