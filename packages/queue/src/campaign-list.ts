@@ -1,3 +1,4 @@
+import type { AccountPause } from './account-state.js';
 import { ArchiveUnavailableError } from './archive-port.js';
 import { getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
 import type { QueueContext } from './context.js';
@@ -60,6 +61,8 @@ export async function listCampaignStatuses(ctx: QueueContext, query: CampaignLis
   let skipped: CampaignListPage['archiveUnavailable'];
   const page = (cursor: string | null): CampaignListPage => (skipped ? { campaigns, cursor, archiveUnavailable: skipped } : { campaigns, cursor });
   let scanned = 0;
+  // Each account's pause is read once for the page, not once per campaign.
+  const pauses = new Map<string, Promise<AccountPause>>();
   for (;;) {
     // From the cursor's score down, past the entries of that score already read (ties at the cursor's
     // score are ordered by id, descending, in this direction: those with an id ≥ the cursor's came first).
@@ -76,7 +79,7 @@ export async function listCampaignStatuses(ctx: QueueContext, query: CampaignLis
       after = e;
       let status: CampaignStatus | undefined;
       try {
-        status = await getCampaignStatus(ctx, e.id);
+        status = await getCampaignStatus(ctx, e.id, pauses);
       } catch (err) {
         // PostgreSQL down hides no live campaign: the archived ones are named as left out.
         if (!(err instanceof ArchiveUnavailableError)) throw err;

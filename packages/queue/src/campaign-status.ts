@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getAccountState } from './account-state.js';
+import { getAccountPause, type AccountPause } from './account-state.js';
 import { getCampaignControlState } from './campaign-control.js';
 import { archivedCampaign, locateCampaign } from './archive-port.js';
 import type { QueueContext } from './context.js';
@@ -115,16 +115,23 @@ function statusOf(
  * with `archived: true`; an ArchiveUnavailableError when the archive cannot answer). Undefined
  * when there is no such campaign.
  */
-export async function getCampaignStatus(ctx: QueueContext, campaignId: string): Promise<CampaignStatus | undefined> {
+export async function getCampaignStatus(ctx: QueueContext, campaignId: string, pauses?: Map<string, Promise<AccountPause>>): Promise<CampaignStatus | undefined> {
   const where = await locateCampaign(ctx, campaignId);
   if (!where) return undefined;
+  // A list of statuses reads each account's pause once (`pauses`, kept by the caller for one page).
+  const pauseOf = (account: string): Promise<AccountPause> => {
+    if (!pauses) return getAccountPause(ctx, account);
+    let p = pauses.get(account);
+    if (!p) pauses.set(account, (p = getAccountPause(ctx, account)));
+    return p;
+  };
   if (where.where === 'archive') {
-    const [a, account] = await Promise.all([archivedCampaign(ctx, campaignId), getAccountState(ctx, where.account)]);
+    const [a, account] = await Promise.all([archivedCampaign(ctx, campaignId), pauseOf(where.account)]);
     const live = { pending: 0, state: a.state === 'cancelled' ? ('cancelled' as const) : ('done' as const), waitingForWindow: 0, done: true };
     return { ...statusOf(campaignId, a.meta, a.figures, live, account), archived: true };
   }
   const { meta } = where;
-  const [counts, account, control] = await Promise.all([ctx.ledger.counts(campaignId), getAccountState(ctx, meta.account), getCampaignControlState(ctx, campaignId)]);
+  const [counts, account, control] = await Promise.all([ctx.ledger.counts(campaignId), pauseOf(meta.account), getCampaignControlState(ctx, campaignId)]);
   return statusOf(
     campaignId,
     meta,

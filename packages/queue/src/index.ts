@@ -10,7 +10,7 @@ export { compactAnswer, createIdempotencyStore, DEFAULT_IDEMPOTENCY_MAX_KEYS, fi
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
 export { estimateSending, KnownAccounts, listRegisteredAccounts, registerAccounts, registeredRate, type SendingEstimate, UnknownAccountError, type AccountRegistration, type RegistrationSource } from './account-registry.js';
 export { BREAKER_RUN_TTL_MS, DEFAULT_BREAKER_THRESHOLD, getBreakerRun, recordBreakerOutcome, type BreakerOutcome } from './breaker.js';
-export { getAccountState, getDepthByPriority, pauseAccount, resumeAccount, type AccountState, type DepthByPriority, type PauseReason } from './account-state.js';
+export { getAccountPause, getAccountState, getDepthByPriority, pauseAccount, resumeAccount, type AccountPause, type AccountState, type DepthByPriority, type PauseReason } from './account-state.js';
 export { CAMPAIGN_STATES, campaignFigures, campaignStatusSchema, getCampaignStatus, type CampaignFigures, type CampaignState, type CampaignStatus } from './campaign-status.js';
 export { cancelCampaign, getCampaignControlState, pauseCampaign, resumeCampaign, type CampaignControlState, type ControlResult } from './campaign-control.js';
 export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type CampaignListQuery } from './campaign-list.js';
