@@ -44,7 +44,7 @@ export const campaignStatusSchema = z.object({
   paused: z.boolean(),
   pauseReason: z.string().nullable(),
   createdAt: z.number(),
-  startedAt: z.number().nullable().describe('when the campaign started sending: the time of its first recorded result, sent or failed (ms since the epoch); null before'),
+  startedAt: z.number().nullable().describe('when the campaign started sending: the time of its first recorded result, sent or failed (ms since the epoch); null before. A campaign that finished before this was recorded: its scheduled start, else its creation'),
   done: z.boolean().describe('no recipient is pending any more'),
   archived: z.literal(true).optional().describe('present (true) when the campaign was moved to the archive (PostgreSQL): its figures are read from there'),
 });
@@ -105,7 +105,9 @@ function statusOf(
     paused: account.paused,
     pauseReason: account.pauseReason,
     createdAt: meta.createdAt,
-    startedAt,
+    // A campaign with results but no stamp (finished before startedAt was recorded): its scheduled
+    // start or creation, as the archiver writes it, so the live and archived answers agree.
+    startedAt: startedAt ?? (sent + failed > 0 ? (meta.startsAt ?? meta.createdAt) : null),
     done: live.done,
   };
 }
