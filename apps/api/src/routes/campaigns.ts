@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { archivedCampaign, campaignRecipientsPage, cancelCampaign, exportCampaign, exportRecord, failureCodeSchema, getCampaignStatus, locateCampaign, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign } from '@wabulk/queue';
+import { archivedCampaign, campaignRecipientsPage, cancelCampaign, exportCampaign, exportRecord, failureCodeSchema, getCampaignStatus, locateCampaign, pauseCampaign, RECIPIENT_STATUSES, resumeCampaign, type QueueContext } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { mayUse } from '../access.js';
 import { ApiError } from '../error-handler.js';
@@ -26,7 +26,16 @@ const retryAnswer = z.object({
   restored: z.literal(true).optional().describe('present (true) when the campaign was brought back from the archive (PostgreSQL) to Redis for the retry'),
 });
 
-const notFound = (id: string) => new ApiError(404, { error: 'not found', message: `no campaign ${id}` });
+export const notFound = (id: string) => new ApiError(404, { error: 'not found', message: `no campaign ${id}` });
+
+/** The campaign's export as a streamed file (content-disposition: attachment): GET …/recipients?format= and the export links. */
+export function sendExport(reply: FastifyReply, ctx: QueueContext, id: string, format: 'csv' | 'ndjson', status?: (typeof RECIPIENT_STATUSES)[number]) {
+  const lines = Readable.from(exportCampaign(ctx, id, format, { status }));
+  return reply
+    .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+    .header('content-disposition', `attachment; filename="${id}.${format}"`)
+    .send(lines);
+}
 
 const CONTROL = {
   pause: { run: pauseCampaign, summary: 'pause the campaign: no new send starts once this answers (requests in flight finish); its recipients stay pending until resume; other campaigns of the account keep sending' },
@@ -114,13 +123,7 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
       const q = request.query;
       // An archived campaign whose archive cannot answer is a 503 before the first byte of a download.
       if ((await assertVisible(request, id)).where === 'archive') await archivedCampaign(ctx, id);
-      if (q.format !== 'json') {
-        const lines = Readable.from(exportCampaign(ctx, id, q.format, { status: q.status }));
-        return reply
-          .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
-          .header('content-disposition', `attachment; filename="${id}.${q.format}"`)
-          .send(lines as never);
-      }
+      if (q.format !== 'json') return sendExport(reply, ctx, id, q.format, q.status);
       const page = await campaignRecipientsPage(ctx, id, { cursor: q.cursor, limit: q.limit, status: q.status });
       return { campaignId: id, recipients: page.rows.map(exportRecord), nextCursor: page.cursor === '0' ? null : page.cursor };
     },

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { archivedCampaign, exportCampaign, exportLinkKey, locateCampaign, RECIPIENT_STATUSES } from '@wabulk/queue';
+import { archivedCampaign, exportLinkKey, locateCampaign, RECIPIENT_STATUSES } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { mayUse } from '../access.js';
 import { ApiError } from '../error-handler.js';
 import { campaignParams, errorSchema } from '../schemas.js';
+import { notFound, sendExport } from './campaigns.js';
 
 /** How long a download link may wait for its one use. */
 export const EXPORT_LINK_TTL_S = 60;
@@ -38,7 +38,6 @@ interface Link {
  */
 export function exportLinkRoutes(app: Api, api: ApiContext): void {
   const { ctx } = api;
-  const notFound = (id: string) => new ApiError(404, { error: 'not found', message: `no campaign ${id}` });
 
   app.post(
     '/v1/campaigns/:id/export-link',
@@ -87,13 +86,8 @@ export function exportLinkRoutes(app: Api, api: ApiContext): void {
       if (!where) throw notFound(link.campaignId);
       if (where.where === 'archive') await archivedCampaign(ctx, link.campaignId);
       request.log.info({ campaignId: link.campaignId, format: link.format, caller: link.caller }, 'export downloaded through a link');
-      const lines = Readable.from(exportCampaign(ctx, link.campaignId, link.format, { status: link.status }));
-      return reply
-        .type(link.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
-        .header('content-disposition', `attachment; filename="${link.campaignId}.${link.format}"`)
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .send(lines as never);
+      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      return sendExport(reply, ctx, link.campaignId, link.format, link.status);
     },
   );
 }

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { apiUrl, type CampaignStatus } from '../api.js';
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog.js';
@@ -166,36 +167,19 @@ export function CampaignPage({ id }: { id: string }) {
       {codes.length === 0 ? (
         <p class="empty">No recipient failed.</p>
       ) : (
-        <div class="table-wrap">
-          <table class="codes">
-            <thead>
-              <tr>
-                <th scope="col">Code</th>
-                <th scope="col" class="num">Recipients</th>
-                <th scope="col">Kaleyra's reason</th>
-                {canRetry && <th scope="col">Action</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {codes.map(([code, k]) => (
-                <tr key={code} data-code={code}>
-                  <th scope="row">
-                    <code>{code}</code>
-                  </th>
-                  <td class="num">{n(k)}</td>
-                  <td>{c.failureReasons?.[code] ?? '—'}</td>
-                  {canRetry && (
-                    <td>
-                      <button type="button" onClick={() => retry(code)} aria-label={`Retry failed ${code}`}>
-                        Retry failed {code}
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CodeTable
+          rows={codes}
+          reason={(code) => c.failureReasons?.[code] ?? '—'}
+          action={
+            canRetry
+              ? (code) => (
+                  <button type="button" onClick={() => retry(code)} aria-label={`Retry failed ${code}`}>
+                    Retry failed {code}
+                  </button>
+                )
+              : undefined
+          }
+        />
       )}
       {canRetry && c.failed > 0 && codes.length !== 1 && (
         <button type="button" onClick={() => retry()}>
@@ -205,29 +189,40 @@ export function CampaignPage({ id }: { id: string }) {
       {afterSend.length > 0 && (
         <>
           <h2>Failed after sending (delivery callbacks)</h2>
-          <div class="table-wrap">
-            <table class="codes">
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col" class="num">Recipients</th>
-                </tr>
-              </thead>
-              <tbody>
-                {afterSend.map(([code, k]) => (
-                  <tr key={code}>
-                    <th scope="row">
-                      <code>{code}</code>
-                    </th>
-                    <td class="num">{n(k)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CodeTable rows={afterSend} />
         </>
       )}
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
+  );
+}
+
+/** Recipients by code: the code, how many, and optionally Kaleyra's reason and an action per code. */
+function CodeTable({ rows, reason, action }: { rows: [string, number][]; reason?: (code: string) => string; action?: (code: string) => ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class="codes">
+        <thead>
+          <tr>
+            <th scope="col">Code</th>
+            <th scope="col" class="num">Recipients</th>
+            {reason && <th scope="col">Kaleyra's reason</th>}
+            {action && <th scope="col">Action</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([code, k]) => (
+            <tr key={code} data-code={code}>
+              <th scope="row">
+                <code>{code}</code>
+              </th>
+              <td class="num">{n(k)}</td>
+              {reason && <td>{reason(code)}</td>}
+              {action && <td>{action(code)}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
