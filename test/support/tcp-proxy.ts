@@ -107,7 +107,7 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
       delayMs = Math.max(0, ms);
     },
     reset() {
-      for (const p of [...pairs]) {
+      for (const p of pairs) {
         pairs.delete(p);
         p.client.resetAndDestroy();
         p.upstream.destroy();
@@ -115,7 +115,7 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     },
     stats: () => ({ open: pairs.size, accepted, bytesUp, bytesDown }),
     async close() {
-      for (const p of [...pairs]) {
+      for (const p of pairs) {
         p.client.destroy();
         p.upstream.destroy();
       }
