@@ -1,9 +1,10 @@
 import { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import { buildApi, type Api } from '@wabulk/api';
-import { createRedis, waitForReady } from '@wabulk/queue';
+import { connectRedis, createRedis, waitForReady } from '@wabulk/queue';
 import { createLogger } from '@wabulk/telemetry';
 import { OwnRedis, uniqueBase } from '../support/redis.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 // Redis refusing or gone answers 503 with Retry-After on every route. The routes come from the app
 // itself (/openapi.json): a write route added later without a request here fails the first test.
@@ -127,6 +128,45 @@ test('Redis out of memory (maxmemory 1, noeviction): every write route answers 5
   }
   // Room again: the same request goes through.
   expect((await send(WRITES['POST /v1/accounts/{id}']!)).statusCode).toBe(200);
+});
+
+test('Redis silent (a partition: the connection stays open, nothing answers): every route that needs it answers 503 with Retry-After within its deadline', async () => {
+  // The API as `wabulk api` opens it with WABULK_REDIS_COMMAND_TIMEOUT_MS=300, through a TCP proxy
+  // that holds every byte both ways (issue 16): without the deadline these requests wait for ever.
+  const proxy = await startTcpProxy({ port: Number(new URL(server.url).port) });
+  const held = connectRedis({ url: proxy.url('redis'), commandTimeoutMs: 300 }, 'producer');
+  const heldApp = await buildApi({
+    redis: held,
+    base: uniqueBase('r503h'),
+    tokens: [TOKEN],
+    logger: createLogger({ level: 'silent', destination: process.stderr }),
+    registry: new Registry(),
+    defaultAccount: 'acme',
+    configuredAccounts: ['acme'],
+    callbackAuth: { secret: SECRET },
+  });
+  try {
+    await waitForReady(held);
+    await heldApp.ready();
+    proxy.hold();
+    const answers: Record<string, unknown> = {};
+    const tookMs: Record<string, number> = {};
+    for (const [route, req] of Object.entries({ ...WRITES, ...READS })) {
+      const started = Date.now();
+      const res = await heldApp.inject({ method: req.method, url: req.url, headers: { ...auth, ...(typeof req.payload === 'object' ? { 'content-type': 'application/json' } : {}), ...req.headers }, payload: req.payload as never });
+      tookMs[route] = Date.now() - started;
+      answers[route] = { status: res.statusCode, retryAfter: res.headers['retry-after'], error: res.json().error, message: res.json().message };
+    }
+    const expected = { status: 503, retryAfter: '5', error: 'service unavailable', message: expect.stringMatching(/Redis\) did not answer in time \(WABULK_REDIS_COMMAND_TIMEOUT_MS/) };
+    expect(answers).toEqual(Object.fromEntries(Object.keys({ ...WRITES, ...READS }).map((r) => [r, expected])));
+    expect((await heldApp.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    console.log(`partition figures ${JSON.stringify({ deadlineMs: 300, slowestMs: Math.max(...Object.values(tookMs)), tookMs })}`);
+  } finally {
+    proxy.release();
+    await heldApp.close();
+    held.disconnect();
+    await proxy.close();
+  }
 });
 
 test('Redis gone (server killed): every route that needs it answers 503 with Retry-After, never a 500', async () => {

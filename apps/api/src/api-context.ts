@@ -31,6 +31,8 @@ export interface ApiOptions {
   defaultCountry?: CountryCode;
   /** Largest JSON body (default 1 MiB). */
   bodyLimit?: number;
+  /** HTTP server timeouts in ms (API_*_TIMEOUT_MS; defaults in HTTP_TIMEOUT_DEFAULTS): a slow or silent client cannot hold a connection for ever. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   /** Largest campaign upload in bytes; 0 = no limit (default 1 GiB). */
   uploadLimit?: number;
   callbackAuth?: CallbackAuthSettings;
@@ -77,3 +79,17 @@ declare module 'fastify' {
     caller: Caller | null;
   }
 }
+
+export interface HttpTimeouts {
+  /** Until the request's headers have arrived (408). */
+  headersMs: number;
+  /** No byte either way for this long: the connection is closed (fastify's connectionTimeout). */
+  idleMs: number;
+  /** Until the whole request, body included, has arrived (408). */
+  requestMs: number;
+  /** An idle keep-alive connection. */
+  keepAliveMs: number;
+}
+
+/** The API's HTTP server timeouts unless configured (API_HEADERS_TIMEOUT_MS and the rest, env.ts). */
+export const HTTP_TIMEOUT_DEFAULTS: HttpTimeouts = { headersMs: 10_000, idleMs: 30_000, requestMs: 600_000, keepAliveMs: 72_000 };

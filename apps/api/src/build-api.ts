@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createIdempotencyStore, createQueueContext, Producer } from '@wabulk/queue';
 import { createMetrics } from '@wabulk/telemetry';
-import type { Api, ApiContext, ApiOptions } from './api-context.js';
+import { HTTP_TIMEOUT_DEFAULTS, type Api, type ApiContext, type ApiOptions } from './api-context.js';
 import { createApiMetrics } from './api-metrics.js';
 import { consoleRoutes, defaultConsoleDir } from './console-route.js';
 import { API_SCOPES } from '@wabulk/config';
@@ -40,14 +40,20 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
     options,
   };
 
+  const timeouts = { ...HTTP_TIMEOUT_DEFAULTS, ...options.httpTimeouts };
   const app = Fastify({
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
     // Fastify's own request lines would log URLs, whose query strings may hold a callback secret or phone numbers.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // A campaign's message text may travel in the query string (up to 4096 characters, percent-encoded).
-    http: { maxHeaderSize: 64 * 1024 },
-    requestTimeout: 0,
+    // Every wait on a client is bounded: its headers, its whole request (uploads included: raise
+    // API_REQUEST_TIMEOUT_MS for slower ones), any silence on the connection, an idle keep-alive.
+    // Node checks the headers and request timeouts on a timer (connectionsCheckingInterval, 30 s by default): often enough to keep them.
+    http: { maxHeaderSize: 64 * 1024, headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs), connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 4))) },
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

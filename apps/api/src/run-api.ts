@@ -19,7 +19,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'wabulk-api' });
   // Not enableAutoPipelining: it doubled the rate of POST /v1/messages in a load test, then broke
   // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931).
-  const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, 'producer');
+  const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES, commandTimeoutMs: config.WABULK_REDIS_COMMAND_TIMEOUT_MS }, 'producer');
   try {
     await waitForReady(redis, 5000);
   } catch (err) {
@@ -40,6 +40,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     singleMessageTtlSeconds: config.WABULK_MESSAGE_TTL_S,
     defaultCountry: config.WABULK_DEFAULT_COUNTRY as CountryCode | undefined,
     bodyLimit: config.API_BODY_LIMIT_BYTES,
+    httpTimeouts: { headersMs: config.API_HEADERS_TIMEOUT_MS, idleMs: config.API_IDLE_TIMEOUT_MS, requestMs: config.API_REQUEST_TIMEOUT_MS, keepAliveMs: config.API_KEEP_ALIVE_TIMEOUT_MS },
     uploadLimit: config.API_UPLOAD_LIMIT_BYTES,
     callbackAuth: { secret: config.WABULK_CALLBACK_SECRET, basic: config.WABULK_CALLBACK_BASIC_AUTH },
     idempotencyTtlSeconds: config.WABULK_IDEMPOTENCY_TTL_S,

@@ -21,7 +21,7 @@ export interface CliContext {
 export async function openContext(env: Record<string, string | undefined> = process.env): Promise<CliContext> {
   const config = parseEnv(baseEnvSchema, env);
   const configuredAccounts = configuredAccountIds(env);
-  const target = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const target = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES, commandTimeoutMs: config.WABULK_REDIS_COMMAND_TIMEOUT_MS };
   const redis = connectRedis(target, 'producer');
   try {
     await waitForReady(redis, 5000);

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
  * /healthz: the process is alive. /readyz: it can do its work (Redis answers, workers run).
  * /metrics: Prometheus text format. Anything else: 404.
  */
-export function startHealthServer(options: { port: number; host?: string; ready: () => boolean; registry: Registry }): Promise<Server> {
+export function startHealthServer(options: { port: number; host?: string; ready: () => boolean | { ready: boolean; reason?: string }; registry: Registry }): Promise<Server> {
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -15,8 +15,9 @@ export function startHealthServer(options: { port: number; host?: string; ready:
     if (url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else if (url === '/readyz') {
-      const ok = options.ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready' }));
+      const r = options.ready();
+      const { ready, reason } = typeof r === 'boolean' ? { ready: r, reason: undefined } : r;
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(ready ? { status: 'ready' } : { status: 'not ready', reason }));
     } else if (url === '/metrics') {
       options.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),

@@ -34,12 +34,13 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     breakerThreshold: config.WABULK_BREAKER_THRESHOLD,
     lockDurationMs: config.WABULK_LOCK_DURATION_MS,
     stalledIntervalMs: config.WABULK_STALLED_INTERVAL_MS,
+    redisDeadlineMs: config.WABULK_REDIS_COMMAND_TIMEOUT_MS,
     logger,
     metrics,
   });
   let health: Server | undefined;
   if (config.METRICS_PORT > 0) {
-    health = await startHealthServer({ port: config.METRICS_PORT, ready: () => running.ready(), registry });
+    health = await startHealthServer({ port: config.METRICS_PORT, ready: () => running.readiness(), registry });
     logger.info({ port: config.METRICS_PORT }, 'health and metrics: /healthz /readyz /metrics');
   }
 

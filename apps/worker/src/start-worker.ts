@@ -6,6 +6,7 @@ import { checkRedisReadiness, connectRedis, createQueueContext, JOB_ATTEMPTS_CEI
 import { codeLabel, initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
 import { DEFAULT_WORKER_ERROR_POLICY, describeError, type WorkerErrorPolicy } from './worker-errors.js';
+import { watchRedis } from './redis-watch.js';
 
 export interface StartWorkerOptions {
   redisUrl: string;
@@ -28,6 +29,11 @@ export interface StartWorkerOptions {
   stalledIntervalMs?: number;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * WABULK_REDIS_COMMAND_TIMEOUT_MS: a PING unanswered this long makes the worker not ready (/readyz
+   * 503, wabulk_worker_redis_up 0); see redis-watch.ts. Default 2000.
+   */
+  redisDeadlineMs?: number;
   /** How often due scheduled campaigns are looked for (default 1 s). */
   schedulerIntervalMs?: number;
   /**
@@ -44,6 +50,8 @@ export interface RunningWorker {
   workers: Map<string, Worker<SendJobData, SendOutcome>>;
   /** True while Redis answers and every account's worker runs. */
   ready(): boolean;
+  /** ready(), and when not, why (for /readyz's body). */
+  readiness(): { ready: boolean; reason?: string };
   /** Stops taking jobs, lets in-flight sends finish and be recorded, then closes connections. */
   close(): Promise<void>;
 }
@@ -79,6 +87,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   }
   const redis = connectRedis({ url: options.redisUrl, clusterNodes: options.redisClusterNodes }, 'worker');
   const ctx = createQueueContext({ redis, base: options.base, archive: options.archive?.store });
+  // A Redis that holds the connection open and answers nothing (a partition) is seen here, not by ioredis.
+  metrics.workerRedisUp.set(1);
+  const redisWatch = watchRedis(redis, {
+    deadlineMs: options.redisDeadlineMs,
+    onChange: (up, reason) => {
+      metrics.workerRedisUp.set(up ? 1 : 0);
+      if (up) logger.info('Redis answers again: ready');
+      else {
+        metrics.workerRedisLost.inc();
+        logger.warn({ reason }, 'Redis does not answer: not ready (/readyz 503) until it does');
+      }
+    },
+  });
   const workers = new Map<string, Worker<SendJobData, SendOutcome>>();
   const clients: Array<Pick<KaleyraClient, 'close'>> = [];
 
@@ -159,13 +180,25 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     readState: (account) => getAccountState(ctx, account),
     isRunning: (account) => !closed && (workers.get(account)?.isRunning() ?? false),
   });
+  function readiness(): { ready: boolean; reason?: string } {
+    if (closed) return { ready: false, reason: 'shutting down' };
+    const problem = redisWatch.problem();
+    if (problem !== undefined) return { ready: false, reason: problem };
+    if (redis.status !== 'ready') return { ready: false, reason: `Redis connection is ${redis.status}` };
+    if (!clusterReady) return { ready: false, reason: 'Redis Cluster is not ok (CLUSTER INFO, or a primary does not answer)' };
+    const stopped = [...workers].filter(([, w]) => !w.isRunning()).map(([account]) => account);
+    if (stopped.length > 0) return { ready: false, reason: `no worker runs for ${stopped.join(', ')}` };
+    return { ready: true };
+  }
   return {
     ctx,
     workers,
-    ready: () => !closed && redis.status === 'ready' && clusterReady && [...workers.values()].every((w) => w.isRunning()),
+    ready: () => readiness().ready,
+    readiness,
     async close() {
       if (closed) return;
       closed = true;
+      redisWatch.stop();
       clearInterval(clusterTimer);
       stopObserving();
       await scheduler.stop();

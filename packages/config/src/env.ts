@@ -68,6 +68,11 @@ export const baseEnvSchema = z.object({
   /** Redis Cluster: some of its primaries (the client discovers the rest). When set, REDIS_URL is not used. */
   REDIS_CLUSTER_NODES: clusterNodes.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The deadline of every Redis command on an intake path (API, CLI, producer), ms: past it the API
+   * answers 503 with Retry-After, the CLI exits 1. Workers wait for Redis instead (their /readyz says so).
+   */
+  WABULK_REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   /** Prefix of every Redis key (several installations, or tests, can share one Redis). */
   WABULK_KEY_PREFIX: keyPrefixSchema.default('wabulk'),
   WABULK_ACCOUNT: accountIdSchema.default('default'),
@@ -164,6 +169,14 @@ export const apiEnvSchema = baseEnvSchema.extend({
   /** Live Idempotency-Keys one API token may hold; a new key beyond that is answered 429 until one expires. */
   WABULK_IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).default(100_000),
   WABULK_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A client has this long to send a request's headers (then 408 and the connection is closed). */
+  API_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** A connection on which no byte moves either way for this long is closed (a silent client, mid-body or idle). */
+  API_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** The whole request, body included, must arrive within this (a client trickling bytes); raise it for uploads slower than ~1.6 MB/s of 1 GiB. */
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  /** An idle keep-alive connection is closed after this (above a load balancer's own idle timeout, often 60 s). */
+  API_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(72_000),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 export type BaseEnv = z.infer<typeof baseEnvSchema>;

@@ -22,6 +22,17 @@ const REFUSED_REPLIES = new Set(['OOM', 'LOADING', 'READONLY', 'MASTERDOWN', 'TR
 /** Socket failures (Node's `code`) of a connection attempt. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
+/** ioredis's error for a command past its deadline (`commandTimeout`, WABULK_REDIS_COMMAND_TIMEOUT_MS). */
+const COMMAND_TIMED_OUT = 'Command timed out';
+
+/** True for a command that passed its deadline: it may still be applied when Redis gets it (the outcome is unknown). */
+export function isRedisDeadline(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.message === COMMAND_TIMED_OUT || (e as { code?: unknown }).code === 'REDIS_DEADLINE') return true;
+  }
+  return false;
+}
+
 /**
  * ioredis raises these as plain `Error`s: their text is all there is. The cluster ones start the
  * message; "Too many Cluster redirections. Last error: …" is how a CLUSTERDOWN reply reaches a caller.
@@ -34,6 +45,7 @@ const UNAVAILABLE_MESSAGES = [
   'None of startup nodes is available',
   'Failed to refresh slots cache',
   'Too many Cluster redirections',
+  COMMAND_TIMED_OUT,
 ];
 
 /** The one place that reads Redis's and ioredis's error text; callers decide on the kind. */
@@ -87,8 +99,12 @@ export function describeRedisFailure(err: unknown): string | undefined {
   if (kind === 'other') return undefined;
   const code = redisReplyCode(err);
   if (code !== undefined) return REPLY_WORDS[code];
+  if (isRedisDeadline(err)) return 'did not answer in time (WABULK_REDIS_COMMAND_TIMEOUT_MS; the connection is open but nothing comes back: a network partition or an overloaded Redis)';
   return kind === 'unavailable' ? 'is not reachable (connection refused, lost or timed out)' : 'refuses commands for now';
 }
+
+/** WABULK_REDIS_COMMAND_TIMEOUT_MS's default: the deadline of a producer's Redis command (redis.ts). */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 
 /** Seconds a client should wait before retrying after a Redis failure (the API's Retry-After). */
 export const REDIS_RETRY_AFTER_SECONDS = 5;

@@ -1,20 +1,25 @@
 import { describeClusterNodes } from '@wabulk/config';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { createRedisCluster } from './redis-cluster.js';
+import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-errors.js';
 
 /** A connection as every part of this package takes it: a standalone Redis or a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
 
 /**
  * ioredis for the two kinds of users. `worker`: commands wait for Redis to come back however long
- * it is away (BullMQ requires maxRetriesPerRequest: null for workers). `producer`: commands fail
- * fast while Redis is unreachable, so an import or an API call reports the outage instead of hanging.
+ * it is away (BullMQ requires maxRetriesPerRequest: null for workers; a worker's blocking fetch must
+ * not time out), and its /readyz watches Redis instead. `producer`: commands fail fast while Redis is
+ * unreachable, and each has a deadline (`commandTimeout`, DEFAULT_REDIS_COMMAND_TIMEOUT_MS unless
+ * `extra` says otherwise): a Redis that keeps the connection open but answers nothing (a partition)
+ * makes an import or an API call report the outage instead of hanging. A command past its deadline
+ * may still be applied once the bytes get through: callers treat it as "unknown", not "not done".
  */
 export function createRedis(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
   const options: RedisOptions =
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (n) => Math.min(n * 200, 2000), ...extra }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(n * 200, 2000), ...extra };
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS, retryStrategy: (n) => Math.min(n * 200, 2000), ...extra };
   const redis = new Redis(url, options);
   // Connection errors are retried by ioredis and reported by the calls that hit them.
   redis.on('error', () => {});
@@ -25,11 +30,14 @@ export function createRedis(url: string, role: 'worker' | 'producer', extra: Red
 export interface RedisTarget {
   url: string;
   clusterNodes?: readonly string[];
+  /** WABULK_REDIS_COMMAND_TIMEOUT_MS: the deadline of a producer's command (a worker's have none). */
+  commandTimeoutMs?: number;
 }
 
 /** A standalone Redis or a Redis Cluster, as the configuration says, with the role's options. */
 export function connectRedis(target: RedisTarget, role: 'worker' | 'producer'): RedisClient {
-  return target.clusterNodes?.length ? createRedisCluster(target.clusterNodes, role) : createRedis(target.url, role);
+  const deadline = role === 'producer' && target.commandTimeoutMs !== undefined ? { commandTimeout: target.commandTimeoutMs } : {};
+  return target.clusterNodes?.length ? createRedisCluster(target.clusterNodes, role, { redisOptions: deadline }) : createRedis(target.url, role, deadline);
 }
 
 /** "host:port" of a target, for messages (never its password). */
