@@ -21,6 +21,12 @@ export const SIZES = {
   storm: { recipients: pick(300, 2000), ratePerSecond: pick(200, 300) },
   /** 5: E110 at ~40%. */
   e110: { recipients: pick(600, 4000) },
+  /**
+   * 7: workers cut off from Redis (a TCP proxy holding the bytes). CI: a 3 s lock, cuts of 1 s and
+   * 6 s (shorter and longer than it), all workers for 3 s. Full run: the production lock (30 s) and
+   * the issue's cuts, 10 s and 60 s, all workers for 20 s.
+   */
+  partition: { ratePerSecond: pick(200, 100), lockMs: pick(3000, 30_000), cutsMs: pick([1000, 6000], [10_000, 60_000]), allCutMs: pick(3000, 20_000) },
   /** 6: 80/s held across 3 worker processes (the campaign lasts recipients / 80 seconds). */
   rate: { recipients: pick(400, 2400) },
 };
