@@ -35,6 +35,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     lockDurationMs: config.WABULK_LOCK_DURATION_MS,
     stalledIntervalMs: config.WABULK_STALLED_INTERVAL_MS,
     redisDeadlineMs: config.WABULK_REDIS_COMMAND_TIMEOUT_MS,
+    kaleyraTimeouts: { connectTimeoutMs: config.KALEYRA_CONNECT_TIMEOUT_MS, headersTimeoutMs: config.KALEYRA_HEADERS_TIMEOUT_MS, bodyTimeoutMs: config.KALEYRA_BODY_TIMEOUT_MS },
     logger,
     metrics,
   });

@@ -41,6 +41,8 @@ export interface StartWorkerOptions {
    * finished (WABULK_ARCHIVE_AFTER), checked every `intervalMs`. The store is the caller's to close.
    */
   archive?: { store: PgArchive; afterMs: number; intervalMs?: number; quietMs?: number };
+  /** KALEYRA_CONNECT_TIMEOUT_MS / KALEYRA_HEADERS_TIMEOUT_MS / KALEYRA_BODY_TIMEOUT_MS (the client's defaults: 5 s, 30 s, 30 s). */
+  kaleyraTimeouts?: { connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number };
   /** Injected send client per account (benchmarks, tests); default: a KaleyraClient. */
   createClient?: (account: AccountConfig) => Pick<KaleyraClient, 'sendText' | 'close'>;
 }
@@ -105,7 +107,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 
   for (const account of options.accounts) {
     const rate = account.ratePerSecond ?? options.ratePerSecond;
-    const client = options.createClient?.(account) ?? createKaleyraClient({ ...account, connections: Math.max(options.concurrency, 1) });
+    const client = options.createClient?.(account) ?? createKaleyraClient({ ...account, connections: Math.max(options.concurrency, 1), ...options.kaleyraTimeouts });
     clients.push(client);
     const log = logger.child({ account: account.id });
     let worker: Worker<SendJobData, SendOutcome> | undefined;

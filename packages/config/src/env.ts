@@ -106,6 +106,12 @@ export const workerEnvSchema = baseEnvSchema.extend({
   KALEYRA_API_KEY: z.string().optional(),
   KALEYRA_SENDER: z.string().optional(),
   WABULK_ACCOUNTS_FILE: z.string().optional(),
+  /** Connecting to Kaleyra (TCP + TLS): past it the send is retried (nothing was sent). */
+  KALEYRA_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** Kaleyra's response headers once the request is written: past it the send is ambiguous (retried, counted as a possible duplicate). */
+  KALEYRA_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Longest gap between chunks of Kaleyra's response body (ambiguous past it). */
+  KALEYRA_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   WABULK_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(80),
   WABULK_RETRY_DELAYS_MS: durationList.default([300_000, 600_000, 900_000]),
