@@ -91,6 +91,18 @@ test('status (human output, --once) takes the light read path too, and answers a
   expect(READ_PATH_FORBIDDEN.filter((m) => loaded.has(m))).toEqual([]);
 });
 
+test('campaigns --json takes the light read path: the statuses status --json prints', async () => {
+  const { run, loaded } = await traced(['campaigns', '--json']);
+  if (run.code !== 0) throw new Error(describeRun(run));
+  const listed = onlyJson(run) as Array<{ campaignId: string }>;
+  expect(listed.map((c) => c.campaignId).sort()).toEqual(['lazy', 'lazy-once']);
+  const { run: one } = await traced(['status', '--campaign', 'lazy', '--json']);
+  expect(listed.find((c) => c.campaignId === 'lazy')).toEqual(onlyJson(one));
+  expect(loaded).toContain('apps/cli/src/commands/campaigns.ts');
+  expect(READ_PATH_FORBIDDEN.filter((m) => loaded.has(m))).toEqual([]);
+  expect(HEAVY.filter((m) => loaded.has(m))).toEqual([]);
+});
+
 test('a setting the light reader cannot vouch for is parsed by @wabulk/config: the same operator error (exit 2)', async () => {
   const run = await runCli(['status', '--campaign', 'lazy', '--json'], { env: { ...env, WABULK_MESSAGE_TTL_S: '10' } });
   expect(run.code).toBe(2);
