@@ -94,7 +94,7 @@ test('status (human output, --once) takes the light read path too, and answers a
 test('campaigns --json takes the light read path: the statuses status --json prints', async () => {
   const { run, loaded } = await traced(['campaigns', '--json']);
   if (run.code !== 0) throw new Error(describeRun(run));
-  const listed = onlyJson(run) as Array<{ campaignId: string }>;
+  const listed = onlyJson<Array<{ campaignId: string }>>(run);
   expect(listed.map((c) => c.campaignId).sort()).toEqual(['lazy', 'lazy-once']);
   const { run: one } = await traced(['status', '--campaign', 'lazy', '--json']);
   expect(listed.find((c) => c.campaignId === 'lazy')).toEqual(onlyJson(one));
