@@ -75,4 +75,39 @@ test('status --campaign ID --json loads the status command and the Redis layer, 
   const commands = [...loaded].filter((m) => m.startsWith('apps/cli/src/commands/'));
   expect(commands).toEqual(['apps/cli/src/commands/status.ts']);
   expect(HEAVY.filter((m) => loaded.has(m))).toEqual([]);
+  // The light read path (`@wabulk/queue/read`, `@wabulk/config/light`): ioredis and pure helpers only.
+  expect(READ_PATH_FORBIDDEN.filter((m) => loaded.has(m))).toEqual([]);
+  expect(loaded).not.toContain('apps/cli/src/cli-context.ts');
+});
+
+/** What the light read path never loads: BullMQ, the phone-number and time-zone libraries, the CSV parser, zod and what @wabulk/config's full entry brings. */
+const READ_PATH_FORBIDDEN = ['bullmq', 'libphonenumber-js', 'libphonenumber-geo-carrier', 'luxon', 'csv-parse', 'zod', 'bson', 'p-limit', 'packages/kaleyra', 'msgpackr', 'cron-parser', 'semver', 'uuid'];
+
+test('status (human output, --once) takes the light read path too, and answers as status --json says', async () => {
+  await ensureCampaign(ctx, 'lazy-once', { account: 'acme', body: 'hello', createdAt: Date.now() });
+  const { run, loaded } = await traced(['status', '--campaign', 'lazy-once', '--once']);
+  if (run.code !== 0) throw new Error(describeRun(run));
+  expect(run.stdout).toBe('lazy-once: 0/0 (100%)  sent 0  failed 0  pending 0\n');
+  expect(READ_PATH_FORBIDDEN.filter((m) => loaded.has(m))).toEqual([]);
+});
+
+test('campaigns --json takes the light read path: the statuses status --json prints', async () => {
+  const { run, loaded } = await traced(['campaigns', '--json']);
+  if (run.code !== 0) throw new Error(describeRun(run));
+  const listed = onlyJson<Array<{ campaignId: string }>>(run);
+  expect(listed.map((c) => c.campaignId).sort()).toEqual(['lazy', 'lazy-once']);
+  const { run: one } = await traced(['status', '--campaign', 'lazy', '--json']);
+  expect(listed.find((c) => c.campaignId === 'lazy')).toEqual(onlyJson(one));
+  expect(loaded).toContain('apps/cli/src/commands/campaigns.ts');
+  expect(READ_PATH_FORBIDDEN.filter((m) => loaded.has(m))).toEqual([]);
+  expect(HEAVY.filter((m) => loaded.has(m))).toEqual([]);
+});
+
+test('a setting the light reader cannot vouch for is parsed by @wabulk/config: the same operator error (exit 2)', async () => {
+  const run = await runCli(['status', '--campaign', 'lazy', '--json'], { env: { ...env, WABULK_MESSAGE_TTL_S: '10' } });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toBe('wabulk: invalid configuration: WABULK_MESSAGE_TTL_S: Too small: expected number to be >=60\n');
+  const unreachable = await runCli(['status', '--campaign', 'lazy', '--json'], { env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
+  expect(unreachable.code).toBe(1);
+  expect(unreachable.stderr).toBe('wabulk: cannot reach Redis at 127.0.0.1:1 (REDIS_URL). Start one (redis-server) or point REDIS_URL at it.\n');
 });

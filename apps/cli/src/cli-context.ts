@@ -1,8 +1,8 @@
 import { baseEnvSchema, configuredAccountIds, parseEnv, type BaseEnv } from '@wabulk/config';
 import type { PgArchive } from '@wabulk/archive';
-import { ArchiveUnavailableError, classifyRedisError, connectRedis, describeRedisFailure, createQueueContext, describeRedisTarget, Producer, waitForReady, type QueueContext } from '@wabulk/queue';
+import { createQueueContext, describeRedisTarget, Producer, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
-import { CliError } from './cli-error.js';
+import { commandFailure, connectOrExplain } from './command-failure.js';
 
 export interface CliContext {
   env: BaseEnv;
@@ -22,14 +22,7 @@ export async function openContext(env: Record<string, string | undefined> = proc
   const config = parseEnv(baseEnvSchema, env);
   const configuredAccounts = configuredAccountIds(env);
   const target = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES, commandTimeoutMs: config.WABULK_REDIS_COMMAND_TIMEOUT_MS };
-  const redis = connectRedis(target, 'producer');
-  try {
-    await waitForReady(redis, 5000);
-  } catch {
-    redis.disconnect();
-    const variable = target.clusterNodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
-    throw new CliError(`cannot reach ${describeRedisTarget(target)} (${variable}). Start one (redis-server) or point ${variable} at it.`, 1);
-  }
+  const redis = await connectOrExplain(target);
   // The archive's pool connects on its first query: commands that never read an archived campaign never touch PostgreSQL.
   // Its module (pg) loads only when an archive is configured (start-up, issue 15).
   const archive = config.WABULK_ARCHIVE_URL ? new (await import('@wabulk/archive')).PgArchive({ url: config.WABULK_ARCHIVE_URL }) : undefined;
@@ -50,36 +43,13 @@ export async function openContext(env: Record<string, string | undefined> = proc
   };
 }
 
-/**
- * Runs `fn` with a context and always closes it. A command that fails because Redis went away
- * under it (the connection is no longer ready, or the error says so; the producer connection fails
- * fast) or refused it (out of memory, loading, failing over) says so in an operator's words instead
- * of the driver's stack trace.
- */
+/** Runs `fn` with a context and always closes it; a failure says what it means to an operator (commandFailure). */
 export async function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise<T> {
   const c = await openContext();
   try {
     return await fn(c);
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    // PostgreSQL down (or not configured) while reading an archived campaign: the message names the server, never the password.
-    if (err instanceof ArchiveUnavailableError) throw new CliError(`${err.message}. Campaigns still in Redis are unaffected; try again once the archive answers.`, 1);
-    const kind = classifyRedisError(err);
-    if (kind === 'unavailable' || c.ctx.redis.status !== 'ready') {
-      throw new CliError(
-        `lost ${c.where} during the command: it ${describeRedisFailure(err) ?? 'is not reachable'} (${(err as Error).message}). What was queued before stays queued; ` +
-          'once Redis answers again, run the same command again: a re-run import adds nothing twice.',
-        1,
-      );
-    }
-    if (kind === 'refused') {
-      throw new CliError(
-        `${c.where} refused the command: it ${describeRedisFailure(err)} (${(err as Error).message}). What was queued before stays queued; ` +
-          'once Redis takes commands again, run the same command again: a re-run import adds nothing twice.',
-        1,
-      );
-    }
-    throw err;
+    throw commandFailure(err, c.where, c.ctx.redis);
   } finally {
     await c.close();
   }

@@ -1,4 +1,4 @@
-import { getCampaignStatus, type CampaignStatus, type QueueContext } from '@wabulk/queue';
+import { getCampaignStatus, type CampaignStatus, type ReadContext } from '@wabulk/queue/read';
 
 /** What an operator does about a pause, for the reasons that need more than the code. */
 function pauseHint(reason: string | null): string {
@@ -25,7 +25,7 @@ export function formatStatusLine(s: CampaignStatus): string {
  * otherwise a line is printed whenever the figures change (at most every `intervalMs`).
  */
 export async function watchCampaign(
-  ctx: QueueContext,
+  ctx: ReadContext,
   campaignId: string,
   options: { intervalMs?: number; out?: NodeJS.WriteStream; onTick?: (s: CampaignStatus) => Promise<void> | void; signal?: AbortSignal } = {},
 ): Promise<CampaignStatus> {

@@ -1,7 +1,10 @@
 import { e164Schema, KALEYRA_POD_NAMES } from '@wabulk/kaleyra';
 import { z } from 'zod';
 import { accountIdSchema, keyPrefixSchema } from './ids.js';
+import { parseDuration } from './duration.js';
 import { CLUSTER_NODES_RULE, parseClusterNodes, splitClusterNodes } from './redis-nodes.js';
+
+export { parseDuration } from './duration.js';
 
 /** Every setting an app reads, with its rule. Parsed once in each app's main (libraries never read process.env). */
 const podSchema = z.enum(KALEYRA_POD_NAMES, { error: `must be one of ${KALEYRA_POD_NAMES.join(', ')}` });
@@ -40,15 +43,6 @@ const clusterNodes = z
       return false;
     }
   }, CLUSTER_NODES_RULE);
-
-const DURATION_UNITS: Record<string, number> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "0", "90" (seconds), "90s", "30m", "1h", "7d", "500ms" → milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? '']!);
-}
 
 const duration = (fallback: string) =>
   z

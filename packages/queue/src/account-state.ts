@@ -86,16 +86,8 @@ export async function getAccountState(ctx: QueueContext, account: string): Promi
   };
 }
 
-/** Whether the account is paused and why: what a campaign's status shows of its account (no job counts). */
-export interface AccountPause {
-  paused: boolean;
-  pauseReason: string | null;
-}
-
-export async function getAccountPause(ctx: QueueContext, account: string): Promise<AccountPause> {
-  const [reason, paused] = await Promise.all([ctx.redis.hget(accountKeys(ctx.base, account).state, 'reason'), ctx.queues.get(account).isPaused()]);
-  return { paused, pauseReason: paused ? (reason || 'manual') : null };
-}
+/** Whether the account is paused and why, without its job counts (status-read.ts: plain commands, no BullMQ Queue). */
+export { readAccountPause as getAccountPause, type AccountPause } from './status-read.js';
 
 /** Jobs waiting to be sent, by the campaign priority they were queued at. */
 export type DepthByPriority = Record<Priority, number>;

@@ -1,5 +1,5 @@
 import type { CampaignMeta } from './campaigns.js';
-import type { QueueContext } from './context.js';
+import type { QueueContext, ReadContext } from './context.js';
 import { assertCampaignId, campaignKeys } from './keys.js';
 import type { CampaignFigures } from './campaign-status.js';
 import type { DeliveryUpdate, LedgerRow, RecipientStatus } from './ledger.js';
@@ -55,7 +55,7 @@ export type CampaignLocation =
   | { where: 'archive'; account: string; archivedAt: number };
 
 /** Where a campaign's record is: Redis, the archive, or nowhere (undefined). One round trip (both keys share the campaign's slot). */
-export async function locateCampaign(ctx: QueueContext, campaignId: string): Promise<CampaignLocation | undefined> {
+export async function locateCampaign(ctx: ReadContext, campaignId: string): Promise<CampaignLocation | undefined> {
   const k = campaignKeys(ctx.base, assertCampaignId(campaignId));
   const [meta, archived] = await ctx.redis.mget(k.meta, k.archived);
   if (meta) {
@@ -70,13 +70,13 @@ export async function locateCampaign(ctx: QueueContext, campaignId: string): Pro
 }
 
 /** The archive, or a 503-kind error saying it is not configured here. */
-export function archiveOf(ctx: QueueContext): CampaignArchive {
+export function archiveOf(ctx: ReadContext): CampaignArchive {
   if (!ctx.archive) throw new ArchiveUnavailableError('the campaign is archived in PostgreSQL, and this process has no WABULK_ARCHIVE_URL to read it');
   return ctx.archive;
 }
 
 /** The archived campaign's row; a campaign Redis marks archived that the archive lacks is a 503 too (an archive restored from an older backup). */
-export async function archivedCampaign(ctx: QueueContext, campaignId: string): Promise<ArchivedCampaign> {
+export async function archivedCampaign(ctx: ReadContext, campaignId: string): Promise<ArchivedCampaign> {
   const a = await archiveOf(ctx).campaign(campaignId);
   if (!a) throw new ArchiveUnavailableError(`campaign ${campaignId} is marked archived in Redis but the archive has no record of it (was PostgreSQL restored from an older backup?)`);
   return a;

@@ -5,6 +5,7 @@ import { assertCampaignId, campaignKeys, indexKeys, jobIdFor } from './keys.js';
 import { forEachPendingBatch } from './pending-batches.js';
 import { queueRecipients, WINDOW_COUNTER } from './queue-recipients.js';
 import { addToSchedule, removeFromSchedule } from './schedule.js';
+import { readCampaignControlState } from './status-read.js';
 
 export { SWEEP_IDLE_SHARE } from './pending-batches.js';
 
@@ -23,10 +24,8 @@ export { SWEEP_IDLE_SHARE } from './pending-batches.js';
  */
 export type CampaignControlState = 'running' | 'paused' | 'cancelled' | 'scheduled';
 
-export async function getCampaignControlState(ctx: QueueContext, campaignId: string): Promise<CampaignControlState> {
-  const state = await ctx.redis.hget(campaignKeys(ctx.base, campaignId).state, 'state');
-  return state === 'paused' || state === 'cancelled' || state === 'scheduled' ? state : 'running';
-}
+/** Read with one HGET (status-read.ts: the light read entry shares it). */
+export const getCampaignControlState = readCampaignControlState;
 
 /**
  * A cancelled campaign stays cancelled; only a paused one can be resumed (to running or scheduled);

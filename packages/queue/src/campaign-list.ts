@@ -1,8 +1,8 @@
-import type { AccountPause } from './account-state.js';
 import { ArchiveUnavailableError } from './archive-port.js';
-import { getCampaignStatus, type CampaignState, type CampaignStatus } from './campaign-status.js';
-import type { QueueContext } from './context.js';
+import type { CampaignState, CampaignStatus } from './campaign-status.js';
+import type { ReadContext } from './context.js';
 import { indexKeys } from './keys.js';
+import { getCampaignStatus, type AccountPause } from './status-read.js';
 
 export interface CampaignListQuery {
   state?: CampaignState;
@@ -52,7 +52,7 @@ const BATCH = 100;
  * `status --json`. Reads the index `<base>:index:{campaigns}` in batches from the cursor; single
  * messages are not in it (they stay out of the list by design: see ensureCampaign).
  */
-export async function listCampaignStatuses(ctx: QueueContext, query: CampaignListQuery = {}): Promise<CampaignListPage> {
+export async function listCampaignStatuses(ctx: ReadContext, query: CampaignListQuery = {}): Promise<CampaignListPage> {
   const limit = query.limit ?? 20;
   const maxScan = Math.max(query.maxScan ?? 1000, limit);
   const key = indexKeys(ctx.base).campaigns;

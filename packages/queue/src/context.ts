@@ -14,6 +14,9 @@ export interface QueueContext {
   archive?: CampaignArchive;
 }
 
+/** What the read paths use of a context (the light read entry, read.ts, makes one without BullMQ's queues). */
+export type ReadContext = Pick<QueueContext, 'redis' | 'base' | 'archive'>;
+
 /**
  * `base` prefixes every key (tests use a unique one each). The connection is the caller's: a
  * producer's should fail fast (`enableOfflineQueue: false`), a worker's waits for Redis

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ACCOUNT_ID, ACCOUNT_ID_RULE, KEY_PREFIX, KEY_PREFIX_RULE, requiredString } from '@wabulk/config';
-import { z } from 'zod';
+import { ACCOUNT_ID, ACCOUNT_ID_RULE, KEY_PREFIX, KEY_PREFIX_RULE } from '@wabulk/config/light';
 
 /**
  * The Redis layout, in one place (only this package knows key names).
@@ -33,10 +32,9 @@ import { z } from 'zod';
  * take the callbacks that arrived before it atomically; different messages spread over the cluster.
  * BullMQ 6 refuses ':' in queue names and job ids; ours are built from ids without ':'.
  */
-export { ACCOUNT_ID } from '@wabulk/config';
+export { ACCOUNT_ID } from '@wabulk/config/light';
 export const CAMPAIGN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 export const CAMPAIGN_ID_RULE = 'must be 1-64 letters, digits, _ . or -';
-export const campaignIdSchema = z.string({ error: requiredString }).regex(CAMPAIGN_ID, CAMPAIGN_ID_RULE);
 export const DEFAULT_BASE = 'wabulk';
 
 /** An id that breaks the layout's rules: `field` names it ('account', 'campaignId', 'key prefix'), `reason` says what is wrong. */

@@ -1,8 +1,11 @@
 import { CampaignConflictError } from './campaigns.js';
 import { campaignKeys, indexKeys } from './keys.js';
+import { parseCounts, type CampaignCounts } from './ledger-counts.js';
 import { CANCEL_PENDING, DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
 import type { RedisClient } from './redis.js';
 import { withScripts } from './scripts.js';
+
+export type { CampaignCounts } from './ledger-counts.js';
 
 /**
  * pending → sent (Kaleyra accepted it: message_id) → delivered → read, from delivery callbacks; or
@@ -93,33 +96,6 @@ export function unpackRefs(x: unknown): RecipientRefs | undefined {
   if (typeof p['r2'] === 'string') refs.ref2 = p['r2'];
   return Object.keys(refs).length > 0 ? refs : undefined;
 }
-
-/**
- * The counters kept beside a campaign's entries, by the field each is read from in the counts hash
- * (the ledger's Lua scripts move them with the entries: one per status, and the total).
- */
-const COUNTER_FIELDS = {
-  total: 'total',
-  pending: 'pending',
-  sent: 'sent',
-  failed: 'failed',
-  cancelled: 'cancelled',
-  delivered: 'delivered',
-  read: 'read',
-  failedAfterSend: 'failed-after-send',
-  window: 'window',
-} as const satisfies Record<string, 'total' | 'window' | RecipientStatus>;
-
-export type CampaignCounts = { [K in keyof typeof COUNTER_FIELDS]: number } & {
-  /** Failed recipients by Kaleyra code. */
-  byCode: Record<string, number>;
-  /** Recipients that failed after Kaleyra accepted them, by the callback's error code. */
-  failedAfterSendByCode: Record<string, number>;
-  /** Per code of byCode: Kaleyra's reason text of the code's first recorded failure (codes recorded without a reason are absent). */
-  failureReasons: Record<string, string>;
-  /** When the campaign's first result (sent or failed) was recorded (ms since the epoch); null before. */
-  startedAt: number | null;
-};
 
 /**
  * dc/dr: the delivery failure of a failed-after-send entry (c/r keep the send's own code). x: the
@@ -265,23 +241,7 @@ export class Ledger {
 
   /** Counters kept beside the entries: reading them never scans the campaign. */
   async counts(campaignId: string): Promise<CampaignCounts> {
-    const raw = await this.#redis.hgetall(campaignKeys(this.#base, campaignId).counts);
-    const n = (f: string) => (f === 'window' ? Number(raw[f] ?? 0) : Math.max(0, Number(raw[f] ?? 0)));
-    const byCode: Record<string, number> = {};
-    const failedAfterSendByCode: Record<string, number> = {};
-    for (const [field, value] of Object.entries(raw)) {
-      if (field.startsWith('code:') && Number(value) > 0) byCode[field.slice(5)] = Number(value);
-      else if (field.startsWith('fas:') && Number(value) > 0) failedAfterSendByCode[field.slice(4)] = Number(value);
-    }
-    // A reason stays in the hash after a retry moved its code's last failure away: only codes still failing are answered.
-    const failureReasons: Record<string, string> = {};
-    for (const code of Object.keys(byCode).sort()) {
-      const reason = raw[`reason:${code}`];
-      if (reason) failureReasons[code] = reason;
-    }
-    const started = Number(raw['startedAt']);
-    const counters = Object.fromEntries(Object.entries(COUNTER_FIELDS).map(([name, field]) => [name, n(field)])) as Record<keyof typeof COUNTER_FIELDS, number>;
-    return { ...counters, byCode, failedAfterSendByCode, failureReasons, startedAt: started > 0 ? started : null };
+    return parseCounts(await this.#redis.hgetall(campaignKeys(this.#base, campaignId).counts));
   }
 
   /**

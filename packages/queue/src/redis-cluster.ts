@@ -1,4 +1,4 @@
-import { parseClusterNodes } from '@wabulk/config';
+import { parseClusterNodes } from '@wabulk/config/light';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-errors.js';
 

@@ -1,4 +1,3 @@
-import { ConnectionClosedError } from 'bullmq';
 import { ReplyError } from 'ioredis';
 // ioredis exports no other error class from its entry point; this one it keeps in built/errors.
 import { MaxRetriesPerRequestError } from 'ioredis/built/errors/index.js';
@@ -58,7 +57,8 @@ export function classifyRedisError(err: unknown): RedisErrorKind {
 }
 
 function classifyOwn(err: Error): RedisErrorKind {
-  if (err instanceof MaxRetriesPerRequestError || err instanceof ConnectionClosedError) return 'unavailable';
+  // BullMQ's ConnectionClosedError by its name: this module is on the light read path (read.ts), which never loads bullmq.
+  if (err instanceof MaxRetriesPerRequestError || err.name === 'ConnectionClosedError') return 'unavailable';
   if (err instanceof ReplyError) {
     const prefix = err.message.split(' ', 1)[0]!;
     if (UNAVAILABLE_REPLIES.has(prefix)) return 'unavailable';

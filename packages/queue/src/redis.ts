@@ -1,4 +1,4 @@
-import { describeClusterNodes } from '@wabulk/config';
+import { describeClusterNodes } from '@wabulk/config/light';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { createRedisCluster } from './redis-cluster.js';
 import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-errors.js';

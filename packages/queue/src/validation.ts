@@ -1,7 +1,7 @@
 import { accountIdSchema } from '@wabulk/config';
 import { countCodePoints, MAX_BODY_CHARS, MAX_REF_CHARS, truncateCodePoints } from '@wabulk/kaleyra';
 import { z } from 'zod';
-import { campaignIdSchema } from './keys.js';
+import { campaignIdSchema } from './campaign-id.js';
 import { prioritySchema } from './priority.js';
 import { splitRecipients } from './normalise-recipients.js';
 import { MAX_SCHEDULE_AHEAD_MS } from './schedule.js';

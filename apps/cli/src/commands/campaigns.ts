@@ -1,5 +1,5 @@
-import { listCampaignStatuses, type CampaignState, type CampaignStatus } from '@wabulk/queue';
-import { withContext } from '../cli-context.js';
+import { listCampaignStatuses, type CampaignState, type CampaignStatus } from '@wabulk/queue/read';
+import { withReadContext } from '../read-context.js';
 
 export interface CampaignsOptions {
   state?: CampaignState;
@@ -16,7 +16,8 @@ const line = (s: CampaignStatus) =>
  * array of the objects `status --json` prints. Single messages (sent without a campaign id) are not listed.
  */
 export async function campaignsCommand(o: CampaignsOptions): Promise<number> {
-  return withContext<number>(async (c) => {
+  // The light read path (start-up, issue 15): read-context.ts, `@wabulk/queue/read`.
+  return withReadContext<number>(async (c) => {
     const found: CampaignStatus[] = [];
     const leftOut: string[] = [];
     let why = '';
