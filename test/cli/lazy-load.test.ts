@@ -111,3 +111,10 @@ test('a setting the light reader cannot vouch for is parsed by @wabulk/config: t
   expect(unreachable.code).toBe(1);
   expect(unreachable.stderr).toBe('wabulk: cannot reach Redis at 127.0.0.1:1 (REDIS_URL). Start one (redis-server) or point REDIS_URL at it.\n');
 });
+
+test('a campaign id that breaks the id rule is bad input on the light path too: exit 2, the option and the rule, no stack', async () => {
+  for (const args of [['status', '--campaign', 'bad:id', '--json'], ['status', '--campaign', 'bad:id', '--once'], ['cancel', '--campaign', 'bad:id']]) {
+    const r = await runCli(args, { env });
+    expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: 'wabulk: --campaign: must be 1-64 letters, digits, _ . or -, got "bad:id"\n' });
+  }
+});

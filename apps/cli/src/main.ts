@@ -3,6 +3,9 @@ import { CommanderError, type Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { buildProgram } from './program.js';
 
+/** The option that carries each id field (InvalidIdError.field). */
+const OPTION_OF: Record<string, string> = { campaignId: '--campaign', account: '--account' };
+
 // Exit codes: 0 done, 1 failure (e.g. Redis unreachable), 2 bad usage or unusable input, 3 not found.
 const program = buildProgram((code) => {
   process.exitCode = code;
@@ -26,6 +29,11 @@ try {
   } else if (err instanceof (await import('@wabulk/config')).ConfigError) {
     // Loaded only here: @wabulk/config (zod, undici through @wabulk/kaleyra) is not what `--help` should pay for.
     process.stderr.write(`wabulk: ${err.message}\n`);
+    process.exitCode = 2;
+  } else if (err instanceof Error && err.name === 'InvalidIdError') {
+    // A campaign or account id that breaks the id rule (keys.ts), from any command: bad input, named by its option.
+    const { field, reason } = err as Error & { field: string; reason: string };
+    process.stderr.write(`wabulk: ${OPTION_OF[field] ?? field}: ${reason}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`wabulk: ${(err as Error).stack ?? String(err)}\n`);
