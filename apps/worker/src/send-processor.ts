@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
@@ -152,13 +152,14 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       });
       timer({ outcome: 'sent' });
       // Recorded before the job completes: a crash from here on re-runs the job, which then finds it.
-      const kept = await ctx.ledger.record(campaignId, to, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() });
+      // With it, the message_id → recipient index for delivery callbacks, applying any that came
+      // before this point (one script on a single Redis; on a cluster the ledger's call, then the
+      // index's: a failure between the two fails the attempt, and the re-run finds the message_id
+      // recorded and writes the index). A single message's index lives as long as its ledger
+      // (meta.ttl); a campaign's for 30 days. Nothing is indexed when the campaign is archived.
+      const { early, ...kept } = await recordSentMessage(ctx, { campaignId, to }, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() }, { ttlSeconds: meta.ttl });
       metrics.sent.inc({ account, code: codeLabel(res.code) });
       if (kept.status === 'archived') return await lateSend(campaignId, to, res, attempt, log);
-      // message_id → recipient for delivery callbacks; applies any that came before this point. A
-      // failure here fails the attempt: the re-run finds the message_id recorded and writes the index.
-      // A single message's index lives as long as its ledger (meta.ttl); a campaign's for 30 days.
-      const early = await recordMessageId(ctx, res.messageId, { campaignId, to }, { ttlSeconds: meta.ttl });
       if (early > 0) log().debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
       await breaker.ended(log);
       return { messageId: kept.messageId ?? res.messageId, code: res.code };
