@@ -1,8 +1,9 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
+import { readSendJob } from './job-check.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
 import { DEFAULT_WORKER_ERROR_POLICY, handleWorkerError, isWorkerError, workerErrorDelay, type WorkerErrorPolicy } from './worker-errors.js';
 
@@ -67,13 +68,13 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   const breaker = createBreaker(deps);
 
   return async function processSend(job: Job<SendJobData>, token?: string): Promise<SendOutcome> {
-    const parsed = sendJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: data does not match the send job schema`);
+    const data = readSendJob(job.data);
+    if (!data) throw new UnrecoverableError(`job ${job.id}: data does not match the send job schema`);
     // The child logger (and its redaction setup) is built only when a job has something to say.
     let child: Logger | undefined;
-    const log = () => (child ??= deps.logger.child({ account, campaignId: parsed.data.c, jobId: job.id }));
+    const log = () => (child ??= deps.logger.child({ account, campaignId: data.c, jobId: job.id }));
     try {
-      return await sendOnce(job, parsed.data, token, log);
+      return await sendOnce(job, data, token, log);
     } catch (err) {
       if (!isWorkerError(err)) throw err;
       return handleWorkerError(workerErrors, job, err, log);
