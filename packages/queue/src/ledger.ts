@@ -1,8 +1,10 @@
 import { CampaignConflictError } from './campaigns.js';
 import { campaignKeys, indexKeys } from './keys.js';
 import { CANCEL_PENDING, DELIVER, RECORD, RECORD_SENT, REGISTER, RESET_FAILED } from './ledger-scripts.js';
+import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { withScripts } from './scripts.js';
+import { tickBatch, type PipelineOf } from './tick-batch.js';
 
 /**
  * pending → sent (Kaleyra accepted it: message_id) → delivered → read, from delivery callbacks; or
@@ -218,12 +220,15 @@ export class Ledger {
   /**
    * record() of a 'sent' entry and the message-id index (`index`: its two keys, value and TTL,
    * message-index.ts) in one script: one round trip instead of two. A single Redis only (the index
-   * lives in the message's slot): recordSentMessage picks this or the two calls. `waiting` = the
+   * lives in the message's slot): recordSentMessage picks this or the two calls. Sent in the
+   * pipeline of its tick with the other sends' records (group commit); it resolves with its own reply. `waiting` = the
    * delivery callbacks that arrived before the send was recorded (none when archived).
    */
   async recordSent(campaignId: string, to: string, entry: LedgerEntry & { status: 'sent' }, index: { keys: { index: string; pending: string }; value: string; ttlSeconds: number }): Promise<{ status: RecipientStatus | 'archived'; messageId?: string; waiting: string[] }> {
     const k = campaignKeys(this.#base, campaignId);
-    const [status, messageId, finished, waiting] = await this.#redis.wabulkRecordSent(k.recipients, k.counts, k.meta, k.archived, index.keys.index, index.keys.pending, to, pack(entry), index.value, String(index.ttlSeconds));
+    // Group commit: the records of the sends answered together leave in one write (tick-batch.ts).
+    const [status, messageId, finished, waiting] = await tickBatch(this.#redis as Redis)<[string, string, string, string[]?]>((pipeline) =>
+      (pipeline as PipelineOf<LedgerCommands>).wabulkRecordSent(k.recipients, k.counts, k.meta, k.archived, index.keys.index, index.keys.pending, to, pack(entry), index.value, String(index.ttlSeconds)));
     return { ...(await this.#recorded(campaignId, entry, status, messageId, finished)), waiting: waiting ?? [] };
   }
 
