@@ -7,7 +7,7 @@
 // after its first job, then stops (rate-limited benchmark: the simulator counts).
 import { Registry } from 'prom-client';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Pipeline, Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { createLogger, createMetrics } from '@wabulk/telemetry';
 import { createQueueContext, createRedis, queueName, queuePrefix, waitForReady, type SendJobData } from '@wabulk/queue';
@@ -41,7 +41,7 @@ export interface WorkerChildResult {
   /**
    * Commands the worker's connections sent (ioredis sendCommand: each EVALSHA, each pipelined
    * command, counted once; the bench's own ledger poll left out), by name, over the child's whole
-   * run (start-up and close included: a few dozen).
+   * run (start-up and close included: a few dozen); under WRITES, the writes they took.
    */
   commands: Record<string, number>;
 }
@@ -49,15 +49,26 @@ export interface WorkerChildResult {
 const arg = childArg<WorkerChildArg>();
 const now = () => performance.now();
 
-/** Round trips' worth of commands per name, from every ioredis connection of this process but `skip`'s. */
+/** The socket writes of commands (a command alone, or a whole pipeline), kept beside the commands under this name. */
+export const WRITES = '(writes)';
+/** Commands per name, from every ioredis connection of this process but `skip`'s, and WRITES. */
 const commands: Record<string, number> = {};
 const skip = new WeakSet<object>();
 type SendCommand = (this: Redis, ...args: Parameters<Redis['sendCommand']>) => ReturnType<Redis['sendCommand']>;
 const proto = Redis.prototype;
 const sendCommand: SendCommand = Reflect.get(proto, 'sendCommand');
 proto.sendCommand = function (this: Redis, command, stream) {
-  if (!skip.has(this)) commands[command.name] = (commands[command.name] ?? 0) + 1;
+  if (!skip.has(this)) {
+    commands[command.name] = (commands[command.name] ?? 0) + 1;
+    // A pipelined command shares its pipeline's one write: `writes` counts the rest and the pipelines.
+    if ((stream as { isPipeline?: boolean } | undefined)?.isPipeline !== true) commands[WRITES] = (commands[WRITES] ?? 0) + 1;
+  }
   return sendCommand.call(this, command, stream);
+};
+const exec: (this: Pipeline) => Promise<unknown> = Reflect.get(Pipeline.prototype, 'exec');
+Pipeline.prototype.exec = function (this: Pipeline) {
+  if (!skip.has(this.redis)) commands[WRITES] = (commands[WRITES] ?? 0) + 1;
+  return exec.call(this) as ReturnType<Pipeline['exec']>;
 };
 
 function firstActive(worker: Worker): Promise<number> {
