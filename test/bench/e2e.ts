@@ -8,7 +8,7 @@ import { deleteRunKeys, info, redisCpuSeconds } from './bench-redis.js';
 import { procCpuSeconds, runChild, startSimChild, type SimHandle } from './child-process.js';
 import { ACCOUNT, BODY, recipientRows } from './fixtures.js';
 import { disturbance, fmt, log, median, quietestPair, type BenchResult, type Figure } from './report.js';
-import { WRITES, type WorkerChildArg, type WorkerChildResult } from './worker-child.js';
+import type { WorkerChildArg, WorkerChildResult } from './worker-child.js';
 
 const CONCURRENCY = 100;
 /** High enough never to bind (the product's WABULK_RATE_PER_SECOND maximum). */
@@ -50,11 +50,10 @@ function callsDelta(before: Record<string, number>, after: Record<string, number
 }
 
 const sum = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
-const withoutWrites = (calls: Record<string, number>) => Object.fromEntries(Object.entries(calls).filter(([name]) => name !== WRITES));
 /** Commands the worker sent per message (client side: one EVALSHA = one). */
-export const phaseClientCalls = (p: Phase) => sum(withoutWrites(p.commands)) / p.done;
+export const phaseClientCalls = (p: Phase) => sum(p.commands) / p.done;
 /** Socket writes of commands per message (a pipeline of commands is one). */
-export const phaseWrites = (p: Phase) => (p.commands[WRITES] ?? 0) / p.done;
+export const phaseWrites = (p: Phase) => p.writes / p.done;
 /** Commands Redis ran per message (server side: a script and every command inside it). */
 export const phaseRedisCalls = (p: Phase) => sum(p.redisCommands) / p.done;
 const perMessage = (calls: Record<string, number>, done: number) =>
@@ -120,7 +119,7 @@ export const PHASE_HEADER = ['phase', 'sent', 's', 'msg/s', 'worker CPU', 'sim C
 
 /** Per phase, the commands per message by name (≥ 0.05 per message), client side then Redis side. */
 export function callRows(phases: Phase[]): Array<Array<string | number>> {
-  return phases.map((p) => [`${p.mode}, ${p.latencyMs} ms`, perMessage(withoutWrites(p.commands), p.done), perMessage(p.redisCommands, p.done)]);
+  return phases.map((p) => [`${p.mode}, ${p.latencyMs} ms`, perMessage(p.commands, p.done), perMessage(p.redisCommands, p.done)]);
 }
 
 async function run(env: BenchEnv): Promise<BenchResult> {

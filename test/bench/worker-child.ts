@@ -41,18 +41,20 @@ export interface WorkerChildResult {
   /**
    * Commands the worker's connections sent (ioredis sendCommand: each EVALSHA, each pipelined
    * command, counted once; the bench's own ledger poll left out), by name, over the child's whole
-   * run (start-up and close included: a few dozen); under WRITES, the writes they took.
+   * run (start-up and close included: a few dozen).
    */
   commands: Record<string, number>;
+  /** The socket writes of those commands (a pipeline is one). */
+  writes: number;
 }
 
 const arg = childArg<WorkerChildArg>();
 const now = () => performance.now();
 
-/** The socket writes of commands (a command alone, or a whole pipeline), kept beside the commands under this name. */
-export const WRITES = '(writes)';
-/** Commands per name, from every ioredis connection of this process but `skip`'s, and WRITES. */
+/** Commands per name, from every ioredis connection of this process but `skip`'s. */
 const commands: Record<string, number> = {};
+/** The socket writes those commands took (a command alone, or a whole pipeline). */
+let writes = 0;
 const skip = new WeakSet<object>();
 type SendCommand = (this: Redis, ...args: Parameters<Redis['sendCommand']>) => ReturnType<Redis['sendCommand']>;
 const proto = Redis.prototype;
@@ -61,13 +63,13 @@ proto.sendCommand = function (this: Redis, command, stream) {
   if (!skip.has(this)) {
     commands[command.name] = (commands[command.name] ?? 0) + 1;
     // A pipelined command shares its pipeline's one write: `writes` counts the rest and the pipelines.
-    if ((stream as { isPipeline?: boolean } | undefined)?.isPipeline !== true) commands[WRITES] = (commands[WRITES] ?? 0) + 1;
+    if ((stream as { isPipeline?: boolean } | undefined)?.isPipeline !== true) writes++;
   }
   return sendCommand.call(this, command, stream);
 };
 const exec: (this: Pipeline) => Promise<unknown> = Reflect.get(Pipeline.prototype, 'exec');
 Pipeline.prototype.exec = function (this: Pipeline) {
-  if (!skip.has(this.redis)) commands[WRITES] = (commands[WRITES] ?? 0) + 1;
+  if (!skip.has(this.redis)) writes++;
   return exec.call(this) as ReturnType<Pipeline['exec']>;
 };
 
@@ -107,7 +109,7 @@ async function runWabulk(): Promise<WorkerChildResult> {
   await running.close();
   counts = await ledger.counts(arg.campaignId);
   redis.disconnect();
-  return { ms, done: counts.sent, failed: counts.failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs, commands };
+  return { ms, done: counts.sent, failed: counts.failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs, commands, writes };
 }
 
 async function runBare(): Promise<WorkerChildResult> {
@@ -147,7 +149,7 @@ async function runBare(): Promise<WorkerChildResult> {
   await worker.close();
   await pool.close();
   connection.disconnect();
-  return { ms, done, failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs, commands };
+  return { ms, done, failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs, commands, writes };
 }
 
 reportResult(arg.mode === 'wabulk' ? await runWabulk() : await runBare());
