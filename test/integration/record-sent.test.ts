@@ -38,6 +38,23 @@ test('tickBatch: calls of one tick share a pipeline, each gets its own reply or 
   expect(c).toEqual({ status: 'fulfilled', value: 1 });
 });
 
+test('tickBatch: a command aborted by a connection loss mid-pipeline is sent again on its own, once', async () => {
+  const batch = tickBatch(redis);
+  await redis.set(`${ctx.base}:k0`, 'v0');
+  // GET is answered at once; BLPOP then holds the pipeline's rest on the server, so the disconnect
+  // finds it partly answered: ioredis aborts the rest (a whole unanswered pipeline it would resend).
+  const get = batch<string>((p) => p.get(`${ctx.base}:k0`));
+  const blocked = batch<null>((p) => p.blpop(`${ctx.base}:never`, 1));
+  const mine = batch<number>((p) => p.incr(`${ctx.base}:once`));
+  // (Each caller is answered once the whole pipeline is: wait, not for GET.)
+  await new Promise((r) => setTimeout(r, 300));
+  redis.disconnect(true);
+  await expect(mine).resolves.toBe(1);
+  await expect(get).resolves.toBe('v0');
+  await expect(blocked).resolves.toBeNull();
+  expect(await redis.get(`${ctx.base}:once`)).toBe('1');
+});
+
 test('recordSentMessage: the ledger entry and the index in one call; early callbacks applied; works after SCRIPT FLUSH', async () => {
   const campaignId = 'c1';
   await ctx.ledger.register(campaignId, [{ to: '+14155550100' }, { to: '+14155550101' }, { to: '+14155550102' }]);
