@@ -4,7 +4,7 @@
 // at 100 ms it is the bound concurrency ÷ latency.
 import { createQueueContext, Producer } from '@wabulk/queue';
 import type { BenchEnv, Benchmark } from './bench-env.js';
-import { deleteRunKeys, redisCpuSeconds } from './bench-redis.js';
+import { deleteRunKeys, info, redisCpuSeconds } from './bench-redis.js';
 import { procCpuSeconds, runChild, startSimChild, type SimHandle } from './child-process.js';
 import { ACCOUNT, BODY, recipientRows } from './fixtures.js';
 import { disturbance, fmt, log, median, quietestPair, type BenchResult, type Figure } from './report.js';
@@ -23,7 +23,41 @@ export interface Phase extends WorkerChildResult {
   simAccepted: number;
   /** Epoch ms when the worker child exited (its window is about the `ms` before it). */
   endedAt: number;
+  /**
+   * Commands Redis ran over the child's run (INFO commandstats delta: each script counts once as
+   * evalsha and once per command it calls), by name; INFO and the bench's HGETALL poll left out.
+   */
+  redisCommands: Record<string, number>;
 }
+
+/** INFO commandstats as name → calls. */
+async function commandCalls(redis: BenchEnv['redis']): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(await info(redis, 'commandstats'))) {
+    const calls = /(?:^|,)calls=(\d+)/.exec(v);
+    if (k.startsWith('cmdstat_') && calls) out[k.slice(8)] = Number(calls[1]);
+  }
+  return out;
+}
+
+function callsDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of Object.entries(after)) {
+    const d = n - (before[name] ?? 0);
+    if (d > 0 && name !== 'info' && name !== 'hgetall') out[name] = d;
+  }
+  return out;
+}
+
+const sum = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
+/** Commands the worker sent per message (client side: one EVALSHA = one). */
+export const phaseClientCalls = (p: Phase) => sum(p.commands) / p.done;
+/** Socket writes of commands per message (a pipeline of commands is one). */
+export const phaseWrites = (p: Phase) => p.writes / p.done;
+/** Commands Redis ran per message (server side: a script and every command inside it). */
+export const phaseRedisCalls = (p: Phase) => sum(p.redisCommands) / p.done;
+const perMessage = (calls: Record<string, number>, done: number) =>
+  Object.entries(calls).sort((a, b) => b[1] - a[1]).filter(([, n]) => n / done >= 0.05).map(([name, n]) => `${name} ${fmt(n / done, 2)}`).join(', ');
 
 export const phaseRate = (p: Phase) => p.done / (p.ms / 1000);
 /** CPU % (of one core) the rest of the machine used during the phase. */
@@ -49,6 +83,7 @@ export async function drainPhase(
 
   const simCpu0 = procCpuSeconds(sim.pid);
   const redisCpu0 = await redisCpuSeconds(env.redis);
+  const calls0 = await commandCalls(env.redis);
   const arg: WorkerChildArg = {
     mode: opts.mode, redisUrl: env.redisUrl, base: env.base, simUrl: sim.url, campaignId, expect: opts.n,
     concurrency: CONCURRENCY, ratePerSecond: opts.ratePerSecond ?? UNBOUND_RATE, durationMs: opts.durationMs,
@@ -62,6 +97,7 @@ export async function drainPhase(
     simCpuMs: (procCpuSeconds(sim.pid) - simCpu0) * 1000,
     redisCpuMs: ((await redisCpuSeconds(env.redis)) - redisCpu0) * 1000,
     simAccepted: (await sim.stats()).accepted,
+    redisCommands: callsDelta(calls0, await commandCalls(env.redis)),
   };
   if (opts.durationMs === undefined) {
     await deleteRunKeys(env.redis, env.base);
@@ -75,11 +111,16 @@ export function phaseRows(phases: Phase[]): Array<Array<string | number>> {
     `${p.mode}, ${p.latencyMs} ms`, p.done, fmt(p.ms / 1000, 2), phaseRate(p),
     `${fmt((100 * p.cpuMs) / p.ms)} %`, `${fmt((100 * p.simCpuMs) / p.ms)} %`, `${fmt((100 * p.redisCpuMs) / p.ms)} %`,
     fmt((1000 * p.cpuMs) / p.done), fmt((1000 * p.simCpuMs) / p.done), fmt((1000 * p.redisCpuMs) / p.done),
-    `${fmt(phaseOtherLoad(p))} %`,
+    `${fmt(phaseOtherLoad(p))} %`, fmt(phaseClientCalls(p), 2), fmt(phaseWrites(p), 2), fmt(phaseRedisCalls(p), 1),
   ]);
 }
 
-export const PHASE_HEADER = ['phase', 'sent', 's', 'msg/s', 'worker CPU', 'sim CPU', 'Redis CPU', 'worker µs/msg', 'sim µs/msg', 'Redis µs/msg', 'other procs'];
+export const PHASE_HEADER = ['phase', 'sent', 's', 'msg/s', 'worker CPU', 'sim CPU', 'Redis CPU', 'worker µs/msg', 'sim µs/msg', 'Redis µs/msg', 'other procs', 'calls/msg sent', 'writes/msg', 'Redis cmds/msg'];
+
+/** Per phase, the commands per message by name (≥ 0.05 per message), client side then Redis side. */
+export function callRows(phases: Phase[]): Array<Array<string | number>> {
+  return phases.map((p) => [`${p.mode}, ${p.latencyMs} ms`, perMessage(p.commands, p.done), perMessage(p.redisCommands, p.done)]);
+}
 
 async function run(env: BenchEnv): Promise<BenchResult> {
   const n = env.quick ? 5000 : 20_000;
@@ -109,6 +150,11 @@ async function run(env: BenchEnv): Promise<BenchResult> {
   ];
   const cpuPerMsg = (mode: string) => median(phases.filter((p) => p.mode === mode && p.latencyMs === 0).map((p) => (1000 * p.cpuMs) / p.done));
   figures.splice(1, 0, { measure: 'worker CPU per message, sim 0 ms (median)', value: cpuPerMsg('wabulk'), unit: 'µs', baseline: { label: 'bare worker', value: cpuPerMsg('bare') }, note: 'lower is better' });
+  const callsPerMsg = (mode: string) => median(phases.filter((p) => p.mode === mode && p.latencyMs === 0).map(phaseClientCalls));
+  const writesPerMsg = (mode: string) => median(phases.filter((p) => p.mode === mode && p.latencyMs === 0).map(phaseWrites));
+  figures.splice(2, 0,
+    { measure: 'Redis calls per message sent by the worker, sim 0 ms (median)', value: callsPerMsg('wabulk'), unit: 'calls', baseline: { label: 'bare worker', value: callsPerMsg('bare') }, note: 'lower is better' },
+    { measure: 'socket writes of those calls per message (a pipeline is one), sim 0 ms (median)', value: writesPerMsg('wabulk'), unit: 'writes', baseline: { label: 'bare worker', value: writesPerMsg('bare') }, note: 'lower is better' });
   for (const p of phases) if (p.done !== n || p.simAccepted !== n) figures.push({ measure: `WARNING ${p.mode} ${p.latencyMs} ms`, value: p.done, unit: `sent of ${n} (sim accepted ${p.simAccepted})` });
   return {
     name: 'e2e',
@@ -116,6 +162,7 @@ async function run(env: BenchEnv): Promise<BenchResult> {
     notes: disturbance('e2e at 0 ms (headline pair)', [phaseOtherLoad(bare0), phaseOtherLoad(wabulk0)]),
     details: [
       { title: `every phase (concurrency ${CONCURRENCY}; CPU % of one core over the phase; µs of CPU per message; "other procs" = CPU the rest of the machine used, of 200 %)`, header: PHASE_HEADER, rows: phaseRows(phases) },
+      { title: 'Redis commands per message: sent by the worker (ioredis, an EVALSHA once) | run by Redis (INFO commandstats: a script and each command in it)', header: ['phase', 'worker sent', 'Redis ran'], rows: callRows(phases) },
       {
         title: 'bare/wabulk pairs at 0 ms, back to back (the headline figure is the pair other processes disturbed least)',
         header: ['pair', 'bare msg/s', 'wabulk msg/s', 'ratio', 'other procs bare / wabulk', ''],

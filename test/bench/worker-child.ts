@@ -7,6 +7,7 @@
 // after its first job, then stops (rate-limited benchmark: the simulator counts).
 import { Registry } from 'prom-client';
 import { Worker } from 'bullmq';
+import { Pipeline, Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { createLogger, createMetrics } from '@wabulk/telemetry';
 import { createQueueContext, createRedis, queueName, queuePrefix, waitForReady, type SendJobData } from '@wabulk/queue';
@@ -37,10 +38,40 @@ export interface WorkerChildResult {
   startupMs: number;
   /** CPU-ms the whole machine spent busy over the same window (every process, ours included). */
   machineBusyMs: number;
+  /**
+   * Commands the worker's connections sent (ioredis sendCommand: each EVALSHA, each pipelined
+   * command, counted once; the bench's own ledger poll left out), by name, over the child's whole
+   * run (start-up and close included: a few dozen).
+   */
+  commands: Record<string, number>;
+  /** The socket writes of those commands (a pipeline is one). */
+  writes: number;
 }
 
 const arg = childArg<WorkerChildArg>();
 const now = () => performance.now();
+
+/** Commands per name, from every ioredis connection of this process but `skip`'s. */
+const commands: Record<string, number> = {};
+/** The socket writes those commands took (a command alone, or a whole pipeline). */
+let writes = 0;
+const skip = new WeakSet<object>();
+type SendCommand = (this: Redis, ...args: Parameters<Redis['sendCommand']>) => ReturnType<Redis['sendCommand']>;
+const proto = Redis.prototype;
+const sendCommand: SendCommand = Reflect.get(proto, 'sendCommand');
+proto.sendCommand = function (this: Redis, command, stream) {
+  if (!skip.has(this)) {
+    commands[command.name] = (commands[command.name] ?? 0) + 1;
+    // A pipelined command shares its pipeline's one write: `writes` counts the rest and the pipelines.
+    if ((stream as { isPipeline?: boolean } | undefined)?.isPipeline !== true) writes++;
+  }
+  return sendCommand.call(this, command, stream);
+};
+const exec: (this: Pipeline) => Promise<unknown> = Reflect.get(Pipeline.prototype, 'exec');
+Pipeline.prototype.exec = function (this: Pipeline) {
+  if (!skip.has(this.redis)) writes++;
+  return exec.call(this) as ReturnType<Pipeline['exec']>;
+};
 
 function firstActive(worker: Worker): Promise<number> {
   return new Promise((resolve) => worker.once('active', () => resolve(now())));
@@ -63,6 +94,7 @@ async function runWabulk(): Promise<WorkerChildResult> {
   const machineBusy = machineBusyMeter();
   // Polls the ledger on a connection of its own (as `wabulk status` would).
   const redis = createRedis(arg.redisUrl, 'producer');
+  skip.add(redis);
   await waitForReady(redis);
   const ledger = createQueueContext({ redis, base: arg.base }).ledger;
   let counts = await ledger.counts(arg.campaignId);
@@ -77,7 +109,7 @@ async function runWabulk(): Promise<WorkerChildResult> {
   await running.close();
   counts = await ledger.counts(arg.campaignId);
   redis.disconnect();
-  return { ms, done: counts.sent, failed: counts.failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs };
+  return { ms, done: counts.sent, failed: counts.failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs, commands, writes };
 }
 
 async function runBare(): Promise<WorkerChildResult> {
@@ -117,7 +149,7 @@ async function runBare(): Promise<WorkerChildResult> {
   await worker.close();
   await pool.close();
   connection.disconnect();
-  return { ms, done, failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs };
+  return { ms, done, failed, cpuMs: (cpu.user + cpu.system) / 1000, startupMs: t0 - t00, machineBusyMs, commands, writes };
 }
 
 reportResult(arg.mode === 'wabulk' ? await runWabulk() : await runBare());

@@ -1,8 +1,9 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, renderTemplate, sendChecks, sendJobSchema, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
+import { readSendJob } from './job-check.js';
 import { DEFAULT_MAX_THROTTLE_HOLD_MS, throttleHold } from './throttle-hold.js';
 import { DEFAULT_WORKER_ERROR_POLICY, handleWorkerError, isWorkerError, workerErrorDelay, type WorkerErrorPolicy } from './worker-errors.js';
 
@@ -67,13 +68,13 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   const breaker = createBreaker(deps);
 
   return async function processSend(job: Job<SendJobData>, token?: string): Promise<SendOutcome> {
-    const parsed = sendJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: data does not match the send job schema`);
+    const data = readSendJob(job.data);
+    if (!data) throw new UnrecoverableError(`job ${job.id}: data does not match the send job schema`);
     // The child logger (and its redaction setup) is built only when a job has something to say.
     let child: Logger | undefined;
-    const log = () => (child ??= deps.logger.child({ account, campaignId: parsed.data.c, jobId: job.id }));
+    const log = () => (child ??= deps.logger.child({ account, campaignId: data.c, jobId: job.id }));
     try {
-      return await sendOnce(job, parsed.data, token, log);
+      return await sendOnce(job, data, token, log);
     } catch (err) {
       if (!isWorkerError(err)) throw err;
       return handleWorkerError(workerErrors, job, err, log);
@@ -152,13 +153,14 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       });
       timer({ outcome: 'sent' });
       // Recorded before the job completes: a crash from here on re-runs the job, which then finds it.
-      const kept = await ctx.ledger.record(campaignId, to, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() });
+      // With it, the message_id → recipient index for delivery callbacks, applying any that came
+      // before this point (one script on a single Redis; on a cluster the ledger's call, then the
+      // index's: a failure between the two fails the attempt, and the re-run finds the message_id
+      // recorded and writes the index). A single message's index lives as long as its ledger
+      // (meta.ttl); a campaign's for 30 days. Nothing is indexed when the campaign is archived.
+      const { early, ...kept } = await recordSentMessage(ctx, { campaignId, to }, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() }, { ttlSeconds: meta.ttl });
       metrics.sent.inc({ account, code: codeLabel(res.code) });
       if (kept.status === 'archived') return await lateSend(campaignId, to, res, attempt, log);
-      // message_id → recipient for delivery callbacks; applies any that came before this point. A
-      // failure here fails the attempt: the re-run finds the message_id recorded and writes the index.
-      // A single message's index lives as long as its ledger (meta.ttl); a campaign's for 30 days.
-      const early = await recordMessageId(ctx, res.messageId, { campaignId, to }, { ttlSeconds: meta.ttl });
       if (early > 0) log().debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
       await breaker.ended(log);
       return { messageId: kept.messageId ?? res.messageId, code: res.code };

@@ -147,3 +147,17 @@ describe('interpretResponse', () => {
     expect(bodySnippet('x'.repeat(500))).toBe(`${'x'.repeat(200)}…`);
   });
 });
+
+describe('accepted answers are read for their code and message_id only', () => {
+  test('a 202 whose body names a throttle code is still a send with its message_id', () => {
+    const res = interpretResponse({ status: 202, headers: {}, body: '{"code":"WA202","data":[{"message_id":"m-1","errors":[{"code":"130429"}]}],"error":{"x":"y"}}' });
+    expect(res).toEqual({ messageId: 'm-1', code: 'WA202', status: 202 });
+  });
+
+  test('parseResponseBody with errorFields: false leaves out throttleCode and detail, keeps the rest', () => {
+    const body = '{"code":"WA400","message":"bad","data":{"message_id":"m-2"},"error":{"code":130429,"payload":"wrong"}}';
+    expect(parseResponseBody(body, { errorFields: false })).toEqual({ json: true, code: 'WA400', message: 'bad', messageId: 'm-2' });
+    expect(parseResponseBody(body)).toMatchObject({ throttleCode: '130429', detail: 'code: 130429; payload: wrong' });
+    expect(parseResponseBody('{"code":131056 "message_id":"m-3"', { errorFields: false })).toEqual({ json: false, messageId: 'm-3' });
+  });
+});

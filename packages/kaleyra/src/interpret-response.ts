@@ -59,10 +59,12 @@ export function interpretResponse(
   now = Date.now(),
 ): SendTextResult {
   const { status, headers, body } = response;
-  const parsed = parseResponseBody(body);
+  const accepted = status >= 200 && status < 300;
+  // An accepted answer is read for its code and message_id only (no throttle-code walk, no detail).
+  const parsed = parseResponseBody(body, { errorFields: !accepted });
   const shown = (): string => (body.trim() === '' ? 'an empty body' : `body: ${redact(bodySnippet(body))}`);
 
-  if (status >= 200 && status < 300) {
+  if (accepted) {
     const code = parsed.code ?? `HTTP_${status}`;
     if (parsed.messageId !== undefined) return { messageId: parsed.messageId, code, status };
     throw new KaleyraError('BAD_RESPONSE', status,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { e164Schema } from './e164.js';
+import { e164Schema, isE164 } from './e164.js';
 import { KaleyraError } from './kaleyra-error.js';
 
 /** The `wa_source` values Kaleyra documents; the server turns any other value into `api`. */
@@ -94,13 +94,10 @@ const inputSchema = z.object({
  * e.g. `body: must be 1..4096 characters, got 5000`.
  */
 export function validateSendText(input: unknown, defaultWaSource?: string): SendTextRequest {
-  const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) =>
-      `${issue.path.length === 0 ? 'input' : issue.path.join('.')}: ${issue.message}`);
-    throw new KaleyraError('INVALID_REQUEST', 0, problems.join('; '), { kind: 'message' });
-  }
-  const { to, body, previewUrl, ref, ref1, ref2, waSource } = parsed.data;
+  // The usual send (every worker job) is checked by hand; zod reads only what that check does not
+  // pass, so its answers and messages are the schema's either way.
+  const valid = plainlyValid(input) ? input : parseInput(input);
+  const { to, body, previewUrl, ref, ref1, ref2, waSource } = valid;
   const request: SendTextRequest = {
     to: to.startsWith('+') ? to : `+${to}`,
     body,
@@ -111,4 +108,29 @@ export function validateSendText(input: unknown, defaultWaSource?: string): Send
   if (ref1 !== undefined) request.ref1 = ref1;
   if (ref2 !== undefined) request.ref2 = ref2;
   return request;
+}
+
+function parseInput(input: unknown): z.infer<typeof inputSchema> {
+  const parsed = inputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) =>
+    `${issue.path.length === 0 ? 'input' : issue.path.join('.')}: ${issue.message}`);
+  throw new KaleyraError('INVALID_REQUEST', 0, problems.join('; '), { kind: 'message' });
+}
+
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+const shortRef = (value: unknown) => value === undefined || (typeof value === 'string' && value.length <= MAX_REF_CHARS);
+
+/**
+ * An input inputSchema accepts unchanged (refs no longer than MAX_REF_CHARS UTF-16 units, so none
+ * is truncated; a body of 1..MAX_BODY_CHARS UTF-16 units has 1..MAX_BODY_CHARS code points).
+ * Anything else goes through the schema.
+ */
+function plainlyValid(input: unknown): input is z.infer<typeof inputSchema> {
+  if (typeof input !== 'object' || input === null) return false;
+  const { to, body, previewUrl, ref, ref1, ref2, waSource } = input as Record<string, unknown>;
+  return typeof to === 'string' && isE164(to)
+    && typeof body === 'string' && body.length >= 1 && body.length <= MAX_BODY_CHARS
+    && (previewUrl === undefined || typeof previewUrl === 'boolean')
+    && shortRef(ref) && shortRef(ref1) && shortRef(ref2) && optionalString(waSource);
 }

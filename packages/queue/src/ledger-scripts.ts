@@ -82,8 +82,7 @@ end`;
  * The counters also keep 'startedAt' (the time of the campaign's first sent or failed result) and,
  * per failure code, 'reason:<code>' (the reason of its first recorded failure, at most FAILURE_REASON_MAX characters).
  */
-export const RECORD = `
-${FIRST_CHARS}
+const RECORD_STEPS = `
 if redis.call('EXISTS', KEYS[4]) == 1 then return {'archived', '', ''} end
 local rank = {pending = 0, failed = 1, cancelled = 1, sent = 2, ['failed-after-send'] = 3, delivered = 3, read = 4}
 local new = cjson.decode(ARGV[2])
@@ -134,6 +133,30 @@ ${EXPIRE_WHEN_DONE}
   end
 end
 return {new.s, new.m or '', finished}
+`;
+
+export const RECORD = `
+${FIRST_CHARS}
+${RECORD_STEPS}`;
+
+/**
+ * RECORD of a 'sent' outcome and the message-id index in one call (a single Redis only: KEYS[5],
+ * KEYS[6] are the message's index and early-callback keys, in the message's own slot, not the
+ * campaign's; on a cluster the two stay two calls). KEYS[1..4], ARGV[1..2] as RECORD; ARGV[3] = the
+ * index value ("<campaignId>\n<to>"), ARGV[4] = its TTL in seconds. Unless the campaign is archived
+ * (the answer is RECORD's {'archived', '', ''}: nothing written, as RECORD), writes the index like
+ * message-index.ts's WRITE_INDEX and answers RECORD's three values and the callbacks that waited
+ * for this message_id (a list). One script: no callback falls between the two writes, and no
+ * reader sees the one without the other.
+ */
+export const RECORD_SENT = `
+${FIRST_CHARS}
+local function record()
+${RECORD_STEPS}end
+local out = record()
+if out[1] == 'archived' then return out end
+redis.call('SET', KEYS[5], ARGV[3], 'EX', ARGV[4])
+return {out[1], out[2], out[3] or '', redis.call('LRANGE', KEYS[6], 0, -1)}
 `;
 
 /**

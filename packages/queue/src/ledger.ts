@@ -1,9 +1,11 @@
 import { CampaignConflictError } from './campaigns.js';
 import { campaignKeys, indexKeys } from './keys.js';
 import { parseCounts, type CampaignCounts } from './ledger-counts.js';
-import { CANCEL_PENDING, DELIVER, RECORD, REGISTER, RESET_FAILED } from './ledger-scripts.js';
+import { CANCEL_PENDING, DELIVER, RECORD, RECORD_SENT, REGISTER, RESET_FAILED } from './ledger-scripts.js';
+import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { withScripts } from './scripts.js';
+import { tickBatch, type PipelineOf } from './tick-batch.js';
 
 export type { CampaignCounts } from './ledger-counts.js';
 
@@ -132,6 +134,7 @@ export function packRow(row: LedgerRow): string {
 interface LedgerCommands {
   wabulkRegister(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
   wabulkRecord(k1: string, k2: string, k3: string, k4: string, to: string, entry: string): Promise<[string, string, string]>;
+  wabulkRecordSent(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, to: string, entry: string, index: string, ttl: string): Promise<[string, string, string, string[]?]>;
   wabulkResetFailed(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string[]>;
   wabulkDeliver(k1: string, k2: string, k3: string, k4: string, to: string, status: string, code: string, reason: string, at: string, json: string): Promise<[string, number]>;
   wabulkCancelPending(k1: string, k2: string, k3: string, ...argv: string[]): Promise<number>;
@@ -140,6 +143,7 @@ interface LedgerCommands {
 const LEDGER_SCRIPTS = {
   wabulkRegister: { numberOfKeys: 3, lua: REGISTER },
   wabulkRecord: { numberOfKeys: 4, lua: RECORD },
+  wabulkRecordSent: { numberOfKeys: 6, lua: RECORD_SENT },
   wabulkResetFailed: { numberOfKeys: 4, lua: RESET_FAILED },
   wabulkDeliver: { numberOfKeys: 4, lua: DELIVER },
   wabulkCancelPending: { numberOfKeys: 3, lua: CANCEL_PENDING },
@@ -186,6 +190,25 @@ export class Ledger {
   async record(campaignId: string, to: string, entry: LedgerEntry): Promise<{ status: RecipientStatus | 'archived'; messageId?: string }> {
     const k = campaignKeys(this.#base, campaignId);
     const [status, messageId, finished] = await this.#redis.wabulkRecord(k.recipients, k.counts, k.meta, k.archived, to, pack(entry));
+    return this.#recorded(campaignId, entry, status, messageId, finished);
+  }
+
+  /**
+   * record() of a 'sent' entry and the message-id index (`index`: its two keys, value and TTL,
+   * message-index.ts) in one script: one round trip instead of two. A single Redis only (the index
+   * lives in the message's slot): recordSentMessage picks this or the two calls. Sent in the
+   * pipeline of its tick with the other sends' records (group commit); it resolves with its own reply. `waiting` = the
+   * delivery callbacks that arrived before the send was recorded (none when archived).
+   */
+  async recordSent(campaignId: string, to: string, entry: LedgerEntry & { status: 'sent' }, index: { keys: { index: string; pending: string }; value: string; ttlSeconds: number }): Promise<{ status: RecipientStatus | 'archived'; messageId?: string; waiting: string[] }> {
+    const k = campaignKeys(this.#base, campaignId);
+    // Group commit: the records of the sends answered together leave in one write (tick-batch.ts).
+    const [status, messageId, finished, waiting] = await tickBatch(this.#redis as Redis)<[string, string, string, string[]?]>((pipeline) =>
+      (pipeline as PipelineOf<LedgerCommands>).wabulkRecordSent(k.recipients, k.counts, k.meta, k.archived, index.keys.index, index.keys.pending, to, pack(entry), index.value, String(index.ttlSeconds)));
+    return { ...(await this.#recorded(campaignId, entry, status, messageId, finished)), waiting: waiting ?? [] };
+  }
+
+  async #recorded(campaignId: string, entry: LedgerEntry, status: string, messageId: string, finished: string): Promise<{ status: RecipientStatus | 'archived'; messageId?: string }> {
     // The campaign moved to the archive before this outcome came (a request in flight at cancel time,
     // archived at once): nothing is written here (no ledger would be left half-made in Redis).
     if (status === 'archived') return { status: 'archived' };

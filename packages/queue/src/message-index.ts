@@ -1,6 +1,6 @@
 import { archiveOf } from './archive-port.js';
 import { campaignKeys, canonicalMessageId, messageKeys } from './keys.js';
-import type { DeliveryUpdate, RecipientStatus } from './ledger.js';
+import type { DeliveryUpdate, LedgerEntry, RecipientStatus } from './ledger.js';
 import { withScripts } from './scripts.js';
 import type { QueueContext } from './context.js';
 
@@ -72,7 +72,14 @@ const parseRef = (value: string): MessageRef => {
 export async function recordMessageId(ctx: QueueContext, messageId: string, ref: MessageRef, options: { ttlSeconds?: number } = {}): Promise<number> {
   const redis = withScripts<MessageIndexCommands>(ctx.redis, MESSAGE_INDEX_SCRIPTS);
   const keys = messageKeys(ctx.base, messageId);
-  const waiting = await redis.wabulkWriteMsgIndex(keys.index, keys.pending, `${ref.campaignId}\n${ref.to}`, String(options.ttlSeconds ?? MESSAGE_INDEX_TTL_SECONDS));
+  const waiting = await redis.wabulkWriteMsgIndex(keys.index, keys.pending, indexValue(ref), String(options.ttlSeconds ?? MESSAGE_INDEX_TTL_SECONDS));
+  return applyWaiting(ctx, ref, keys.pending, waiting);
+}
+
+const indexValue = (ref: MessageRef) => `${ref.campaignId}\n${ref.to}`;
+
+/** The callbacks that waited for a message_id, applied to its ledger entry, then dropped. */
+async function applyWaiting(ctx: QueueContext, ref: MessageRef, pendingKey: string, waiting: readonly string[]): Promise<number> {
   if (waiting.length === 0) return 0;
   let applied = 0;
   for (const raw of waiting) {
@@ -80,8 +87,32 @@ export async function recordMessageId(ctx: QueueContext, messageId: string, ref:
     if ((await ctx.ledger.deliver(ref.campaignId, ref.to, update)).changed) applied++;
   }
   // Deleted only once applied: a crash before this leaves them for the re-run (applying twice changes nothing).
-  await ctx.redis.del(keys.pending);
+  await ctx.redis.del(pendingKey);
   return applied;
+}
+
+/**
+ * The worker's record of an accepted send: the ledger's 'sent' entry (Ledger.record), then, unless
+ * the campaign is archived, the message_id index with the callbacks that came early applied
+ * (recordMessageId). On a single Redis both writes are one script (one round trip); on a cluster
+ * the index is in another slot, so they are two calls, the ledger's first. `early` = callbacks
+ * applied. Either way a failure fails the attempt: the re-run finds the message_id, or sends.
+ */
+export async function recordSentMessage(
+  ctx: QueueContext,
+  ref: MessageRef,
+  entry: LedgerEntry & { status: 'sent'; messageId: string },
+  options: { ttlSeconds?: number } = {},
+): Promise<{ status: RecipientStatus | 'archived'; messageId?: string; early: number }> {
+  const ttlSeconds = options.ttlSeconds ?? MESSAGE_INDEX_TTL_SECONDS;
+  if (ctx.redis.isCluster) {
+    const kept = await ctx.ledger.record(ref.campaignId, ref.to, entry);
+    if (kept.status === 'archived') return { ...kept, early: 0 };
+    return { ...kept, early: await recordMessageId(ctx, entry.messageId, ref, { ttlSeconds }) };
+  }
+  const keys = messageKeys(ctx.base, entry.messageId);
+  const { waiting, ...kept } = await ctx.ledger.recordSent(ref.campaignId, ref.to, entry, { keys, value: indexValue(ref), ttlSeconds });
+  return { ...kept, early: await applyWaiting(ctx, ref, keys.pending, waiting) };
 }
 
 /**

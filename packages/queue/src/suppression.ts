@@ -1,7 +1,9 @@
 import { getCampaignControlState } from './campaign-control.js';
 import type { QueueContext } from './context.js';
 import { campaignKeys, suppressionKey, type SuppressionScope } from './keys.js';
+import type { Redis } from 'ioredis';
 import { withScripts } from './scripts.js';
+import { tickBatch, type PipelineOf } from './tick-batch.js';
 
 /**
  * Do-not-message lists: one per account and one global list that applies to every account. Each is
@@ -115,7 +117,9 @@ export async function sendChecks(ctx: QueueContext, campaignId: string, account:
     const [state, suppressed, archived] = await Promise.all([getCampaignControlState(ctx, campaignId), isSuppressed(ctx, account, number), ctx.redis.exists(k.archived)]);
     return { state: archived === 1 ? 'archived' : state, suppressed };
   }
-  const r = withScripts<SendCheckCommands>(ctx.redis, { wabulkSendChecks: { numberOfKeys: 4, lua: SEND_CHECKS } });
-  const [state, hits] = await r.wabulkSendChecks(k.state, suppressionKey(ctx.base, { account }), suppressionKey(ctx.base, 'global'), k.archived, number);
+  withScripts<SendCheckCommands>(ctx.redis, { wabulkSendChecks: { numberOfKeys: 4, lua: SEND_CHECKS } });
+  // Group commit: the checks of the jobs started together leave in one write (tick-batch.ts).
+  const [state, hits] = await tickBatch(ctx.redis as Redis)<[string, number]>((pipeline) =>
+    (pipeline as PipelineOf<SendCheckCommands>).wabulkSendChecks(k.state, suppressionKey(ctx.base, { account }), suppressionKey(ctx.base, 'global'), k.archived, number));
   return { state, suppressed: hits > 0 };
 }
