@@ -166,3 +166,34 @@ test('8c. Kaleyra resetting every connection again and again for 2 s: ambiguous 
   expect(run.peaks.proxyOpen).toBeLessThanOrEqual(IN_FLIGHT);
   expect(run.s.sim.stats().maxPerSecond).toBeLessThanOrEqual(RATE);
 }, timeout(120_000));
+
+test('8d. Kaleyra\'s name does not resolve (DNS): nothing sent, nothing failed, no attempt used, the queue held and counted; after the fix each sent once', async () => {
+  const startedAt = Date.now();
+  const s = (stack = await startFaultStack({ sim: { latencyMs: 40 } }));
+  const metricsPort = await freePort();
+  // A name under .invalid never resolves (RFC 2606).
+  const [broken] = await s.spawnWorkers(1, { KALEYRA_BASE_URL: `http://wabulk-kaleyra.invalid:${s.sim.port}`, METRICS_PORT: String(metricsPort), WABULK_RETRY_DELAYS_MS: '50,100,150' });
+  const to = numbers(200);
+  await s.producer.enqueueText({ campaignId: 'dns', to, body: 'fault 8d: DNS' });
+  const unreachable = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return [...text.matchAll(/^wabulk_kaleyra_unreachable_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  await waitFor(async () => (await unreachable()) > 0, { timeoutMs: timeout(20_000), what: 'sends held as unreachable' });
+  // Three seconds of a name that does not resolve: with retries of 50-150 ms, the schedule would have
+  // failed every recipient by now; held instead (1 s, 2 s…), nothing failed and no attempt was used.
+  await new Promise((r) => setTimeout(r, 3000));
+  const tries = await unreachable();
+  expect(await s.ctx.ledger.counts('dns')).toMatchObject({ total: 200, pending: 200, failed: 0, sent: 0 });
+  expect(s.sim.stats().requests).toBe(0);
+  const jobs = await s.ctx.queues.get('acme').getJobs(['wait', 'prioritized', 'active', 'delayed']);
+  expect(jobs.filter((j) => j.attemptsMade > 0).map((j) => j.id)).toEqual([]);
+  // The operator fixes the base URL: a worker with the right one sends everything, once each.
+  expect(await broken!.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+  await s.spawnWorkers(1);
+  await s.waitDone('dns', timeout(30_000), 'the fixed worker did not finish');
+  const c = await classify(s.ctx, s.sim, 'dns', to);
+  assertAccountedFor(c);
+  expect({ sentOnce: c.sentOnce, duplicated: c.duplicated.size, failed: failedTotal(c) }).toEqual({ sentOnce: 200, duplicated: 0, failed: 0 });
+  report(figures('8d Kaleyra name does not resolve for 3 s, then the base URL fixed', c, s.sim, startedAt, { unreachableTries: tries }));
+}, timeout(90_000));

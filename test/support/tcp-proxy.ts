@@ -29,7 +29,8 @@ interface Pair {
   upstream: Socket;
 }
 
-export async function startTcpProxy(target: { host?: string; port: number }): Promise<TcpProxy> {
+/** `listenPort`: the port to listen on (default: a free one), e.g. one a client was already refused on. */
+export async function startTcpProxy(target: { host?: string; port: number }, options: { listenPort?: number } = {}): Promise<TcpProxy> {
   const host = target.host ?? '127.0.0.1';
   const pairs = new Set<Pair>();
   let held = false;
@@ -79,7 +80,7 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.listenPort ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as { port: number }).port;
 

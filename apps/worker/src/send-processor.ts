@@ -31,13 +31,18 @@ export interface SendProcessorDeps {
  */
 export const BREAKER_RECHECK_MS = 1000;
 
+/** The first hold of the queue when Kaleyra cannot be reached (nothing sent); it doubles while that lasts, up to the max. */
+export const UNREACHABLE_FIRST_HOLD_MS = 1000;
+export const UNREACHABLE_MAX_HOLD_MS = 30_000;
+
 export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' | 'campaign-archived' | 'suppressed' };
 
 /**
  * The worker's decision table (docs/architecture.md, "The worker's decision table"), one Kaleyra
  * answer at a time:
  *   202                       → ledger sent + message_id, message_id index, then the job completes
- *   retryable (WA500, 5xx, refused) → retried on the schedule, then ledger failed with the last code
+ *   retryable (WA500, 5xx)     → retried on the schedule, then ledger failed with the last code
+ *   unreachable (nothing sent: DNS, refused, connect timeout) → queue held 1 s doubling to 30 s, job back without an attempt
  *   ambiguous (timeout after write) → the same, counted as a possible duplicate
  *   throttled (429, 130429)   → whole queue held for Retry-After, job back without using an attempt
  *   account (E110, RBC001, WA401, WA-401, WAV2101 — whatever the status, 429 included —, any other
@@ -66,6 +71,10 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   const workerErrors = { account, ctx, metrics, policy: deps.workerErrors ?? DEFAULT_WORKER_ERROR_POLICY };
   const campaignMeta = createCampaignCache(ctx);
   const breaker = createBreaker(deps);
+  // Holds in a row (this process, this account) for sends that never reached Kaleyra (DNS, refused,
+  // connect timeout), and when the current one ends: the sends in flight together count as one.
+  let unreachableRun = 0;
+  let unreachableUntil = 0;
 
   return async function processSend(job: Job<SendJobData>, token?: string): Promise<SendOutcome> {
     const data = readSendJob(job.data);
@@ -160,6 +169,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       // (meta.ttl); a campaign's for 30 days. Nothing is indexed when the campaign is archived.
       const { early, ...kept } = await recordSentMessage(ctx, { campaignId, to }, { status: 'sent', messageId: res.messageId, code: res.code, attempts: attempt, updatedAt: Date.now() }, { ttlSeconds: meta.ttl });
       metrics.sent.inc({ account, code: codeLabel(res.code) });
+      unreachableRun = unreachableUntil = 0;
       if (kept.status === 'archived') return await lateSend(campaignId, to, res, attempt, log);
       if (early > 0) log().debug({ messageId: res.messageId, applied: early }, 'applied delivery callbacks that arrived before the send was recorded');
       await breaker.ended(log);
@@ -260,6 +270,24 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       if (run === breaker.threshold && run > 0) await tripBreaker(err, run, startedAt, log, true);
       throw new UnrecoverableError(`${err.code}: ${reason}`);
     };
+    // Nothing reached Kaleyra (its name does not resolve, the connection is refused or times out):
+    // no attempt is used and nothing can be sent twice, so the account's queue is held and the job
+    // goes back, as for a 429, for 1 s doubling to UNREACHABLE_MAX_HOLD_MS while it lasts. A network
+    // fault never fails a recipient; wabulk_kaleyra_unreachable_total and an alert say it lasts.
+    if (err.kind === 'retryable' && err.status === 0) {
+      const now = Date.now();
+      metrics.kaleyraUnreachable.inc({ account, code: label });
+      metrics.requeued.inc({ account, code: label });
+      if (now >= unreachableUntil) {
+        unreachableRun += 1;
+        const holdMs = Math.min(UNREACHABLE_FIRST_HOLD_MS * 2 ** Math.min(unreachableRun - 1, 16), UNREACHABLE_MAX_HOLD_MS);
+        unreachableUntil = now + holdMs;
+        if (unreachableRun === 1 || holdMs === UNREACHABLE_MAX_HOLD_MS) log().warn({ code: err.code, reason: err.message, holdMs, run: unreachableRun }, 'Kaleyra unreachable (nothing was sent): holding the queue');
+      }
+      await deps.worker().rateLimit(unreachableUntil - now);
+      throw Worker.RateLimitError();
+    }
+    unreachableRun = unreachableUntil = 0;
     switch (err.kind) {
       case 'account': {
         const reason = accountPauseReason(err.status, err.code);

@@ -45,6 +45,7 @@ export function createMetrics(registry: Registry, options: { defaultMetrics?: bo
     archiveRows: new Counter({ name: 'wabulk_archive_rows_total', help: 'Recipients this worker moved to the archive', registers }),
     archiveBacklog: new Gauge({ name: 'wabulk_archive_backlog', help: 'Finished campaigns past WABULK_ARCHIVE_AFTER still in Redis (waiting to be archived)', registers }),
     archiveOverdue: new Gauge({ name: 'wabulk_archive_overdue_seconds', help: 'How long past its due time the oldest campaign waiting to be archived is (0: none overdue)', registers }),
+    kaleyraUnreachable: new Counter({ name: 'wabulk_kaleyra_unreachable_total', help: 'Sends that never reached Kaleyra (its name does not resolve, the connection is refused or times out): the account queue was held and the job went back without using an attempt', labelNames: ['account', 'code'] as const, registers }),
     workerRedisUp: new Gauge({ name: 'wabulk_worker_redis_up', help: "Worker: 1 while its Redis answers a PING within WABULK_REDIS_COMMAND_TIMEOUT_MS, 0 while it does not (a partition, a Redis that is down or stuck): /readyz answers 503 and no send starts", registers }),
     workerRedisLost: new Counter({ name: 'wabulk_worker_redis_lost_total', help: 'Worker: times its Redis stopped answering (wabulk_worker_redis_up went to 0)', registers }),
     enqueued: new Counter({ name: 'wabulk_recipients_enqueued_total', help: 'Recipients accepted and queued, by account', labelNames: ['account'] as const, registers }),
