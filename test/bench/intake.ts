@@ -1,0 +1,146 @@
+// Benchmark "intake": single-recipient POST /v1/messages through the real API (a child process),
+// loaded by autocannon (in this process) with the same connections and duration as its baseline in
+// the same run: a bare fastify route doing one Redis SET per request (intake-child.ts, `bare`).
+// Reported per side: req/s, p50/p99 latency, the child's CPU µs per request and Redis commands per
+// request (INFO commandstats delta: commands a Lua script runs are counted too, and each script
+// call once as evalsha). Every 202 of the API must mean a job in Redis: after each API phase the
+// queue's job count is checked against the 2xx answers.
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { createQueueContext } from '@wabulk/queue';
+import type { BenchEnv, Benchmark } from './bench-env.js';
+import { deleteRunKeys, info, redisCpuSeconds } from './bench-redis.js';
+import { procCpuSeconds, startServerChild } from './child-process.js';
+import { ACCOUNT } from './fixtures.js';
+import type { IntakeChildArg } from './intake-child.js';
+import { machineBusyMeter } from './machine-load.js';
+import { fmt, log, median, quietestPair, type BenchResult } from './report.js';
+
+const CONNECTIONS = 50;
+
+interface Run {
+  mode: IntakeChildArg['mode'];
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  ms: number;
+  cpuMs: number;
+  redisCpuMs: number;
+  /** CPU ms of this process (autocannon). */
+  loaderCpuMs: number;
+  machineBusyMs: number;
+  /** Redis commands by name during the run (commandstats delta). */
+  commands: Record<string, number>;
+}
+
+const otherLoad = (r: Run) => Math.max(0, (100 * (r.machineBusyMs - r.cpuMs - r.redisCpuMs - r.loaderCpuMs)) / r.ms);
+const totalCommands = (r: Run) => Object.values(r.commands).reduce((a, b) => a + b, 0);
+
+async function commandCalls(env: BenchEnv): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(await info(env.redis, 'commandstats'))) {
+    const m = /calls=(\d+)/.exec(v);
+    if (m) out[k.replace(/^cmdstat_/, '')] = Number(m[1]);
+  }
+  return out;
+}
+
+async function load(url: string, token: string, seconds: number) {
+  return autocannon({
+    url: `${url}/v1/messages`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    // No campaignId: each request is a message of its own (a campaign `msg-…`), as a service sending OTPs does.
+    body: JSON.stringify({ to: '+919876543210', body: 'Your OTP is 1234' }),
+  });
+}
+
+async function measure(env: BenchEnv, mode: IntakeChildArg['mode'], seconds: number): Promise<Run> {
+  const token = `bench-${randomBytes(12).toString('hex')}`;
+  const child = await startServerChild('intake-child.ts', { mode, redisUrl: env.redisUrl, base: env.base, token } satisfies IntakeChildArg);
+  try {
+    // Warm-up (JIT, script loading, connections), not measured; its jobs are deleted before the run.
+    await load(child.url, token, 1);
+    await deleteRunKeys(env.redis, env.base);
+    const cmd0 = await commandCalls(env);
+    const cpu0 = procCpuSeconds(child.pid);
+    const redisCpu0 = await redisCpuSeconds(env.redis);
+    const loader0 = process.cpuUsage();
+    const busy = machineBusyMeter();
+    const t0 = performance.now();
+    const r = await load(child.url, token, seconds);
+    const ms = performance.now() - t0;
+    const loader = process.cpuUsage(loader0);
+    const machineBusyMs = busy();
+    const cpuMs = (procCpuSeconds(child.pid) - cpu0) * 1000;
+    const redisCpuMs = ((await redisCpuSeconds(env.redis)) - redisCpu0) * 1000;
+    const cmd1 = await commandCalls(env);
+    const commands: Record<string, number> = {};
+    for (const [k, v] of Object.entries(cmd1)) {
+      // The two INFO calls of this measurement are not the server's.
+      const d = v - (cmd0[k] ?? 0) - (k === 'info' ? 2 : 0);
+      if (d > 0) commands[k] = d;
+    }
+    if (mode === 'api') {
+      // Every 202 must be a job in Redis (what autocannon counted as 2xx, no more, no less).
+      const ctx = createQueueContext({ redis: env.redis, base: env.base });
+      const counts = await ctx.queues.get(ACCOUNT).getJobCounts('wait', 'prioritized', 'delayed', 'active');
+      await ctx.queues.close();
+      const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
+      if (jobs !== r['2xx']) throw new Error(`${r['2xx']} answers 202 but ${jobs} jobs in the queue`);
+    }
+    await deleteRunKeys(env.redis, env.base);
+    const run: Run = {
+      mode, rps: r['2xx'] / (ms / 1000), p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors, ms,
+      cpuMs, redisCpuMs, loaderCpuMs: (loader.user + loader.system) / 1000, machineBusyMs, commands,
+    };
+    log(`intake ${mode}: ${fmt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, ${fmt((1000 * cpuMs) / Math.max(1, run.ok))} µs CPU/request, ${fmt(totalCommands(run) / Math.max(1, run.ok), 2)} Redis commands/request, other load ${fmt(otherLoad(run))} %`);
+    if (run.non2xx > 0 || run.errors > 0) throw new Error(`intake ${mode}: ${run.non2xx} non-2xx answers, ${run.errors} errors`);
+    return run;
+  } finally {
+    await child.stop();
+  }
+}
+
+export const intakeBenchmark: Benchmark = {
+  name: 'intake',
+  describe: `single-recipient POST /v1/messages (API child, autocannon ${CONNECTIONS} connections) vs a bare fastify route doing one Redis SET`,
+  async run(env: BenchEnv): Promise<BenchResult> {
+    const seconds = env.quick ? 4 : 10;
+    const pairs: Array<[Run, Run]> = [];
+    for (let i = 0; i < (env.quick ? 1 : 3); i++) pairs.push([await measure(env, 'api', seconds), await measure(env, 'bare', seconds)]);
+    const [api, bare] = quietestPair(pairs, otherLoad);
+    const cpuPerReq = (r: Run) => (1000 * r.cpuMs) / r.ok;
+    const perReq = (r: Run) => totalCommands(r) / r.ok;
+    const apiRatios = pairs.map(([a, b]) => a.rps / b.rps);
+    return {
+      name: 'intake',
+      figures: [
+        { measure: 'POST /v1/messages, 1 recipient (quietest pair)', value: api.rps, unit: 'req/s', baseline: { label: 'bare fastify + SET', value: bare.rps }, note: `ratio over ${pairs.length} pair(s): median ${fmt(median(apiRatios), 2)}` },
+        { measure: 'p50 latency', value: api.p50, unit: 'ms', baseline: { label: 'bare', value: bare.p50 }, note: 'lower is better' },
+        { measure: 'p99 latency', value: api.p99, unit: 'ms', baseline: { label: 'bare', value: bare.p99 }, note: 'lower is better' },
+        { measure: 'API CPU per request', value: cpuPerReq(api), unit: 'µs', baseline: { label: 'bare', value: cpuPerReq(bare) }, note: 'lower is better' },
+        { measure: 'Redis commands per request', value: perReq(api), unit: '', baseline: { label: 'bare', value: perReq(bare) }, note: 'scripts count their inner commands' },
+      ],
+      details: [
+        {
+          title: `runs (autocannon ${CONNECTIONS} connections, ${seconds} s each; other load = CPU % of one core used by other processes)`,
+          header: ['run', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis CPU µs/req', 'loader CPU µs/req', 'other load'],
+          rows: pairs.flat().map((r) => [r.mode, r.rps, r.p50, r.p99, cpuPerReq(r), (1000 * r.redisCpuMs) / r.ok, (1000 * r.loaderCpuMs) / r.ok, `${fmt(otherLoad(r))} %`]),
+        },
+        {
+          title: 'Redis commands per request, quietest pair (commandstats)',
+          header: ['command', 'api', 'bare'],
+          rows: [...new Set([...Object.keys(api.commands), ...Object.keys(bare.commands)])]
+            .sort((a, b) => (api.commands[b] ?? 0) - (api.commands[a] ?? 0))
+            .map((k) => [k, fmt((api.commands[k] ?? 0) / api.ok, 2), fmt((bare.commands[k] ?? 0) / bare.ok, 2)]),
+        },
+      ],
+    };
+  },
+};
