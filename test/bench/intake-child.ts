@@ -1,7 +1,8 @@
 // Child process of the "intake" benchmark: an HTTP server on 127.0.0.1:0 that the parent loads with
 // autocannon. `api`: the real API (buildApi on the connection `wabulk api` makes, connectApiRedis;
 // logs at info as `wabulk api` runs by default: nothing per 202 answer).
-// `bare`: the baseline, a fastify route that answers 202 once it has done one Redis SET of the body
+// `api-general`: the same API with fastSingleMessages: false (the general path's five Redis round
+// trips, as before issue 15). `bare`: the baseline, a fastify route that answers 202 once it has done one Redis SET of the body
 // (its own producer connection, no validation, no auth). A process of its own, so its CPU is its
 // alone. Prints `BENCH_RESULT {"url": …}` once listening; SIGTERM closes it.
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ import { childArg, reportResult } from './child-process.js';
 import { ACCOUNT } from './fixtures.js';
 
 export interface IntakeChildArg {
-  mode: 'api' | 'bare';
+  mode: 'api' | 'api-general' | 'bare';
   redisUrl: string;
   base: string;
   token: string;
@@ -22,7 +23,7 @@ export interface IntakeChildArg {
 
 const { mode, redisUrl, base, token } = childArg<IntakeChildArg>();
 
-async function startApi() {
+async function startApi(fastSingleMessages: boolean) {
   const redis = connectApiRedis({ url: redisUrl });
   await waitForReady(redis);
   const app = await buildApi({
@@ -33,6 +34,7 @@ async function startApi() {
     registry: new Registry(),
     defaultAccount: ACCOUNT,
     configuredAccounts: [ACCOUNT],
+    fastSingleMessages,
   });
   return { app, close: async () => {
     await app.close();
@@ -55,7 +57,7 @@ async function startBare() {
   } };
 }
 
-const { app, close } = mode === 'api' ? await startApi() : await startBare();
+const { app, close } = mode === 'bare' ? await startBare() : await startApi(mode === 'api');
 await app.listen({ host: '127.0.0.1', port: 0 });
 reportResult({ url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` });
 process.on('SIGTERM', () => void close().finally(() => process.exit(0)));

@@ -1,4 +1,5 @@
-// Benchmark "intake": single-recipient POST /v1/messages through the real API (a child process),
+// Benchmark "intake": single-recipient POST /v1/messages through the real API (a child process; as
+// shipped, and with fastSingleMessages: false: the general path, as before issue 15),
 // loaded by autocannon (in this process) with the same connections and duration as its baseline in
 // the same run: a bare fastify route doing one Redis SET per request (intake-child.ts, `bare`).
 // Reported per side: req/s, p50/p99 latency, the child's CPU µs per request and Redis commands per
@@ -14,7 +15,7 @@ import { procCpuSeconds, startServerChild } from './child-process.js';
 import { ACCOUNT } from './fixtures.js';
 import type { IntakeChildArg } from './intake-child.js';
 import { machineBusyMeter } from './machine-load.js';
-import { fmt, log, median, quietestPair, type BenchResult } from './report.js';
+import { fmt, log, median, type BenchResult } from './report.js';
 
 const CONNECTIONS = 50;
 
@@ -36,6 +37,7 @@ interface Run {
   commands: Record<string, number>;
 }
 
+const settle = () => new Promise((r) => setTimeout(r, 300));
 const otherLoad = (r: Run) => Math.max(0, (100 * (r.machineBusyMs - r.cpuMs - r.redisCpuMs - r.loaderCpuMs)) / r.ms);
 const totalCommands = (r: Run) => Object.values(r.commands).reduce((a, b) => a + b, 0);
 
@@ -66,6 +68,7 @@ async function measure(env: BenchEnv, mode: IntakeChildArg['mode'], seconds: num
   try {
     // Warm-up (JIT, script loading, connections), not measured; its jobs are deleted before the run.
     await load(child.url, token, 1);
+    await settle();
     await deleteRunKeys(env.redis, env.base);
     const cmd0 = await commandCalls(env);
     const cpu0 = procCpuSeconds(child.pid);
@@ -75,6 +78,8 @@ async function measure(env: BenchEnv, mode: IntakeChildArg['mode'], seconds: num
     const t0 = performance.now();
     const r = await load(child.url, token, seconds);
     const ms = performance.now() - t0;
+    // autocannon stops at the deadline without waiting for the answers in flight: let them land.
+    await settle();
     const loader = process.cpuUsage(loader0);
     const machineBusyMs = busy();
     const cpuMs = (procCpuSeconds(child.pid) - cpu0) * 1000;
@@ -86,13 +91,14 @@ async function measure(env: BenchEnv, mode: IntakeChildArg['mode'], seconds: num
       const d = v - (cmd0[k] ?? 0) - (k === 'info' ? 2 : 0);
       if (d > 0) commands[k] = d;
     }
-    if (mode === 'api') {
-      // Every 202 must be a job in Redis (what autocannon counted as 2xx, no more, no less).
+    if (mode !== 'bare') {
+      // Every 202 must be a job in Redis: at least as many jobs as 2xx answers, and at most one more
+      // per connection (a request in flight when autocannon stopped counting).
       const ctx = createQueueContext({ redis: env.redis, base: env.base });
       const counts = await ctx.queues.get(ACCOUNT).getJobCounts('wait', 'prioritized', 'delayed', 'active');
       await ctx.queues.close();
       const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
-      if (jobs !== r['2xx']) throw new Error(`${r['2xx']} answers 202 but ${jobs} jobs in the queue`);
+      if (jobs < r['2xx'] || jobs > r['2xx'] + CONNECTIONS) throw new Error(`${r['2xx']} answers 202 but ${jobs} jobs in the queue`);
     }
     await deleteRunKeys(env.redis, env.base);
     const run: Run = {
@@ -107,38 +113,49 @@ async function measure(env: BenchEnv, mode: IntakeChildArg['mode'], seconds: num
   }
 }
 
+const MODES: Array<IntakeChildArg['mode']> = ['api', 'api-general', 'bare'];
+
 export const intakeBenchmark: Benchmark = {
   name: 'intake',
-  describe: `single-recipient POST /v1/messages (API child, autocannon ${CONNECTIONS} connections) vs a bare fastify route doing one Redis SET`,
+  describe: `single-recipient POST /v1/messages (API child, autocannon ${CONNECTIONS} connections), fast and general path, vs a bare fastify route doing one Redis SET`,
   async run(env: BenchEnv): Promise<BenchResult> {
     const seconds = env.quick ? 4 : 10;
-    const pairs: Array<[Run, Run]> = [];
-    for (let i = 0; i < (env.quick ? 1 : 3); i++) pairs.push([await measure(env, 'api', seconds), await measure(env, 'bare', seconds)]);
-    const [api, bare] = quietestPair(pairs, otherLoad);
+    // Rounds of the three, back to back; the headline is the round the rest of the machine disturbed least.
+    const rounds: Run[][] = [];
+    for (let i = 0; i < (env.quick ? 1 : 3); i++) {
+      const round: Run[] = [];
+      for (const mode of MODES) round.push(await measure(env, mode, seconds));
+      rounds.push(round);
+    }
+    const roundLoad = (round: Run[]) => Math.max(...round.map(otherLoad));
+    const quietest = [...rounds].sort((a, b) => roundLoad(a) - roundLoad(b))[0]!;
+    const [api, single, bare] = quietest as [Run, Run, Run];
     const cpuPerReq = (r: Run) => (1000 * r.cpuMs) / r.ok;
     const perReq = (r: Run) => totalCommands(r) / r.ok;
-    const apiRatios = pairs.map(([a, b]) => a.rps / b.rps);
+    const medianRatio = (i: number, j: number) => fmt(median(rounds.map((r) => r[i]!.rps / r[j]!.rps)), 2);
+    const title = `quietest of ${rounds.length} round(s)`;
     return {
       name: 'intake',
       figures: [
-        { measure: 'POST /v1/messages, 1 recipient (quietest pair)', value: api.rps, unit: 'req/s', baseline: { label: 'bare fastify + SET', value: bare.rps }, note: `ratio over ${pairs.length} pair(s): median ${fmt(median(apiRatios), 2)}` },
-        { measure: 'p50 latency', value: api.p50, unit: 'ms', baseline: { label: 'bare', value: bare.p50 }, note: 'lower is better' },
-        { measure: 'p99 latency', value: api.p99, unit: 'ms', baseline: { label: 'bare', value: bare.p99 }, note: 'lower is better' },
-        { measure: 'API CPU per request', value: cpuPerReq(api), unit: 'µs', baseline: { label: 'bare', value: cpuPerReq(bare) }, note: 'lower is better' },
-        { measure: 'Redis commands per request', value: perReq(api), unit: '', baseline: { label: 'bare', value: perReq(bare) }, note: 'scripts count their inner commands' },
+        { measure: `POST /v1/messages, 1 recipient (${title})`, value: api.rps, unit: 'req/s', baseline: { label: 'bare fastify + SET', value: bare.rps }, note: `median ratio ${medianRatio(0, 2)}` },
+        { measure: 'POST /v1/messages fast vs general path', value: api.rps, unit: 'req/s', baseline: { label: 'general path', value: single.rps }, note: `median ratio ${medianRatio(0, 1)}` },
+        { measure: 'p50 latency', value: api.p50, unit: 'ms', baseline: { label: 'bare', value: bare.p50 }, note: `general path ${fmt(single.p50)} ms` },
+        { measure: 'p99 latency', value: api.p99, unit: 'ms', baseline: { label: 'bare', value: bare.p99 }, note: `general path ${fmt(single.p99)} ms` },
+        { measure: 'API CPU per request', value: cpuPerReq(api), unit: 'µs', baseline: { label: 'bare', value: cpuPerReq(bare) }, note: `general path ${fmt(cpuPerReq(single))} µs` },
+        { measure: 'Redis commands per request', value: perReq(api), unit: '', baseline: { label: 'bare', value: perReq(bare) }, note: `general path ${fmt(perReq(single), 2)} (scripts count their inner commands)` },
       ],
       details: [
         {
           title: `runs (autocannon ${CONNECTIONS} connections, ${seconds} s each; other load = CPU % of one core used by other processes)`,
-          header: ['run', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis CPU µs/req', 'loader CPU µs/req', 'other load'],
-          rows: pairs.flat().map((r) => [r.mode, r.rps, r.p50, r.p99, cpuPerReq(r), (1000 * r.redisCpuMs) / r.ok, (1000 * r.loaderCpuMs) / r.ok, `${fmt(otherLoad(r))} %`]),
+          header: ['run', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'Redis CPU µs/req', 'loader CPU µs/req', 'Redis cmds/req', 'other load'],
+          rows: rounds.flat().map((r) => [r.mode, r.rps, r.p50, r.p99, cpuPerReq(r), (1000 * r.redisCpuMs) / r.ok, (1000 * r.loaderCpuMs) / r.ok, fmt(perReq(r), 2), `${fmt(otherLoad(r))} %`]),
         },
         {
-          title: 'Redis commands per request, quietest pair (commandstats)',
-          header: ['command', 'api', 'bare'],
-          rows: [...new Set([...Object.keys(api.commands), ...Object.keys(bare.commands)])]
-            .sort((a, b) => (api.commands[b] ?? 0) - (api.commands[a] ?? 0))
-            .map((k) => [k, fmt((api.commands[k] ?? 0) / api.ok, 2), fmt((bare.commands[k] ?? 0) / bare.ok, 2)]),
+          title: `Redis commands per request, ${title} (commandstats)`,
+          header: ['command', ...MODES],
+          rows: [...new Set(quietest.flatMap((r) => Object.keys(r.commands)))]
+            .sort((a, b) => (single.commands[b] ?? 0) - (single.commands[a] ?? 0))
+            .map((k) => [k, ...quietest.map((r) => fmt((r.commands[k] ?? 0) / r.ok, 2))]),
         },
       ],
     };

@@ -19,7 +19,8 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   const bearerAuth = createBearerAuth(tokens);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'wabulk-api' });
   // Not enableAutoPipelining: it doubled the rate of POST /v1/messages in a load test, then broke
-  // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931).
+  // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931). The
+  // connection coalesces each turn's writes instead (connectApiRedis).
   const redis = connectApiRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES });
   try {
     await waitForReady(redis, 5000);

@@ -33,3 +33,4 @@ export { checkRedisReadiness, clusterInfoReadiness, type RedisReadiness } from '
 export { slotPrimaries } from './redis-readiness.js';
 export { archivedCampaign, archiveOf, ArchiveUnavailableError, locateCampaign, type ArchivedCampaign, type CampaignArchive, type CampaignLocation } from './archive-port.js';
 export { withScripts } from './scripts.js';
+export { coalesceWrites } from './redis-coalesce.js';
