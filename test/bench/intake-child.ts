@@ -1,8 +1,8 @@
 // Child process of the "intake" benchmark: an HTTP server on 127.0.0.1:0 that the parent loads with
 // autocannon. `api`: the real API (buildApi on the connection `wabulk api` makes, connectApiRedis;
 // logs at info as `wabulk api` runs by default: nothing per 202 answer).
-// `api-general`: the same API with fastSingleMessages: false (the general path's five Redis round
-// trips, as before issue 15). `bare`: the baseline, a fastify route that answers 202 once it has done one Redis SET of the body
+// `api-before`: the same API as before issue 15: fastSingleMessages: false (the general path's five
+// Redis round trips) on a plain producer connection (no coalesceWrites). `bare`: the baseline, a fastify route that answers 202 once it has done one Redis SET of the body
 // (its own producer connection, no validation, no auth). A process of its own, so its CPU is its
 // alone. Prints `BENCH_RESULT {"url": …}` once listening; SIGTERM closes it.
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,7 @@ import { childArg, reportResult } from './child-process.js';
 import { ACCOUNT } from './fixtures.js';
 
 export interface IntakeChildArg {
-  mode: 'api' | 'api-general' | 'bare';
+  mode: 'api' | 'api-before' | 'bare';
   redisUrl: string;
   base: string;
   token: string;
@@ -23,8 +23,8 @@ export interface IntakeChildArg {
 
 const { mode, redisUrl, base, token } = childArg<IntakeChildArg>();
 
-async function startApi(fastSingleMessages: boolean) {
-  const redis = connectApiRedis({ url: redisUrl });
+async function startApi(asShipped: boolean) {
+  const redis = asShipped ? connectApiRedis({ url: redisUrl }) : createRedis(redisUrl, 'producer');
   await waitForReady(redis);
   const app = await buildApi({
     redis,
@@ -34,7 +34,7 @@ async function startApi(fastSingleMessages: boolean) {
     registry: new Registry(),
     defaultAccount: ACCOUNT,
     configuredAccounts: [ACCOUNT],
-    fastSingleMessages,
+    fastSingleMessages: asShipped,
   });
   return { app, close: async () => {
     await app.close();
