@@ -2,7 +2,8 @@
 // autocannon. `api`: the real API (buildApi on the connection `wabulk api` makes, connectApiRedis;
 // logs at info as `wabulk api` runs by default: nothing per 202 answer).
 // `api-before`: the same API as before issue 15: fastSingleMessages: false (the general path's five
-// Redis round trips) on a plain producer connection (no coalesceWrites). `bare`: the baseline, a fastify route that answers 202 once it has done one Redis SET of the body
+// Redis round trips) on a plain producer connection (no coalesceWrites). `api-uncoalesced`: the fast
+// single-message path on a plain connection (what coalesceWrites adds, apart). `bare`: the baseline, a fastify route that answers 202 once it has done one Redis SET of the body
 // (its own producer connection, no validation, no auth). A process of its own, so its CPU is its
 // alone. Prints `BENCH_RESULT {"url": …}` once listening; SIGTERM closes it.
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,7 @@ import { childArg, reportResult } from './child-process.js';
 import { ACCOUNT } from './fixtures.js';
 
 export interface IntakeChildArg {
-  mode: 'api' | 'api-before' | 'bare';
+  mode: 'api' | 'api-before' | 'api-uncoalesced' | 'bare';
   redisUrl: string;
   base: string;
   token: string;
@@ -23,8 +24,8 @@ export interface IntakeChildArg {
 
 const { mode, redisUrl, base, token } = childArg<IntakeChildArg>();
 
-async function startApi(asShipped: boolean) {
-  const redis = asShipped ? connectApiRedis({ url: redisUrl }) : createRedis(redisUrl, 'producer');
+async function startApi(fast: boolean, coalesced: boolean) {
+  const redis = coalesced ? connectApiRedis({ url: redisUrl }) : createRedis(redisUrl, 'producer');
   await waitForReady(redis);
   const app = await buildApi({
     redis,
@@ -34,7 +35,7 @@ async function startApi(asShipped: boolean) {
     registry: new Registry(),
     defaultAccount: ACCOUNT,
     configuredAccounts: [ACCOUNT],
-    fastSingleMessages: asShipped,
+    fastSingleMessages: fast,
   });
   return { app, close: async () => {
     await app.close();
@@ -57,7 +58,7 @@ async function startBare() {
   } };
 }
 
-const { app, close } = mode === 'bare' ? await startBare() : await startApi(mode === 'api');
+const { app, close } = mode === 'bare' ? await startBare() : await startApi(mode !== 'api-before', mode === 'api');
 await app.listen({ host: '127.0.0.1', port: 0 });
 reportResult({ url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` });
 process.on('SIGTERM', () => void close().finally(() => process.exit(0)));
