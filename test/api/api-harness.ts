@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import { buildApi, type Api, type ApiOptions } from '@wabulk/api';
-import { createQueueContext, createRedis, waitForReady, type QueueContext } from '@wabulk/queue';
+import { coalesceWrites, createQueueContext, createRedis, waitForReady, type QueueContext } from '@wabulk/queue';
 import { createLogger } from '@wabulk/telemetry';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
 
@@ -25,8 +25,8 @@ export interface ApiHarness {
 
 export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<ApiHarness> {
   const base = uniqueBase('api');
-  // As `wabulk api` opens it (runApi): a producer connection.
-  const redis = createRedis(REDIS_URL, 'producer');
+  // As `wabulk api` opens it (runApi, connectApiRedis): a producer connection, each turn's commands in one write.
+  const redis = coalesceWrites(createRedis(REDIS_URL, 'producer'));
   await waitForReady(redis);
   const registry = new Registry();
   const app = await buildApi({

@@ -16,11 +16,12 @@ import { cliStartBenchmark } from './cli-start.js';
 import { consoleBenchmark } from './console.js';
 import { e2eBenchmark } from './e2e.js';
 import { enqueueBenchmark } from './enqueue.js';
+import { intakeBenchmark } from './intake.js';
 import { priorityBenchmark } from './priority.js';
 import { rateLimitedBenchmark } from './rate-limited.js';
 import { FIGURE_HEADER, figureRows, log, printResult, table, verdict, type BenchResult } from './report.js';
 
-const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark, consoleBenchmark, cliStartBenchmark];
+const BENCHMARKS: Benchmark[] = [enqueueBenchmark, e2eBenchmark, rateLimitedBenchmark, priorityBenchmark, authoringBenchmark, cancelBenchmark, archiveBenchmark, consoleBenchmark, cliStartBenchmark, intakeBenchmark];
 
 const USAGE = `usage: pnpm bench [${BENCHMARKS.map((b) => b.name).join('|')} …] [--quick] [--full] [--shared-redis] [--cpu-prof]
   --quick          small sizes (10k rows, 5k messages, shorter rate windows): a smoke run

@@ -29,6 +29,8 @@ export interface ApiOptions {
   /** WABULK_MESSAGE_TTL_S: how long a finished single message is kept (default 2 days). */
   singleMessageTtlSeconds?: number;
   defaultCountry?: CountryCode;
+  /** Single-message POST /v1/messages in three Redis round trips (default true; Producer's fastSingleMessages). */
+  fastSingleMessages?: boolean;
   /** Largest JSON body (default 1 MiB). */
   bodyLimit?: number;
   /** HTTP server timeouts in ms (API_*_TIMEOUT_MS; defaults in HTTP_TIMEOUT_DEFAULTS): a slow or silent client cannot hold a connection for ever. */

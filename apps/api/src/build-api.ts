@@ -31,7 +31,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   const metrics = options.metrics ?? createMetrics(options.registry);
   const api: ApiContext = {
     ctx,
-    producer: new Producer(ctx, { defaultAccount: options.defaultAccount, knownAccounts: options.configuredAccounts, singleMessageTtlSeconds: options.singleMessageTtlSeconds, defaultCountry: options.defaultCountry, metrics }),
+    producer: new Producer(ctx, { defaultAccount: options.defaultAccount, knownAccounts: options.configuredAccounts, singleMessageTtlSeconds: options.singleMessageTtlSeconds, defaultCountry: options.defaultCountry, fastSingleMessages: options.fastSingleMessages, metrics }),
     idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds, maxKeys: options.idempotencyMaxKeys }),
     metrics,
     apiMetrics: createApiMetrics(options.registry),

@@ -5,3 +5,4 @@ export { createBearerAuth, createCallbackAuth, mayUseAccount, type ApiTokenInput
 export { kaleyraCallbackSchema, toCallbackAction, type KaleyraCallback } from './callback-payload.js';
 export { toErrorAnswer, type ErrorAnswer } from './error-handler.js';
 export { defaultConsoleDir } from './console-route.js';
+export { connectApiRedis } from './api-redis.js';

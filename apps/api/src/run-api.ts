@@ -1,8 +1,9 @@
 import { Registry } from 'prom-client';
 import { apiEnvSchema, configuredAccountIds, loadApiTokens, parseEnv } from '@wabulk/config';
-import { connectRedis, waitForReady, type CountryCode } from '@wabulk/queue';
+import { waitForReady, type CountryCode } from '@wabulk/queue';
 import { createLogger, handleShutdownSignals } from '@wabulk/telemetry';
 import { openArchive } from '@wabulk/archive';
+import { connectApiRedis } from './api-redis.js';
 import { createBearerAuth } from './auth.js';
 import { buildApi } from './build-api.js';
 
@@ -18,8 +19,9 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   const bearerAuth = createBearerAuth(tokens);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'wabulk-api' });
   // Not enableAutoPipelining: it doubled the rate of POST /v1/messages in a load test, then broke
-  // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931).
-  const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES, commandTimeoutMs: config.WABULK_REDIS_COMMAND_TIMEOUT_MS }, 'producer');
+  // under concurrent custom Lua commands ("results[i] is not iterable", ioredis issue #1931). The
+  // connection coalesces each turn's writes instead (connectApiRedis).
+  const redis = connectApiRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES, commandTimeoutMs: config.WABULK_REDIS_COMMAND_TIMEOUT_MS });
   try {
     await waitForReady(redis, 5000);
   } catch (err) {

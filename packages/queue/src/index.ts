@@ -35,3 +35,4 @@ export { slotPrimaries } from './redis-readiness.js';
 export { archivedCampaign, archiveOf, ArchiveUnavailableError, locateCampaign, type ArchivedCampaign, type CampaignArchive, type CampaignLocation } from './archive-port.js';
 export { withScripts } from './scripts.js';
 export { tickBatch, type PipelineOf } from './tick-batch.js';
+export { coalesceWrites } from './redis-coalesce.js';
