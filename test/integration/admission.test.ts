@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createRedis, waitForReady } from '@wabulk/queue';
-import { ADMISSION_AHEAD_MS, admissionIntervalMs, admissionKey, createAdmission } from '@wabulk/worker';
+import { ADMISSION_AHEAD_MS, admissionBatch, admissionIntervalMs, admissionKey, createAdmission } from '@wabulk/worker';
 import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
 
 // The pacing behind the rate limit (apps/worker/src/admission.ts): every send of an account takes
@@ -80,4 +80,20 @@ test('a slot in the past is never handed out: after a pause the next send starts
   expect(x.slot).toBeGreaterThan(1_000_000_000_000);
   expect(x.waitMs).toBe(0);
   expect(y.slot - x.slot).toBeCloseTo(admissionIntervalMs(10), 2);
+});
+
+test('a process takes its slots in runs of ADMISSION_BATCH_MS (ten at 1,000/s, one at 80/s): the next run starts after the whole run', async () => {
+  expect(admissionBatch(80)).toBe(1);
+  expect(admissionBatch(1000)).toBe(10);
+  expect(admissionBatch(0.5)).toBe(1);
+  const [a] = await processes(1, 1000, `{${base}-${ACCOUNT}}:wa-${ACCOUNT}:limiter`);
+  const [run, next] = await Promise.all([a!.reserve(admissionBatch(1000)), a!.reserve()]);
+  expect(next.slot - run.slot).toBeCloseTo(10 * admissionIntervalMs(1000), 2);
+});
+
+test('admit() resolves for every job, in one process and across processes, and leaves the slots key for the account', async () => {
+  const three = await processes(3, 1000, `{${base}-${ACCOUNT}}:wa-${ACCOUNT}:limiter`);
+  await Promise.all(Array.from({ length: 60 }, (_, i) => three[i % 3]!.admit()));
+  const next = Number(await admin.get(admissionKey(base, ACCOUNT)));
+  expect(next).toBeGreaterThan(1_000_000_000_000);
 });

@@ -13,26 +13,38 @@ import { accountKeys, withScripts, type RedisClient } from '@wabulk/queue';
  * each other: when a slot is more than ADMISSION_AHEAD_MS away, the account's queue stops handing out
  * jobs until it is that close again (BullMQ's rateLimit), so a high-priority job taken next waits
  * at most about ADMISSION_AHEAD_MS + one limiter window for its slot.
+ *
+ * A process takes its slots in runs of consecutive ones worth ADMISSION_BATCH_MS (one at 80/s, ten at
+ * 1,000/s), one Redis call per run, and hands them to its jobs in order: at a high rate the pacing
+ * costs a call per run, not per send. A slot left unused for more than ADMISSION_STALE_MS (no job
+ * came) is dropped rather than used late, so sends never bunch by more than that.
  */
 export const ADMISSION_MARGIN_MS = 20;
 /** How far ahead a job may hold a slot before the queue stops handing out more. */
 export const ADMISSION_AHEAD_MS = 100;
+/** A process reserves consecutive slots worth this long at once (at least one). */
+export const ADMISSION_BATCH_MS = 10;
+/** A reserved slot no job took within this long is dropped. */
+export const ADMISSION_STALE_MS = 10;
+
+/** How many consecutive slots one reservation takes at `ratePerSecond`. */
+export const admissionBatch = (ratePerSecond: number) => Math.max(1, Math.floor((ratePerSecond * ADMISSION_BATCH_MS) / 1000));
 
 /** Milliseconds between two sends of an account at `ratePerSecond`. */
 export const admissionIntervalMs = (ratePerSecond: number) => (1000 + ADMISSION_MARGIN_MS) / ratePerSecond;
 
 // KEYS[1] the account's next free slot (ms on Redis's clock, a decimal string); KEYS[2] the queue's
-// BullMQ limiter key. ARGV[1] the interval (ms), ARGV[2] ADMISSION_AHEAD_MS. Takes the next slot;
-// when it is more than ARGV[2] away, holds the queue (as BullMQ's rateLimit does: the limiter key
+// BullMQ limiter key. ARGV[1] the interval (ms), ARGV[2] ADMISSION_AHEAD_MS, ARGV[3] how many
+// consecutive slots. Takes them; when the first is more than ARGV[2] away, holds the queue (as BullMQ's rateLimit does: the limiter key
 // at its maximum for the time) until it is that close, never shortening a longer hold (a 429's).
-// Returns the slot (ms on Redis's clock) and how long from now it starts (ms), as decimal strings
+// Returns the first slot (ms on Redis's clock) and how long from now it starts (ms), as decimal strings
 // (Lua numbers would become integers).
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
 if slot < now then slot = now end
-local nextSlot = slot + tonumber(ARGV[1])
+local nextSlot = slot + tonumber(ARGV[1]) * tonumber(ARGV[3])
 redis.call('SET', KEYS[1], string.format('%.3f', nextSlot), 'PX', math.ceil(nextSlot - now) + 1000)
 local hold = math.ceil(slot - now - tonumber(ARGV[2]))
 if hold > 0 and redis.call('PTTL', KEYS[2]) < hold then
@@ -42,15 +54,15 @@ return { string.format('%.3f', slot), string.format('%.3f', slot - now) }
 `;
 
 interface AdmissionCommands {
-  wabulkAdmissionReserve(key: string, limiterKey: string, intervalMs: string, aheadMs: string): Promise<[string, string]>;
+  wabulkAdmissionReserve(key: string, limiterKey: string, intervalMs: string, aheadMs: string, count: string): Promise<[string, string]>;
 }
 
 /** In the account queue's hash slot (Redis Cluster: one script touches it and the limiter key). */
 export const admissionKey = (base: string, account: string) => `${accountKeys(base, account).state}:pace`;
 
 export interface Admission {
-  /** Takes the next send slot: when it starts on Redis's clock, and how long from now (ms). */
-  reserve(): Promise<{ slot: number; waitMs: number }>;
+  /** Takes the next `count` (default 1) consecutive slots: when the first starts on Redis's clock, and how long from now (ms). */
+  reserve(count?: number): Promise<{ slot: number; waitMs: number }>;
   /** Takes the next send slot and resolves at it (at once when the account is under its rate). */
   admit(): Promise<void>;
 }
@@ -69,20 +81,42 @@ export function createAdmission(options: {
   const key = admissionKey(options.base, options.account);
   const interval = admissionIntervalMs(options.ratePerSecond).toFixed(6);
   const ahead = String(ADMISSION_AHEAD_MS);
-  const reserve = async () => {
-    const [slot, wait] = await redis.wabulkAdmissionReserve(key, options.limiterKey, interval, ahead);
+  const reserve = async (count = 1) => {
+    const [slot, wait] = await redis.wabulkAdmissionReserve(key, options.limiterKey, interval, ahead, String(count));
     return { slot: Number(slot), waitMs: Number(wait) };
+  };
+  const intervalMs = admissionIntervalMs(options.ratePerSecond);
+  const batch = admissionBatch(options.ratePerSecond);
+  /** This process's reserved slots, on its own clock (performance.now()), earliest first. */
+  const slots: number[] = [];
+  let refilling: Promise<void> | undefined;
+  const refill = async () => {
+    const { waitMs } = await reserve(batch);
+    const first = performance.now() + waitMs;
+    for (let i = 0; i < batch; i++) slots.push(first + i * intervalMs);
+  };
+  /** The next slot of this process: one reservation at a time, shared by the jobs waiting for it. */
+  const take = async (): Promise<number> => {
+    for (;;) {
+      const now = performance.now();
+      while (slots.length > 0 && slots[0]! < now - ADMISSION_STALE_MS) slots.shift();
+      const slot = slots.shift();
+      if (slot !== undefined) return slot;
+      refilling ??= refill().finally(() => (refilling = undefined));
+      await refilling;
+    }
   };
   return {
     reserve,
     async admit() {
-      let waitMs: number;
+      let at: number;
       try {
-        ({ waitMs } = await reserve());
+        at = await take();
       } catch (err) {
         options.onError?.(err as Error);
         return;
       }
+      const waitMs = at - performance.now();
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     },
   };
