@@ -17,16 +17,20 @@ import { accountKeys, withScripts, type RedisClient } from '@wabulk/queue';
  * A process takes its slots in runs of consecutive ones worth ADMISSION_BATCH_MS (one at 80/s, ten at
  * 1,000/s), one Redis call per run, and hands them to its jobs in order: at a high rate the pacing
  * costs a call per run, not per send. A process holds at most one run it has not used, so a process
- * the CPU left waiting can bunch at most one run's sends (10 ms worth). Slots are never dropped: a
- * process that drops slots it was too busy to use takes new ones further ahead, and a loaded
- * machine then races the next free slot ahead of the sends (measured: 308/s at 1,000/s, where
- * BullMQ's limiter alone reached 746/s on the same machine).
+ * the CPU left waiting can bunch at most one run's sends (10 ms worth). Slots a busy process is late
+ * for are still used: a process that drops them takes new ones further ahead, and a loaded machine
+ * then races the next free slot ahead of the sends (measured: 308/s at 1,000/s, where BullMQ's
+ * limiter alone reached 746/s on the same machine). Only slots older than ADMISSION_STALE_MS (a run
+ * left when the jobs ran out) are dropped: their window is gone, and used now they would be extra.
  */
 export const ADMISSION_MARGIN_MS = 20;
 /** How far ahead a job may hold a slot before the queue stops handing out more. */
 export const ADMISSION_AHEAD_MS = 100;
 /** A process reserves consecutive slots worth this long at once (at least one). */
 export const ADMISSION_BATCH_MS = 10;
+
+/** A reserved slot still unused this long after it is dropped (the process ran out of jobs). */
+export const ADMISSION_STALE_MS = 1000;
 
 /** How many consecutive slots one reservation takes at `ratePerSecond`. */
 export const admissionBatch = (ratePerSecond: number) => Math.max(1, Math.floor((ratePerSecond * ADMISSION_BATCH_MS) / 1000));
@@ -99,6 +103,8 @@ export function createAdmission(options: {
   /** The next slot of this process: one reservation at a time, shared by the jobs waiting for it. */
   const take = async (): Promise<number> => {
     for (;;) {
+      const stale = performance.now() - ADMISSION_STALE_MS;
+      while (slots.length > 0 && slots[0]! < stale) slots.shift();
       const slot = slots.shift();
       if (slot !== undefined) return slot;
       refilling ??= refill().finally(() => (refilling = undefined));
