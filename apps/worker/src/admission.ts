@@ -15,8 +15,8 @@ import { accountKeys, withScripts, type RedisClient } from '@wabulk/queue';
  * at most about ADMISSION_AHEAD_MS + one limiter window for its slot.
  *
  * A process takes its slots in runs of consecutive ones worth ADMISSION_BATCH_MS (one at 80/s, ten at
- * 1,000/s), one Redis call per run, and hands them to its jobs in order: at a high rate the pacing
- * costs a call per run, not per send. A process holds at most one run it has not used, so a process
+ * 1,000/s), or one for each of its jobs waiting if more, one Redis call per run, and hands them to its
+ * jobs in order: at a high rate the pacing costs a call per run, not per send. A process holds at most one run it has not used, so a process
  * the CPU left waiting can bunch at most one run's sends (10 ms worth). Slots a busy process is late
  * for are still used: a process that drops them takes new ones further ahead, and a loaded machine
  * then races the next free slot ahead of the sends (measured: 308/s at 1,000/s, where BullMQ's
@@ -95,20 +95,30 @@ export function createAdmission(options: {
   /** This process's reserved slots, on its own clock (performance.now()), earliest first. */
   const slots: number[] = [];
   let refilling: Promise<void> | undefined;
-  const refill = async () => {
-    const { waitMs } = await reserve(batch);
+  /** Jobs of this process waiting for a slot: one reservation takes a slot for each (at least a run). */
+  let waiting = 0;
+  const refill = async (count: number) => {
+    const { waitMs } = await reserve(count);
     const first = performance.now() + waitMs;
-    for (let i = 0; i < batch; i++) slots.push(first + i * intervalMs);
+    for (let i = 0; i < count; i++) slots.push(first + i * intervalMs);
   };
-  /** The next slot of this process: one reservation at a time, shared by the jobs waiting for it. */
+  /**
+   * The next slot of this process: one reservation at a time, for every job waiting then (a
+   * reservation per run would queue a process's jobs behind one Redis round trip per run).
+   */
   const take = async (): Promise<number> => {
-    for (;;) {
-      const stale = performance.now() - ADMISSION_STALE_MS;
-      while (slots.length > 0 && slots[0]! < stale) slots.shift();
-      const slot = slots.shift();
-      if (slot !== undefined) return slot;
-      refilling ??= refill().finally(() => (refilling = undefined));
-      await refilling;
+    waiting++;
+    try {
+      for (;;) {
+        const stale = performance.now() - ADMISSION_STALE_MS;
+        while (slots.length > 0 && slots[0]! < stale) slots.shift();
+        const slot = slots.shift();
+        if (slot !== undefined) return slot;
+        refilling ??= refill(Math.max(batch, waiting)).finally(() => (refilling = undefined));
+        await refilling;
+      }
+    } finally {
+      waiting--;
     }
   };
   return {
