@@ -26,6 +26,8 @@ export interface WorkerChildArg {
   concurrency: number;
   ratePerSecond: number;
   durationMs?: number;
+  /** How the wabulk worker keeps to the rate (default 'paced'; 'windows' = before issue 15). */
+  rateLimit?: 'paced' | 'windows';
 }
 
 export interface WorkerChildResult {
@@ -85,6 +87,7 @@ async function runWabulk(): Promise<WorkerChildResult> {
     accounts: [{ id: ACCOUNT, sid: SID, apiKey: API_KEY, sender: SENDER, baseUrl: arg.simUrl }],
     concurrency: arg.concurrency,
     ratePerSecond: arg.ratePerSecond,
+    rateLimit: arg.rateLimit,
     retryDelaysMs: [1000],
     logger: createLogger({ level: 'silent', destination: process.stderr }),
     metrics: createMetrics(new Registry(), { defaultMetrics: false }),

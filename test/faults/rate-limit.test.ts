@@ -1,3 +1,4 @@
+import { admissionIntervalMs } from '@wabulk/worker';
 import { assertAccountedFor, classify, failedTotal } from '../support/fault-ground-truth.js';
 import { figures, report } from '../support/fault-report.js';
 import { startFaultStack, type FaultStack } from '../support/fault-stack.js';
@@ -6,7 +7,8 @@ import { numbers } from '../support/stack.js';
 import { SIZES, timeout } from './fault-sizes.js';
 
 // Fault scenario 6: Meta's default limit, 80 messages a second per business number, held by three
-// worker processes together (BullMQ's limiter is one Redis counter per queue). The simulator
+// worker processes together: every send takes the account's next slot, one every (1000 + 20) / 80 =
+// 12.75 ms on Redis's clock whichever process asks (apps/worker/src/admission.ts). The simulator
 // enforces the same limit in whole-second windows of its clock and answers 429 beyond it.
 
 const WORKERS = 3;
@@ -36,14 +38,14 @@ test(`6. ${LIMIT}/s across ${WORKERS} worker processes: no clock second above ${
   const rates = acceptedRates(s.sim);
   const achieved = Math.round((N / Math.max(1, rates.lastAt - rates.firstAt)) * 1000 * 10) / 10;
   report(figures(`6 rate limit ${LIMIT}/s, ${WORKERS} workers`, c, s.sim, startedAt, { limit: LIMIT, acceptedPerSecondMax: rates.perSecondMax, slidingWindowMax: rates.slidingMax, achievedPerSecond: achieved }));
-  // Whole-second windows of the simulator's clock (every request counted, 429s included). The
-  // workers start at most LIMIT/10 sends per 102 ms window, so at most ten windows fall in a second;
-  // but the simulator runs in this test's process and stamps a request when its event loop reads it,
-  // so a stall there (the test polling Redis) can bunch two windows' arrivals: one window's worth is
-  // the measurement's tolerance (seen once in about six quiet runs), never a second's burst.
-  const window = Math.floor(LIMIT / 10);
-  expect(stats.rejected.byCode['130429'] ?? 0).toBeLessThanOrEqual(window);
-  expect(stats.maxPerSecond).toBeLessThanOrEqual(LIMIT + window);
+  // Whole-second windows of the simulator's clock (every request counted, 429s included). The slots
+  // put at most LIMIT in any 1020 ms; but the simulator runs in this test's process and stamps a
+  // request when its event loop reads it, and the workers' timers fire late on a busy CPU, so a stall
+  // of either can bunch arrivals: the slots of 100 ms (8) are the measurement's tolerance, never a
+  // second's burst. The benchmark (pnpm bench rate-limited) reads the busiest sliding second.
+  const tolerance = Math.ceil(100 / admissionIntervalMs(LIMIT));
+  expect(stats.rejected.byCode['130429'] ?? 0).toBeLessThanOrEqual(tolerance);
+  expect(stats.maxPerSecond).toBeLessThanOrEqual(LIMIT + tolerance);
   // A 429 uses no attempt: every recipient was sent at its first attempt.
   expect([...c.attempts.values()].filter((a) => a !== 1)).toEqual([]);
 

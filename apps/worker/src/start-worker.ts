@@ -5,6 +5,7 @@ import { startArchiveLoop, type PgArchive } from '@wabulk/archive';
 import { checkRedisReadiness, connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { codeLabel, initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
+import { createAdmission, type Admission } from './admission.js';
 import { DEFAULT_WORKER_ERROR_POLICY, describeError, type WorkerErrorPolicy } from './worker-errors.js';
 import { watchRedis } from './redis-watch.js';
 
@@ -43,6 +44,8 @@ export interface StartWorkerOptions {
   archive?: { store: PgArchive; afterMs: number; intervalMs?: number; quietMs?: number };
   /** KALEYRA_CONNECT_TIMEOUT_MS / KALEYRA_HEADERS_TIMEOUT_MS / KALEYRA_BODY_TIMEOUT_MS (the client's defaults: 5 s, 30 s, 30 s). */
   kaleyraTimeouts?: { connectTimeoutMs?: number; headersTimeoutMs?: number; bodyTimeoutMs?: number };
+  /** How sends keep to the rate (default 'paced'; 'windows' = before issue 15, for benchmarks). */
+  rateLimit?: RateLimitMode;
   /** Injected send client per account (benchmarks, tests); default: a KaleyraClient. */
   createClient?: (account: AccountConfig) => Pick<KaleyraClient, 'sendText' | 'close'>;
 }
@@ -58,21 +61,36 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** BullMQ's limiter wants whole jobs per window: 0.5/s becomes 1 per 2 s. */
-/** Extra length of every ~100 ms limiter window: room for the spread of request arrivals. */
+/**
+ * How an account's sends keep to its rate (benchmarks compare the two):
+ *   paced    (default) BullMQ's limiter takes jobs a little faster than the rate (limiterFor) and each
+ *            send waits for its slot, one every (1000 + ADMISSION_MARGIN_MS) / rate ms across every
+ *            worker process (admission.ts): at most the rate in any sliding second.
+ *   windows  BullMQ's limiter alone, windowsLimiterFor (before issue 15): a sliding second can touch
+ *            eleven of its windows (measured 88 at 80/s across 3 processes).
+ */
+export type RateLimitMode = 'paced' | 'windows';
+
+/**
+ * BullMQ's limiter under the pacing: whole jobs per window, at or a little above the rate, so that
+ * the pacing (admission.ts), not this, is what binds: ceil(rate / 10) per 100 ms; under 10/s one
+ * job per 1000 / rate ms (rounded down). It counts job starts in windows that begin at the first
+ * start, so alone it lets a sliding second hold one window more than the rate.
+ */
+export function limiterFor(ratePerSecond: number) {
+  if (ratePerSecond >= 10) return { max: Math.ceil(ratePerSecond / 10), duration: 100 };
+  return { max: 1, duration: Math.max(1, Math.floor(1000 / ratePerSecond)) };
+}
+
+/** Extra length of every ~100 ms window of windowsLimiterFor: room for the spread of request arrivals. */
 export const LIMITER_SLACK_MS = 2;
 
-export function limiterFor(ratePerSecond: number) {
-  // BullMQ limits job starts in fixed windows. One 1 s window lets a whole second's jobs start in a
-  // burst, and requests that land late (slow connect, a busy CPU) meet the next window's burst at
-  // Kaleyra: up to ~2x the rate in a sliding second. Windows of ~100 ms keep every second at or
-  // under the rate (measured: 80/s → max 80 in any simulator second, 1000/s → 1000).
-  // At most ten windows may start in any second, so each lasts 100 ms plus LIMITER_SLACK_MS: a
-  // window's requests reach Kaleyra a few ms after it starts (a Redis round trip, scheduling),
-  // unevenly, and back-to-back windows of exactly 100 ms (or shorter, for a rate that is not a
-  // multiple of 10) let an eleventh window's requests land in one clock second now and then
-  // (measured: 88 at 80/s, with 429s). Ten windows then span 1000 + 10 × slack ms, and a second
-  // holds at most 10 × max ≤ the rate: ~2 % under it at 80/s, more for rates between multiples of 10.
+/**
+ * The limiter before issue 15 (RateLimitMode 'windows', kept for benchmarks): BullMQ's fixed windows
+ * alone, rate / 10 starts per 102 ms. At most ten windows start in a second, but a sliding second can
+ * touch eleven (measured: 88 at 80/s across three worker processes, with 429s).
+ */
+export function windowsLimiterFor(ratePerSecond: number) {
   if (ratePerSecond >= 10) {
     return { max: Math.floor(ratePerSecond / 10), duration: 100 + LIMITER_SLACK_MS };
   }
@@ -114,11 +132,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const processor = createSendProcessor({
       account: account.id, ctx, client, retryDelaysMs: options.retryDelaysMs, workerErrors, maxThrottleHoldMs: options.maxThrottleHoldMs, breakerThreshold: options.breakerThreshold, logger: log, metrics, worker: () => worker!,
     });
-    worker = new Worker<SendJobData, SendOutcome>(queueName(account.id), (job, token) => processor(job, token), {
+    const paced = (options.rateLimit ?? 'paced') === 'paced';
+    // The slot is taken before the processor runs, so that its pre-send checks (pause, cancel,
+    // suppression) are read after the wait, just before the send, as they always were.
+    let admission: Admission | undefined;
+    let admissionWarnedAt = 0;
+    worker = new Worker<SendJobData, SendOutcome>(queueName(account.id), async (job, token) => {
+      await admission?.admit();
+      return processor(job, token);
+    }, {
       connection: redis,
       prefix: queuePrefix(ctx.base, account.id),
       concurrency: options.concurrency,
-      limiter: limiterFor(rate),
+      limiter: paced ? limiterFor(rate) : windowsLimiterFor(rate),
       settings: { backoffStrategy: sendBackoff(options.retryDelaysMs, workerErrors) },
       // A job whose worker died is re-run (the ledger stops a second send once a message_id is
       // recorded); only a job that keeps killing workers is given up, and recorded as failed.
@@ -128,6 +154,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...KEEP_FINISHED_JOBS,
       autorun: false,
     });
+    if (paced) {
+      admission = createAdmission({
+        redis, base: ctx.base, account: account.id, ratePerSecond: rate,
+        limiterKey: worker.keys.limiter ?? `${queuePrefix(ctx.base, account.id)}:${queueName(account.id)}:limiter`,
+        onError: (err) => {
+          // Once per 10 s at most: in a Redis outage every job would say it.
+          if (Date.now() - admissionWarnedAt < 10_000) return;
+          admissionWarnedAt = Date.now();
+          log.warn({ err: { message: err.message } }, 'could not reserve a send slot; sending under the queue limiter alone');
+        },
+      });
+    }
     worker.on('error', (err) => log.error({ err: { message: err.message, name: err.name } }, 'worker error'));
     worker.on('failed', (job, err) => void recordFailedOutsideProcessor(ctx, job, err, log, (code) => metrics.failed.inc({ account: account.id, code: codeLabel(code) })));
     initAccountMetrics(metrics, account.id, { ratePerSecond: rate, concurrency: options.concurrency });
