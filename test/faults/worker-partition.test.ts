@@ -31,7 +31,9 @@ const redisUp = async () => (await registry.getSingleMetricAsString('wabulk_work
 
 async function startCutOffWorker() {
   const metrics = createMetrics(registry, { defaultMetrics: false });
-  return stack.startWorker({ redisUrl: proxy.url('redis'), redisDeadlineMs: 500, ratePerSecond: 200, metrics });
+  // A short lock: a job whose fetch (BullMQ's moveToActive) ran in Redis but whose reply a reset lost
+  // stays active, unknown to the worker, until its lock expires; then the stalled check re-runs it.
+  return stack.startWorker({ redisUrl: proxy.url('redis'), redisDeadlineMs: 500, ratePerSecond: 200, metrics, lockDurationMs: 3000, stalledIntervalMs: 1000 });
 }
 
 /** Each number's accepted requests at the simulator. */
