@@ -14,6 +14,12 @@ export interface TcpProxy {
   /** `scheme://127.0.0.1:<port>`, for REDIS_URL and the like. */
   url(scheme: string): string;
   hold(): void;
+  /**
+   * Holds (as hold()) right after forwarding the first chunk from a client that contains `marker`:
+   * that command reaches the server and is applied, its answer and everything after it are held (a
+   * partition that strikes between a request and its reply).
+   */
+  holdAfter(marker: string): void;
   release(): void;
   readonly held: boolean;
   latency(ms: number): void;
@@ -35,14 +41,22 @@ export async function startTcpProxy(target: { host?: string; port: number }, opt
   const pairs = new Set<Pair>();
   let held = false;
   let delayMs = 0;
+  let holdMarker: string | undefined;
   let accepted = 0;
   let bytesUp = 0;
   let bytesDown = 0;
 
   // One direction of a pair: read from `from`, write to `to`, paused while held, delayed by latency.
-  const pump = (from: Socket, to: Socket, count: (n: number) => void) => {
+  const pump = (from: Socket, to: Socket, count: (n: number) => void, up = false) => {
     from.on('data', (chunk: Buffer) => {
       count(chunk.length);
+      if (up && holdMarker !== undefined && chunk.includes(holdMarker)) {
+        holdMarker = undefined;
+        // This chunk goes through; nothing after it (either way) until release().
+        to.write(chunk);
+        proxy.hold();
+        return;
+      }
       const deliver = () => {
         if (to.destroyed) return;
         // Back-pressure: a slow side slows the other, as on a real connection.
@@ -71,7 +85,7 @@ export async function startTcpProxy(target: { host?: string; port: number }, opt
     upstream.on('error', end);
     client.on('close', end);
     upstream.on('close', end);
-    pump(client, upstream, (n) => (bytesUp += n));
+    pump(client, upstream, (n) => (bytesUp += n), true);
     pump(upstream, client, (n) => (bytesDown += n));
     if (!held) {
       client.resume();
@@ -84,11 +98,14 @@ export async function startTcpProxy(target: { host?: string; port: number }, opt
   });
   const port = (server.address() as { port: number }).port;
 
-  return {
+  const proxy: TcpProxy = {
     port,
     url: (scheme) => `${scheme}://127.0.0.1:${port}`,
     get held() {
       return held;
+    },
+    holdAfter(marker) {
+      holdMarker = marker;
     },
     hold() {
       held = true;
@@ -124,4 +141,5 @@ export async function startTcpProxy(target: { host?: string; port: number }, opt
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return proxy;
 }

@@ -41,6 +41,8 @@ export interface ApiOptions {
   idempotencyTtlSeconds?: number;
   /** Live Idempotency-Keys one caller may hold (WABULK_IDEMPOTENCY_MAX_KEYS, default 100,000); a new key beyond that is a 429. */
   idempotencyMaxKeys?: number;
+  /** How long an Idempotency-Key's claim holds if its request never answers (default 30 s; tests shorten it). */
+  idempotencyLockMs?: number;
   pendingCallbackTtlSeconds?: number;
   /** The built operator console (default: apps/console/dist through the @wabulk/console package). */
   consoleDir?: string;

@@ -32,7 +32,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   const api: ApiContext = {
     ctx,
     producer: new Producer(ctx, { defaultAccount: options.defaultAccount, knownAccounts: options.configuredAccounts, singleMessageTtlSeconds: options.singleMessageTtlSeconds, defaultCountry: options.defaultCountry, fastSingleMessages: options.fastSingleMessages, metrics }),
-    idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds, maxKeys: options.idempotencyMaxKeys }),
+    idempotency: createIdempotencyStore(ctx, { ttlSeconds: options.idempotencyTtlSeconds, maxKeys: options.idempotencyMaxKeys, lockMs: options.idempotencyLockMs }),
     metrics,
     apiMetrics: createApiMetrics(options.registry),
     registry: options.registry,

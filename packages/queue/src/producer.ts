@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { KnownAccounts } from './account-registry.js';
 import { getCampaignControlState } from './campaign-control.js';
@@ -159,12 +159,13 @@ export class Producer {
    * One message to one or many recipients ("a,b,c", an array of numbers, or of {to, variables}):
    * one job per distinct valid number that no suppression list holds.
    */
-  async enqueueText(input: EnqueueTextInput): Promise<EnqueueResult> {
+  async enqueueText(input: EnqueueTextInput, options: EnqueueTextOptions = {}): Promise<EnqueueResult> {
     const fields = parseOrThrow(enqueueTextSchema, input);
     const account = fields.account ?? this.options.defaultAccount ?? 'default';
     await this.#known.assertKnown(account);
     const single = fields.campaignId === undefined;
-    const campaignId = fields.campaignId ?? newMessageCampaignId();
+    const retryable = single && options.retryKey !== undefined;
+    const campaignId = fields.campaignId ?? (retryable ? retryCampaignId(options.retryKey!) : newMessageCampaignId());
     const template = parseTemplate(fields.body);
     const inputs = recipientInputs(fields.to, fields.variables);
     assertEveryPlaceholderHasValues(template, inputs);
@@ -190,7 +191,7 @@ export class Producer {
     // A message without a campaign id, to start now, high priority, no window (an OTP, a notification):
     // three round trips instead of five (single-intake.ts).
     if (single && this.options.fastSingleMessages !== false && meta.priority === 'high' && fields.at === undefined && fields.window === undefined) {
-      return this.#enqueueSingle(account, campaignId, meta, ttl, rows, result, reject);
+      return this.#enqueueSingle(account, campaignId, meta, ttl, rows, result, reject, retryable);
     }
     let created: Promise<{ meta: CampaignMeta }> | undefined;
     const ensure = async () => {
@@ -319,14 +320,14 @@ export class Producer {
   }
 
   /** enqueueText's single message in three round trips: the same checks, writes, counts and answer as #chunk. */
-  async #enqueueSingle(account: string, campaignId: string, meta: CampaignMeta, ttlSeconds: number, rows: Row[], result: EnqueueResult, reject: (r: Rejected) => void): Promise<EnqueueResult> {
+  async #enqueueSingle(account: string, campaignId: string, meta: CampaignMeta, ttlSeconds: number, rows: Row[], result: EnqueueResult, reject: (r: Rejected) => void, retry = false): Promise<EnqueueResult> {
     const unique = new Map<string, Row>();
     let duplicates = 0;
     for (const row of rows) {
       if (unique.has(row.to)) duplicates++;
       else unique.set(row.to, row);
     }
-    const out = await enqueueSingleMessage(this.ctx, { account, campaignId, meta, ttlSeconds, rows: [...unique.values()] });
+    const out = await enqueueSingleMessage(this.ctx, { account, campaignId, meta, ttlSeconds, rows: [...unique.values()], retry });
     for (const to of out.suppressed) {
       const row = unique.get(to)!;
       reject(rejection(row.input, SUPPRESSED, row.line));
@@ -455,6 +456,23 @@ function metaOf(account: string, f: { body: string; previewUrl?: boolean; ref?: 
   if (f.ref1 !== undefined) meta.ref1 = f.ref1;
   if (f.ref2 !== undefined) meta.ref2 = f.ref2;
   return meta;
+}
+
+/** enqueueText's options beside the message itself. */
+export interface EnqueueTextOptions {
+  /**
+   * A message without a campaign id that may be a retry of one whose outcome is unknown (the API's
+   * Idempotency-Key, with the caller: a request that timed out may still have been applied): its
+   * campaign id is derived from this key instead of drawn at random, so a retry queues into the same
+   * campaign (the same job ids) and adds nothing twice; what an earlier attempt queued is counted
+   * as accepted again, so the retry answers as the first attempt would have.
+   */
+  retryKey?: string;
+}
+
+/** The campaign id of a single message retried under `key` (EnqueueTextOptions.retryKey). */
+function retryCampaignId(key: string): string {
+  return `msg-r-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 
 /** How long a finished single message is kept by default (status, export, delivery callbacks): 2 days. */

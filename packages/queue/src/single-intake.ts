@@ -22,14 +22,21 @@ import { suppressedAmong } from './suppression.js';
  * jobs are in Redis. A failure at any step fails the call (the API answers 503 on a Redis refusal).
  */
 
-/** KEYS: recipients, counts, state (REGISTER's), meta, archived. ARGV: REGISTER's (now, to, x, …), then ttl, meta JSON. */
+/**
+ * KEYS: recipients, counts, state (REGISTER's), meta, archived. ARGV: REGISTER's (now, to, x, …), then
+ * ttl, meta JSON, retry ('1': the campaign may exist from an earlier attempt of this same message).
+ */
 const INTAKE = `
+local retry = table.remove(ARGV)
 local meta = table.remove(ARGV)
 local ttl = table.remove(ARGV)
-if redis.call('EXISTS', KEYS[4]) == 1 then return {'exists'} end
 if redis.call('EXISTS', KEYS[5]) == 1 then return {'archived'} end
-redis.call('SET', KEYS[4], meta)
-redis.call('HSET', KEYS[2], 'ttl', ttl)
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  if retry ~= '1' then return {'exists'} end
+else
+  redis.call('SET', KEYS[4], meta)
+  redis.call('HSET', KEYS[2], 'ttl', ttl)
+end
 ${REGISTER}`;
 
 interface IntakeCommands {
@@ -49,6 +56,12 @@ export interface SingleIntakeRequest {
   ttlSeconds: number;
   /** Distinct valid numbers of the message. */
   rows: readonly SingleIntakeRow[];
+  /**
+   * The campaign id is private to this message and may exist from an earlier attempt whose outcome
+   * was unknown (EnqueueTextOptions.retryKey): its recipients count as accepted, the pending ones'
+   * jobs are added again (same ids: a no-op for those already queued).
+   */
+  retry?: boolean;
 }
 
 export interface SingleIntakeResult {
@@ -73,7 +86,7 @@ export async function enqueueSingleMessage(ctx: QueueContext, request: SingleInt
     const x = packRefs(row.refs, row.vars);
     argv.push(row.to, x ? JSON.stringify(x) : '');
   }
-  argv.push(String(ttlSeconds), JSON.stringify(meta));
+  argv.push(String(ttlSeconds), JSON.stringify(meta), request.retry ? '1' : '0');
   const redis = withScripts<IntakeCommands>(ctx.redis, { wabulkSingleIntake: { numberOfKeys: 5, lua: INTAKE } });
   const [state, ...statuses] = await redis.wabulkSingleIntake(k.recipients, k.counts, k.state, k.meta, k.archived, ...argv);
   // A new random id that exists already (never in practice) is refused rather than mixed with another message.
@@ -85,7 +98,7 @@ export async function enqueueSingleMessage(ctx: QueueContext, request: SingleInt
   const queues = state !== 'scheduled' && state !== 'paused';
   for (let i = 0; i < rows.length; i++) {
     const status = statuses[i] as 'new' | RecipientStatus;
-    if (status === 'new') result.accepted++;
+    if (status === 'new' || request.retry) result.accepted++;
     else result.duplicates++;
     if (queues && (status === 'new' || status === 'pending')) queued.push(rows[i]!);
   }

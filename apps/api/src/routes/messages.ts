@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { enqueueTextSchema, estimateSending, fingerprint, UnknownAccountError, type EnqueueResult, type EnqueueTextInput } from '@wabulk/queue';
+import { classifyRedisError, enqueueTextSchema, estimateSending, fingerprint, UnknownAccountError, type EnqueueResult, type EnqueueTextInput, type EnqueueTextOptions } from '@wabulk/queue';
 import type { Api, ApiContext } from '../api-context.js';
 import { assertCampaignIdUsable, assertMaySend } from '../access.js';
 import { ApiError, toErrorAnswer } from '../error-handler.js';
@@ -20,8 +20,8 @@ const WAIT_FOR_FIRST_MS = 5000;
 
 /** POST /v1/messages: one message to one or many recipients, exactly as Producer.enqueueText. */
 export function messageRoutes(app: Api, api: ApiContext): void {
-  const enqueue = async (body: EnqueueTextInput): Promise<EnqueueResult & { estimate?: Awaited<ReturnType<typeof estimateSending>> }> => {
-    const result = await api.producer.enqueueText(body);
+  const enqueue = async (body: EnqueueTextInput, options?: EnqueueTextOptions): Promise<EnqueueResult & { estimate?: Awaited<ReturnType<typeof estimateSending>> }> => {
+    const result = await api.producer.enqueueText(body, options);
     if (!result.dryRun) return result;
     return { ...result, estimate: await estimateSending(api.ctx, body.account ?? api.options.defaultAccount ?? 'default', result.accepted) };
   };
@@ -63,7 +63,10 @@ export function messageRoutes(app: Api, api: ApiContext): void {
         }
         if (begin.kind === 'owner') {
           try {
-            const result = await enqueue(request.body);
+            // A message without a campaign id gets one derived from the token and the key, not a random
+            // one: a request that timed out (Redis silent past WABULK_REDIS_COMMAND_TIMEOUT_MS) may still
+            // have been applied, and its retry must queue into the same campaign, adding nothing twice.
+            const result = await enqueue(request.body, { retryKey: `${request.tokenId}\n${key}` });
             await api.idempotency.finish(request.tokenId, key, hash, begin.token, 202, result);
             return reply.code(202).send(result);
           } catch (err) {
@@ -71,6 +74,8 @@ export function messageRoutes(app: Api, api: ApiContext): void {
             // Input errors are answers too (the same request would get them again); anything else may succeed on a
             // retry, an unknown account too (a worker serving it may start, an operator may register it).
             if (answer.statusCode >= 400 && answer.statusCode < 500 && !(err instanceof UnknownAccountError)) await api.idempotency.finish(request.tokenId, key, hash, begin.token, answer.statusCode, answer.body);
+            // Redis failing (silent, down, refusing): the 503 goes now, not after the abandon's own deadline too.
+            else if (classifyRedisError(err) !== 'other') void api.idempotency.abandon(request.tokenId, key, begin.token).catch(() => {});
             else await api.idempotency.abandon(request.tokenId, key, begin.token).catch(() => {});
             throw err;
           }
