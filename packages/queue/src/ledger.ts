@@ -205,7 +205,7 @@ export class Ledger {
     // The campaign is finished and the archiver is copying it: an intake to it is refused like a conflicting id.
     if (state === 'archiving') throw new CampaignConflictError(`campaign ${campaignId} is finished and being archived; use a new campaign id`);
     // The script names only the rows that had an entry (position, status); every other one is new.
-    const statuses = new Array<'new' | RecipientStatus>(rows.length).fill('new');
+    const statuses = Array.from<unknown, 'new' | RecipientStatus>({ length: rows.length }, () => 'new');
     for (let j = 0; j < existing.length; j += 2) statuses[Number(existing[j]) - 1] = existing[j + 1] as RecipientStatus;
     return { statuses, state: state ?? 'running' };
   }
