@@ -4,13 +4,14 @@
 //                  job ids, chunks of `chunkSize`, `inFlight` chunks at once (the floor BullMQ sets)
 //   csv            readCsvRecipients alone (no Redis): what parsing costs
 //   csv-normalise  readCsvRecipients + normaliseRecipient (no Redis): what libphonenumber adds
-// Options (the `authoring` benchmark): `body` instead of fixtures' BODY, `fields` (the reader gets
+// Options (the `authoring` and `enqueue` benchmarks): `body` instead of fixtures' BODY, `fields` (the reader gets
 // the body's placeholder names, as the CLI and the API call it), `vars` (raw jobs carry the row's
-// values `v`, as a personalised campaign's do), `expectSuppressed` (rows a suppression list holds).
+// values `v`, as a personalised campaign's do), `priorities` (raw jobs get a normal campaign's
+// BullMQ priorities, as the import's do), `expectSuppressed` (rows a suppression list holds).
 import { createReadStream } from 'node:fs';
 import { Queue } from 'bullmq';
 import {
-  createQueueContext, createRedis, JOB_OPTIONS, jobIdFor, normaliseRecipient, Producer, queueName, queuePrefix,
+  createQueueContext, createRedis, FAIR_SHARE_ROUND, JOB_OPTIONS, jobIdFor, PRIORITY_RANGES, normaliseRecipient, Producer, queueName, queuePrefix,
   placeholderNames, readCsvRecipients, waitForReady, type SendJobData,
 } from '@wabulk/queue';
 import { childArg, reportResult } from './child-process.js';
@@ -34,6 +35,12 @@ export interface EnqueueChildArg {
   fields?: boolean;
   /** raw: each job's data carries the row's values `v` (recipientVars), as a personalised campaign's jobs do. */
   vars?: boolean;
+  /**
+   * raw: each job gets the BullMQ priority a `normal` campaign's i-th recipient gets on a queue with
+   * nothing else waiting (1 + ⌊i / FAIR_SHARE_ROUND⌋, priority.ts), so the jobs are the same as the
+   * import's: in the prioritized sorted set, with `priority` in their options.
+   */
+  priorities?: boolean;
   /** wabulk: how many rows a suppression list holds (rejected as `suppressed`); default 0. */
   expectSuppressed?: number;
 }
@@ -65,7 +72,9 @@ async function rawAddBulk(queue: Queue, campaignId: string): Promise<number> {
     for (let i = start; i < Math.min(arg.n, start + arg.chunkSize); i++) {
       const to = recipient(i);
       const data: SendJobData = arg.vars ? { c: campaignId, to, v: recipientVars(i) } : { c: campaignId, to };
-      jobs.push({ name: 'send', data, opts: { ...JOB_OPTIONS, jobId: jobIdFor(campaignId, to) } });
+      const jobId = jobIdFor(campaignId, to);
+      const opts = arg.priorities ? { ...JOB_OPTIONS, jobId, priority: Math.min(PRIORITY_RANGES.normal.lo + Math.floor(i / FAIR_SHARE_ROUND), PRIORITY_RANGES.normal.hi) } : { ...JOB_OPTIONS, jobId };
+      jobs.push({ name: 'send', data, opts });
     }
     const p: Promise<unknown> = queue.addBulk(jobs).then((r) => (added += r.length)).finally(() => pending.delete(p));
     pending.add(p);

@@ -72,10 +72,11 @@ function placeholderError(field: string, columns: readonly string[], line?: numb
 }
 
 /**
- * Reads `input` up to its first line end (or PEEK_BYTES, or its end) and gives back those bytes and
- * a stream of the whole input (those bytes first). The input's errors reach the returned stream.
+ * Reads `input` up to its first line end (or PEEK_BYTES, or its end) and gives back those bytes,
+ * `next()` for the whole input's chunks (those bytes first; undefined at its end; the input's errors
+ * are thrown) and `release()`, which lets go of the input (called once, when reading stops).
  */
-async function peekFirstLine(input: Readable): Promise<{ head: Buffer; stream: Readable }> {
+async function peekFirstLine(input: Readable): Promise<{ head: Buffer; next: () => Promise<Buffer | undefined>; release: () => Promise<void> }> {
   const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -91,20 +92,31 @@ async function peekFirstLine(input: Readable): Promise<{ head: Buffer; stream: R
     size += chunk.length;
     if (chunk.includes(0x0a) || chunk.includes(0x0d) || size >= PEEK_BYTES) break;
   }
-  async function* all(): AsyncGenerator<Buffer> {
-    yield* chunks;
-    if (ended) return;
-    try {
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      }
-    } finally {
-      await it.return?.();
+  const head = Buffer.concat(chunks);
+  let peeked = 0;
+  const next = async (): Promise<Buffer | undefined> => {
+    if (peeked < chunks.length) return chunks[peeked++];
+    if (ended) return undefined;
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      return undefined;
     }
-  }
-  return { head: Buffer.concat(chunks), stream: Readable.from(all(), { objectMode: false }) };
+    return typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+  };
+  return { head, next, release: async () => void (await it.return?.()) };
+}
+
+/**
+ * csv-parse's parsing core, driven without its Transform stream: `parse` calls `push` synchronously
+ * for each record of the bytes given, so `info.lines` read in `push` is the record's line, which the
+ * stream would only give by cloning an info object per record (`info: true`), and the records of a
+ * chunk are handed over in one array instead of one stream read each. Returns csv-parse's error
+ * (CsvError) instead of throwing it.
+ */
+interface CsvCore {
+  info: { lines: number };
+  parse(buf: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): CsvError | undefined;
 }
 
 /** The header line of `head` (a BOM dropped), for finding the delimiter. */
@@ -131,71 +143,88 @@ export function csvSourceError(err: CsvError): SourceError {
  * line uses most unless `options.delimiter` names it. Streams; each row carries its line number.
  */
 export async function* readCsvRecipients(input: Readable, options: SourceOptions = {}): AsyncGenerator<SourceRow> {
-  const { head, stream } = await peekFirstLine(input);
+  const { head, next, release } = await peekFirstLine(input);
   const delimiter = options.delimiter ?? detectDelimiter(firstLine(head));
   const fields = options.fields;
   // Every line end is a record end: csv-parse would otherwise keep only the first kind it meets, and a
   // file with mixed line ends (pieces from Windows and Unix) would merge recipients into one field.
-  const parser = parse({ bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, record_delimiter: ['\r\n', '\n', '\r'], max_record_size: MAX_LINE_BYTES });
-  // pipe() does not pass a source's error on: without this a failing input (an aborted upload) would leave the parser waiting.
-  stream.on('error', (err) => parser.destroy(err));
-  stream.pipe(parser);
+  const csv = (parse({ bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, trim: true, record_delimiter: ['\r\n', '\n', '\r'], max_record_size: MAX_LINE_BYTES }) as unknown as { api: CsvCore }).api;
+  /** The records of the bytes parsed last, each with its line: [line, record, line, record, …]. */
+  let parsed: Array<number | string[]> = [];
+  const push = (record: string[]) => void parsed.push(csv.info.lines, record);
+  const close = () => {};
   let header: string[] | undefined;
   let toIndex = -1;
   let columnName = '';
   let fieldIndexes: number[] = [];
+  /** Columns of ref, ref1, ref2 in the header (-1: none). */
+  let refIndexes: number[] = [];
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = info.lines;
-      if (header === undefined) {
-        const first = record.map((h) => h.trim());
-        toIndex = options.column !== undefined ? first.findIndex((h) => sameName(h, options.column!)) : findRecipientColumn(first);
-        if (toIndex === -1 && first.length === 1 && looksLikeNumber(first[0]!)) {
-          if (fields !== undefined && fields.length > 0) throw placeholderError(fields[0]!, []);
-          header = [''];
-          toIndex = 0;
-          options.onHeader?.({ columns: [], column: '', delimiter });
-          yield { line, to: first[0]!, ...(fields === undefined ? {} : { vars: {} }) };
+    let end = false;
+    while (!end) {
+      const chunk = await next();
+      end = chunk === undefined;
+      const err = csv.parse(chunk, end, push, close);
+      if (err !== undefined) throw err;
+      const records = parsed;
+      parsed = [];
+      for (let k = 0; k < records.length; k += 2) {
+        const line = records[k] as number;
+        const record = records[k + 1] as string[];
+        if (header === undefined) {
+          const first = record.map((h) => h.trim());
+          toIndex = options.column !== undefined ? first.findIndex((h) => sameName(h, options.column!)) : findRecipientColumn(first);
+          if (toIndex === -1 && first.length === 1 && looksLikeNumber(first[0]!)) {
+            if (fields !== undefined && fields.length > 0) throw placeholderError(fields[0]!, []);
+            header = [''];
+            toIndex = 0;
+            options.onHeader?.({ columns: [], column: '', delimiter });
+            yield { line, to: first[0]!, ...(fields === undefined ? {} : { vars: {} }) };
+            continue;
+          }
+          if (toIndex === -1) {
+            const found = first.slice(0, 10).join(', ') + (first.length > 10 ? ', …' : '');
+            if (options.column !== undefined) throw new SourceError(`no "${options.column}" column in the header (${found}); name the column with --column`, line);
+            throw new SourceError(`no recipient column in the header (${found}): none is named ${RECIPIENT_COLUMNS.join(', ')}; name it with --column`, line);
+          }
+          fieldIndexes = (fields ?? []).map((f) => {
+            const i = first.findIndex((h) => sameName(h, f));
+            if (i === -1) throw placeholderError(f, first);
+            return i;
+          });
+          columnName = first[toIndex]!;
+          header = first.map((h) => h.toLowerCase());
+          refIndexes = REF_FIELDS.map((f) => header!.indexOf(f));
+          options.onHeader?.({ columns: first, column: columnName, delimiter });
           continue;
         }
-        if (toIndex === -1) {
-          const found = first.slice(0, 10).join(', ') + (first.length > 10 ? ', …' : '');
-          if (options.column !== undefined) throw new SourceError(`no "${options.column}" column in the header (${found}); name the column with --column`, line);
-          throw new SourceError(`no recipient column in the header (${found}): none is named ${RECIPIENT_COLUMNS.join(', ')}; name it with --column`, line);
+        const to = record[toIndex];
+        if (to === undefined || to === '') {
+          yield { line, error: `empty "${columnName}"`, input: rejectedInput(record.join(delimiter)) };
+          continue;
         }
-        fieldIndexes = (fields ?? []).map((f) => {
-          const i = first.findIndex((h) => sameName(h, f));
-          if (i === -1) throw placeholderError(f, first);
-          return i;
-        });
-        columnName = first[toIndex]!;
-        header = first.map((h) => h.toLowerCase());
-        options.onHeader?.({ columns: first, column: columnName, delimiter });
-        continue;
+        const row: SourceRow = { line, to };
+        for (let j = 0; j < REF_FIELDS.length; j++) {
+          const i = refIndexes[j]!;
+          const v = i >= 0 ? record[i] : undefined;
+          if (v !== undefined && v !== '') row[REF_FIELDS[j]!] = v;
+        }
+        if (fields !== undefined) {
+          const vars: Record<string, string> = {};
+          for (let j = 0; j < fields.length; j++) vars[fields[j]!] = (record[fieldIndexes[j]!] ?? '').trim();
+          row.vars = vars;
+        }
+        yield row;
       }
-      const to = record[toIndex];
-      if (to === undefined || to === '') {
-        yield { line, error: `empty "${columnName}"`, input: rejectedInput(record.join(delimiter)) };
-        continue;
-      }
-      const row: SourceRow = { line, to };
-      for (const f of REF_FIELDS) {
-        const i = header.indexOf(f);
-        const v = i >= 0 ? record[i] : undefined;
-        if (v !== undefined && v !== '') row[f] = v;
-      }
-      if (fields !== undefined) {
-        const vars: Record<string, string> = {};
-        fields.forEach((f, k) => (vars[f] = (record[fieldIndexes[k]!] ?? '').trim()));
-        row.vars = vars;
-      }
-      yield row;
     }
   } catch (err) {
     if (err instanceof SourceError) throw err;
     // csv-parse's errors are the file's (not all their codes start with CSV_: INVALID_OPENING_QUOTE); anything else is the input's own failure.
     if (!(err instanceof CsvError)) throw err;
     throw csvSourceError(err);
+  } finally {
+    // At the end, and at an early stop (the consumer's break, a refused file): the input is let go.
+    await release();
   }
   if (header === undefined) throw new SourceError('the file is empty');
 }

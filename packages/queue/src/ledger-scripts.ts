@@ -22,8 +22,9 @@ end`;
  * KEYS[3] = the campaign's control state. ARGV[1] = now, then pairs ARGV[2k], ARGV[2k+1] = E.164
  * number, its refs and values as JSON ({"r":…,"r1":…,"r2":…,"v":[…]}, '' when it has none). Creates
  * missing entries as pending (with x when given); returns the control state ('running' when unset),
- * then per number 'new' or the existing status. An existing entry is left as it is: a re-run import
- * with other refs for a number already registered keeps the first ones.
+ * then, for the numbers that had an entry already, their position (1-based, in the pairs) and
+ * status: a chunk of new numbers answers one element, not one per number. An existing entry is left
+ * as it is: a re-run import with other refs for a number already registered keeps the first ones.
  */
 export const REGISTER = `
 if redis.call('HEXISTS', KEYS[3], 'archiving') == 1 then return {'archiving'} end
@@ -36,9 +37,9 @@ for i = 2, #ARGV - 1, 2 do
   if ARGV[i + 1] ~= '' then entry = cjson.encode({s = 'pending', t = now, x = cjson.decode(ARGV[i + 1])}) end
   if redis.call('HSETNX', KEYS[1], ARGV[i], entry) == 1 then
     created = created + 1
-    out[#out + 1] = 'new'
   else
     local ok, e = pcall(cjson.decode, redis.call('HGET', KEYS[1], ARGV[i]))
+    out[#out + 1] = i / 2
     out[#out + 1] = ok and e.s or 'pending'
   end
 end

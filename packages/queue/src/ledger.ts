@@ -70,7 +70,12 @@ interface PackedRefs { r?: string; r1?: string; r2?: string; v?: string[] }
  * Lone UTF-16 surrogates become U+FFFD: JSON.stringify writes them as `\udXXX` escapes, which Redis's
  * Lua cjson refuses ("invalid unicode escape code"), and they are no text Kaleyra could echo anyway.
  */
-export const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+export const wellFormed = (s: string): string => {
+  const w = s as unknown as WellFormedString;
+  return w.isWellFormed() ? s : w.toWellFormed();
+};
+/** ES2024's String methods (Node ≥ 20), not in the ES2023 lib this project compiles against. */
+interface WellFormedString { isWellFormed(): boolean; toWellFormed(): string }
 
 export function packRefs(refs: RecipientRefs | undefined, vars?: readonly string[]): PackedRefs | undefined {
   const x: PackedRefs = {};
@@ -132,7 +137,7 @@ export function packRow(row: LedgerRow): string {
 }
 
 interface LedgerCommands {
-  wabulkRegister(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string[]>;
+  wabulkRegister(k1: string, k2: string, k3: string, ...argv: string[]): Promise<Array<string | number>>;
   wabulkRecord(k1: string, k2: string, k3: string, k4: string, to: string, entry: string): Promise<[string, string, string]>;
   wabulkRecordSent(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, to: string, entry: string, index: string, ttl: string): Promise<[string, string, string, string[]?]>;
   wabulkResetFailed(k1: string, k2: string, k3: string, k4: string, ...argv: string[]): Promise<string[]>;
@@ -175,10 +180,14 @@ export class Ledger {
       const x = packRefs(row.refs, row.vars);
       argv.push(row.to, x ? JSON.stringify(x) : '');
     }
-    const [state, ...statuses] = await this.#redis.wabulkRegister(k.recipients, k.counts, k.state, String(now), ...argv);
+    const [answer, ...existing] = await this.#redis.wabulkRegister(k.recipients, k.counts, k.state, String(now), ...argv);
+    const state = answer as string | undefined;
     // The campaign is finished and the archiver is copying it: an intake to it is refused like a conflicting id.
     if (state === 'archiving') throw new CampaignConflictError(`campaign ${campaignId} is finished and being archived; use a new campaign id`);
-    return { statuses: statuses as Array<'new' | RecipientStatus>, state: state ?? 'running' };
+    // The script names only the rows that had an entry (position, status); every other one is new.
+    const statuses = Array.from<unknown, 'new' | RecipientStatus>({ length: rows.length }, () => 'new');
+    for (let j = 0; j < existing.length; j += 2) statuses[Number(existing[j]) - 1] = existing[j + 1] as RecipientStatus;
+    return { statuses, state: state ?? 'running' };
   }
 
   /**

@@ -381,8 +381,10 @@ export class Producer {
       // A dry run keeps the text: the row is a sample only if it is accepted (not a duplicate, not suppressed).
       if (seq !== undefined) Object.assign(out, { text: rendered.text, seq });
     }
-    const refs = { ref: truncateRef(row.ref), ref1: truncateRef(row.ref1), ref2: truncateRef(row.ref2) };
-    if (refs.ref !== undefined || refs.ref1 !== undefined || refs.ref2 !== undefined) out.refs = refs;
+    if (row.ref !== undefined || row.ref1 !== undefined || row.ref2 !== undefined) {
+      const refs = { ref: truncateRef(row.ref), ref1: truncateRef(row.ref1), ref2: truncateRef(row.ref2) };
+      if (refs.ref !== undefined || refs.ref1 !== undefined || refs.ref2 !== undefined) out.refs = refs;
+    }
     return out;
   }
 

@@ -88,7 +88,7 @@ export async function enqueueSingleMessage(ctx: QueueContext, request: SingleInt
   }
   argv.push(String(ttlSeconds), JSON.stringify(meta), request.retry ? '1' : '0');
   const redis = withScripts<IntakeCommands>(ctx.redis, { wabulkSingleIntake: { numberOfKeys: 5, lua: INTAKE } });
-  const [state, ...statuses] = await redis.wabulkSingleIntake(k.recipients, k.counts, k.state, k.meta, k.archived, ...argv);
+  const [state, ...known] = await redis.wabulkSingleIntake(k.recipients, k.counts, k.state, k.meta, k.archived, ...argv);
   // A new random id that exists already (never in practice) is refused rather than mixed with another message.
   if (state === 'exists') throw new CampaignConflictError(`campaign ${campaignId} already exists; use a new campaign id`);
   if (state === 'archived' || state === 'archiving') throw new CampaignConflictError(`campaign ${campaignId} is finished and archived; use a new campaign id`);
@@ -96,8 +96,11 @@ export async function enqueueSingleMessage(ctx: QueueContext, request: SingleInt
   const queued: SingleIntakeRow[] = [];
   // As the general path: a scheduled or paused campaign's recipients get their jobs when it starts or resumes.
   const queues = state !== 'scheduled' && state !== 'paused';
+  // REGISTER answers only the numbers it already held: (1-based row, status) pairs; the rest are new.
+  const statuses = new Array<'new' | RecipientStatus>(rows.length).fill('new');
+  for (let j = 0; j + 1 < known.length; j += 2) statuses[Number(known[j]) - 1] = known[j + 1] as RecipientStatus;
   for (let i = 0; i < rows.length; i++) {
-    const status = statuses[i] as 'new' | RecipientStatus;
+    const status = statuses[i]!;
     if (status === 'new' || request.retry) result.accepted++;
     else result.duplicates++;
     if (queues && (status === 'new' || status === 'pending')) queued.push(rows[i]!);
