@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import { buildApi, type Api } from '@wabulk/api';
-import { connectRedis, createRedis, waitForReady } from '@wabulk/queue';
+import { connectRedis, createRedis, waitForReady, type RedisClient } from '@wabulk/queue';
 import { createLogger } from '@wabulk/telemetry';
 import { OwnRedis, uniqueBase } from '../support/redis.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -68,6 +68,19 @@ let admin: Redis;
 let app: Api;
 let routes: string[];
 
+/** The API on `redis` as the tests here use it. */
+const appOn = (redis: Redis | RedisClient, base: string) =>
+  buildApi({
+    redis,
+    base,
+    tokens: [TOKEN],
+    logger: createLogger({ level: 'silent', destination: process.stderr }),
+    registry: new Registry(),
+    defaultAccount: 'acme',
+    configuredAccounts: ['acme'],
+    callbackAuth: { secret: SECRET },
+  });
+
 const send = (r: Req) =>
   app.inject({ method: r.method, url: r.url, headers: { ...auth, ...(typeof r.payload === 'object' ? { 'content-type': 'application/json' } : {}), ...r.headers }, payload: r.payload as never });
 
@@ -76,16 +89,7 @@ beforeAll(async () => {
   redis = createRedis(server.url, 'producer');
   admin = createRedis(server.url, 'producer');
   await Promise.all([waitForReady(redis), waitForReady(admin)]);
-  app = await buildApi({
-    redis,
-    base: uniqueBase('r503'),
-    tokens: [TOKEN],
-    logger: createLogger({ level: 'silent', destination: process.stderr }),
-    registry: new Registry(),
-    defaultAccount: 'acme',
-    configuredAccounts: ['acme'],
-    callbackAuth: { secret: SECRET },
-  });
+  app = await appOn(redis, uniqueBase('r503'));
   await app.ready();
   // What the routes act on: a campaign, a listed number.
   expect((await send({ method: 'POST', url: '/v1/messages', payload: { campaignId: 'c1', to: ['+919800000001', '+919800000002'], body: 'hi' } })).statusCode).toBe(202);
@@ -135,16 +139,7 @@ test('Redis silent (a partition: the connection stays open, nothing answers): ev
   // that holds every byte both ways (issue 16): without the deadline these requests wait for ever.
   const proxy = await startTcpProxy({ port: Number(new URL(server.url).port) });
   const held = connectRedis({ url: proxy.url('redis'), commandTimeoutMs: 300 }, 'producer');
-  const heldApp = await buildApi({
-    redis: held,
-    base: uniqueBase('r503h'),
-    tokens: [TOKEN],
-    logger: createLogger({ level: 'silent', destination: process.stderr }),
-    registry: new Registry(),
-    defaultAccount: 'acme',
-    configuredAccounts: ['acme'],
-    callbackAuth: { secret: SECRET },
-  });
+  const heldApp = await appOn(held, uniqueBase('r503h'));
   try {
     await waitForReady(held);
     await heldApp.ready();

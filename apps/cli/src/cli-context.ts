@@ -2,7 +2,7 @@ import { baseEnvSchema, configuredAccountIds, parseEnv, type BaseEnv } from '@wa
 import type { PgArchive } from '@wabulk/archive';
 import { createQueueContext, describeRedisTarget, Producer, type QueueContext } from '@wabulk/queue';
 import type { CountryCode } from '@wabulk/queue';
-import { commandFailure, connectOrExplain } from './command-failure.js';
+import { connectOrExplain, runWithContext } from './command-failure.js';
 
 export interface CliContext {
   env: BaseEnv;
@@ -44,13 +44,6 @@ export async function openContext(env: Record<string, string | undefined> = proc
 }
 
 /** Runs `fn` with a context and always closes it; a failure says what it means to an operator (commandFailure). */
-export async function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise<T> {
-  const c = await openContext();
-  try {
-    return await fn(c);
-  } catch (err) {
-    throw commandFailure(err, c.where, c.ctx.redis);
-  } finally {
-    await c.close();
-  }
+export function withContext<T>(fn: (c: CliContext) => Promise<T>): Promise<T> {
+  return runWithContext(() => openContext(), fn);
 }

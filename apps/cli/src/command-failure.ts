@@ -42,3 +42,15 @@ export async function connectOrExplain(target: RedisTarget): Promise<RedisClient
   }
   return redis;
 }
+
+/** Runs `fn` with a context `open` gives and always closes it; a failure says what it means to an operator (commandFailure). */
+export async function runWithContext<C extends { where: string; ctx: { redis: RedisClient }; close(): Promise<void> }, T>(open: () => Promise<C>, fn: (c: C) => Promise<T>): Promise<T> {
+  const c = await open();
+  try {
+    return await fn(c);
+  } catch (err) {
+    throw commandFailure(err, c.where, c.ctx.redis);
+  } finally {
+    await c.close();
+  }
+}

@@ -1,7 +1,7 @@
 import { readBaseEnvLight, type LightBaseEnv } from '@wabulk/config/light';
 import type { PgArchive } from '@wabulk/archive';
 import { describeRedisTarget, type CampaignArchive, type ReadContext } from '@wabulk/queue/read';
-import { commandFailure, connectOrExplain } from './command-failure.js';
+import { connectOrExplain, runWithContext } from './command-failure.js';
 
 // The light context of a read-only command (`status`; start-up, issue 15): ioredis and
 // `@wabulk/queue/read` only, no bullmq, zod, luxon or libphonenumber, no Producer. The settings, the
@@ -60,13 +60,6 @@ export async function openReadContext(env: Record<string, string | undefined> = 
 }
 
 /** withContext for read-only commands: the same failures in the same words (commandFailure), on the light context. */
-export async function withReadContext<T>(fn: (c: ReadCliContext) => Promise<T>): Promise<T> {
-  const c = await openReadContext();
-  try {
-    return await fn(c);
-  } catch (err) {
-    throw commandFailure(err, c.where, c.ctx.redis);
-  } finally {
-    await c.close();
-  }
+export function withReadContext<T>(fn: (c: ReadCliContext) => Promise<T>): Promise<T> {
+  return runWithContext(() => openReadContext(), fn);
 }

@@ -97,7 +97,7 @@ export async function enqueueSingleMessage(ctx: QueueContext, request: SingleInt
   // As the general path: a scheduled or paused campaign's recipients get their jobs when it starts or resumes.
   const queues = state !== 'scheduled' && state !== 'paused';
   // REGISTER answers only the numbers it already held: (1-based row, status) pairs; the rest are new.
-  const statuses = new Array<'new' | RecipientStatus>(rows.length).fill('new');
+  const statuses = Array.from<unknown, 'new' | RecipientStatus>({ length: rows.length }, () => 'new');
   for (let j = 0; j + 1 < known.length; j += 2) statuses[Number(known[j]) - 1] = known[j + 1] as RecipientStatus;
   for (let i = 0; i < rows.length; i++) {
     const status = statuses[i]!;
