@@ -2,7 +2,7 @@ export { idempotencyKey, idempotencyKeysKey } from './keys.js';
 export { createQueueContext, type QueueContext } from './context.js';
 export { connectRedis, createRedis, describeRedisTarget, waitForReady, type RedisClient, type RedisTarget } from './redis.js';
 export { createRedisCluster } from './redis-cluster.js';
-export { classifyRedisError, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, describeRedisFailure, isRedisDeadline, REDIS_RETRY_AFTER_SECONDS, redisReplyCode, type RedisErrorKind } from './redis-errors.js';
+export { classifyRedisError, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, describeRedisFailure, isRedisDeadline, REDIS_RETRY_AFTER_SECONDS, RedisDeadlineError, redisReplyCode, type RedisErrorKind } from './redis-errors.js';
 export { Producer, SINGLE_MESSAGE_TTL_SECONDS, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type EnqueueTextOptions, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
 export { Ledger, packRow, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
 export { applyDeliveryCallback, deliverTo, lookupMessageId, recordMessageId, recordSentMessage, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { KnownAccounts } from './account-registry.js';
+import { withDeadlineError } from './redis-errors.js';
 import { getCampaignControlState } from './campaign-control.js';
 import { archivedCampaign, archiveOf, locateCampaign } from './archive-port.js';
 import { assertSameCampaign, ensureCampaign, getCampaignMeta, type CampaignMeta } from './campaigns.js';
@@ -160,6 +161,10 @@ export class Producer {
    * one job per distinct valid number that no suppression list holds.
    */
   async enqueueText(input: EnqueueTextInput, options: EnqueueTextOptions = {}): Promise<EnqueueResult> {
+    return withDeadlineError(this.#enqueueText(input, options));
+  }
+
+  async #enqueueText(input: EnqueueTextInput, options: EnqueueTextOptions): Promise<EnqueueResult> {
     const fields = parseOrThrow(enqueueTextSchema, input);
     const account = fields.account ?? this.options.defaultAccount ?? 'default';
     await this.#known.assertKnown(account);
@@ -215,6 +220,10 @@ export class Producer {
    * every recipient, so re-running the same import after a crash adds nothing twice.
    */
   async enqueueCampaign(input: EnqueueCampaignInput): Promise<CampaignImportResult> {
+    return withDeadlineError(this.#enqueueCampaign(input));
+  }
+
+  async #enqueueCampaign(input: EnqueueCampaignInput): Promise<CampaignImportResult> {
     const { recipients, onProgress, onRejected } = input;
     const fields = parseOrThrow(messageFieldsSchema, { ...input, recipients: undefined, onProgress: undefined, onRejected: undefined, dryRun: undefined, chunkSize: undefined, inFlight: undefined, keepRejected: undefined });
     parseOrThrow(bodySchema, input.body);
@@ -279,6 +288,10 @@ export class Producer {
 
   /** Puts the failed recipients of a campaign (only those with one of `codes`, if given) back in the queue. */
   async retryFailed(campaignId: string, options: { codes?: string[]; batch?: number } = {}): Promise<{ requeued: number; restored?: true }> {
+    return withDeadlineError(this.#retryFailed(campaignId, options));
+  }
+
+  async #retryFailed(campaignId: string, options: { codes?: string[]; batch?: number }): Promise<{ requeued: number; restored?: true }> {
     const where = await locateCampaign(this.ctx, assertCampaignId(campaignId));
     if (!where) throw new Error(`campaignId: no campaign ${campaignId}`);
     let restored: true | undefined;

@@ -108,3 +108,28 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 
 /** Seconds a client should wait before retrying after a Redis failure (the API's Retry-After). */
 export const REDIS_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A Redis command of the producer passed its deadline (WABULK_REDIS_COMMAND_TIMEOUT_MS, the
+ * connection's `commandTimeout`): Redis kept the connection open and did not answer in time (a
+ * network partition, an overloaded Redis). What the call was doing may still be applied once the
+ * bytes get through: retry it (an import re-run adds nothing twice; a message with the same
+ * Idempotency-Key through the API neither). `cause` is ioredis's error.
+ */
+export class RedisDeadlineError extends Error {
+  override readonly name = 'RedisDeadlineError';
+  readonly code = 'REDIS_DEADLINE';
+  constructor(options: { cause: unknown }) {
+    super('Redis did not answer in time (WABULK_REDIS_COMMAND_TIMEOUT_MS): the outcome is unknown; retry once Redis answers', options);
+  }
+}
+
+/** The producer's calls reject with a RedisDeadlineError when a Redis command passed its deadline; other errors as they are. */
+export async function withDeadlineError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (isRedisDeadline(err) && !(err instanceof RedisDeadlineError)) throw new RedisDeadlineError({ cause: err });
+    throw err;
+  }
+}
