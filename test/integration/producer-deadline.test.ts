@@ -38,3 +38,19 @@ test('a call whose Redis goes silent rejects at the deadline with a RedisDeadlin
     await proxy.close();
   }
 });
+
+test('a process whose event loop was held past the deadline still gets the answers Redis gave in time', async () => {
+  // ioredis's own commandTimeout would fail these: its timers run before the socket is read.
+  const redis = createRedis(REDIS_URL, 'producer', { commandTimeout: 200 });
+  try {
+    await waitForReady(redis);
+    const answers = Promise.all([redis.ping(), redis.echo('kept')]);
+    const until = Date.now() + 600;
+    while (Date.now() < until) {
+      // A long synchronous task (a big parse, a module loading, a starved CPU).
+    }
+    expect(await answers).toEqual(['PONG', 'kept']);
+  } finally {
+    redis.disconnect();
+  }
+});

@@ -1,5 +1,6 @@
 import { parseClusterNodes } from '@wabulk/config/light';
 import { Cluster, type ClusterOptions } from 'ioredis';
+import { withCommandDeadline } from './redis-deadline.js';
 import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-errors.js';
 
 /**
@@ -15,8 +16,9 @@ export function createRedisCluster(entries: readonly string[], role: 'worker' | 
   const options: ClusterOptions =
     role === 'worker'
       ? { enableReadyCheck: true, clusterRetryStrategy: retry, ...extra, redisOptions: { ...redisOptions, maxRetriesPerRequest: null, ...extra.redisOptions } }
-      : { enableReadyCheck: true, enableOfflineQueue: false, clusterRetryStrategy: retry, ...extra, redisOptions: { ...redisOptions, maxRetriesPerRequest: 1, commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS, ...extra.redisOptions } };
+      : { enableReadyCheck: true, enableOfflineQueue: false, clusterRetryStrategy: retry, ...extra, redisOptions: { ...redisOptions, maxRetriesPerRequest: 1, ...extra.redisOptions, commandTimeout: undefined } };
   const cluster = new Cluster(nodes, options);
+  if (role === 'producer') withCommandDeadline(cluster, extra.redisOptions?.commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS);
   // As createRedis: connection errors are retried by ioredis and reported by the calls that hit them.
   cluster.on('error', () => {});
   return cluster;

@@ -1,6 +1,7 @@
 import { describeClusterNodes } from '@wabulk/config/light';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { createRedisCluster } from './redis-cluster.js';
+import { withCommandDeadline } from './redis-deadline.js';
 import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-errors.js';
 
 /** A connection as every part of this package takes it: a standalone Redis or a Redis Cluster. */
@@ -10,17 +11,18 @@ export type RedisClient = Redis | Cluster;
  * ioredis for the two kinds of users. `worker`: commands wait for Redis to come back however long
  * it is away (BullMQ requires maxRetriesPerRequest: null for workers; a worker's blocking fetch must
  * not time out), and its /readyz watches Redis instead. `producer`: commands fail fast while Redis is
- * unreachable, and each has a deadline (`commandTimeout`, DEFAULT_REDIS_COMMAND_TIMEOUT_MS unless
- * `extra` says otherwise): a Redis that keeps the connection open but answers nothing (a partition)
+ * unreachable, and each has a deadline (`extra.commandTimeout`, else DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+ * applied by withCommandDeadline, which a held event loop does not trip): a Redis that keeps the connection open but answers nothing (a partition)
  * makes an import or an API call report the outage instead of hanging. A command past its deadline
  * may still be applied once the bytes get through: callers treat it as "unknown", not "not done".
  */
 export function createRedis(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
+  const { commandTimeout, ...rest } = extra;
   const options: RedisOptions =
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (n) => Math.min(n * 200, 2000), ...extra }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS, retryStrategy: (n) => Math.min(n * 200, 2000), ...extra };
-  const redis = new Redis(url, options);
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(n * 200, 2000), ...rest };
+  const redis = role === 'producer' ? withCommandDeadline(new Redis(url, options), commandTimeout ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS) : new Redis(url, options);
   // Connection errors are retried by ioredis and reported by the calls that hit them.
   redis.on('error', () => {});
   return redis;

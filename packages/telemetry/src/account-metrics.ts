@@ -33,5 +33,6 @@ export function initAccountMetrics(metrics: Metrics, account: string, config: { 
   metrics.skippedAlreadySent.inc({ account }, 0);
   metrics.suppressed.inc({ account }, 0);
   metrics.windowHeld.inc({ account }, 0);
+  for (const code of ['NETWORK', 'TIMEOUT']) metrics.kaleyraUnreachable.inc({ account, code }, 0);
   for (const outcome of SEND_OUTCOMES) metrics.sendDuration.zero({ account, outcome });
 }
