@@ -20,7 +20,7 @@ async function run(env: BenchEnv): Promise<BenchResult> {
   const sim = await startSimChild();
   const ctx = createQueueContext({ redis: env.redis, base: env.base });
   try {
-    const producer = new Producer(ctx, { defaultAccount: ACCOUNT });
+    const producer = new Producer(ctx, { defaultAccount: ACCOUNT, knownAccounts: [ACCOUNT] });
     // The other campaign: enough for the whole window at RATE. Recipients of the big one start far
     // from the other's, so the simulator's arrivals are all the other campaign's.
     const otherN = RATE * Math.ceil(durationMs / 1000 + 5);

@@ -51,7 +51,7 @@ const percentile = (xs: number[], p: number) => {
 
 async function queueCampaign(env: BenchEnv, campaignId: string, body: string, n: number, priority: Priority, start = 0): Promise<void> {
   const ctx = createQueueContext({ redis: env.redis, base: env.base });
-  const producer = new Producer(ctx, { defaultAccount: ACCOUNT });
+  const producer = new Producer(ctx, { defaultAccount: ACCOUNT, knownAccounts: [ACCOUNT] });
   const r = await producer.enqueueCampaign({ campaignId, body, priority, recipients: recipientRows(n, start) });
   await ctx.queues.close();
   if (r.accepted !== n) throw new Error(`queued ${r.accepted} of ${n} for ${campaignId}`);

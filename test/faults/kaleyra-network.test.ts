@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { assertAccountedFor, beginFault, checkDuplicates, classify, endFault, failedTotal } from '../support/fault-ground-truth.js';
 import { figures, report } from '../support/fault-report.js';
 import { startFaultStack, type FaultStack } from '../support/fault-stack.js';
@@ -35,7 +36,7 @@ interface Run {
   proxy: TcpProxy;
   workers: Array<{ worker: WorkerProcess; metricsPort: number }>;
   /** The most requests the simulator held unanswered at once, and the most open connections through the proxy (sampled). */
-  peaks: { simInFlight: number; proxyOpen: number };
+  peaks: { simInFlight: number; proxyOpen: number; workerRssMiB: number };
   stopSampling(): void;
 }
 
@@ -58,12 +59,24 @@ async function start(env: Record<string, string> = {}): Promise<Run> {
       return { worker: worker!, metricsPort };
     }),
   );
-  const peaks = { simInFlight: 0, proxyOpen: 0 };
+  const peaks = { simInFlight: 0, proxyOpen: 0, workerRssMiB: 0 };
+  let ticks = 0;
   const timer = setInterval(() => {
     peaks.simInFlight = Math.max(peaks.simInFlight, s.sim.stats().inFlight);
     peaks.proxyOpen = Math.max(peaks.proxyOpen, p.stats().open);
+    // Each worker's resident memory, every 200 ms (/proc/<pid>/status VmRSS).
+    if (ticks++ % 10 === 0) for (const w of workers) peaks.workerRssMiB = Math.max(peaks.workerRssMiB, rssMiB(w.worker.pid));
   }, 20);
   return { s, proxy: p, workers, peaks, stopSampling: () => clearInterval(timer) };
+}
+
+function rssMiB(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** wabulk_possible_duplicates_total by reason, summed over every worker's /metrics. */
@@ -88,7 +101,10 @@ async function finish(run: Run, campaignId: string, to: string[], marks: Paramet
   const countedTotal = Object.values(counted).reduce((a, b) => a + b, 0);
   expect(countedTotal).toBeGreaterThanOrEqual(c.duplicated.size);
   for (const w of run.workers) expect(w.worker.running).toBe(true);
-  report(figures(scenario, c, s.sim, startedAt, { ...extra, possibleDuplicates: counted, peakSimInFlight: run.peaks.simInFlight, peakProxyConnections: run.peaks.proxyOpen }));
+  // Memory stays bounded whatever the network does (a worker process at rest is ~150-250 MiB here).
+  expect(run.peaks.workerRssMiB).toBeGreaterThan(0);
+  expect(run.peaks.workerRssMiB).toBeLessThan(600);
+  report(figures(scenario, c, s.sim, startedAt, { ...extra, possibleDuplicates: counted, peakSimInFlight: run.peaks.simInFlight, peakProxyConnections: run.peaks.proxyOpen, peakWorkerRssMiB: run.peaks.workerRssMiB }));
   return c;
 }
 

@@ -1,3 +1,7 @@
+import { Registry } from 'prom-client';
+import { buildApi } from '@wabulk/api';
+import { connectRedis } from '@wabulk/queue';
+import { createLogger } from '@wabulk/telemetry';
 import { assertAccountedFor, beginFault, checkDuplicates, classify, endFault, failedTotal, type FaultMark } from '../support/fault-ground-truth.js';
 import { figures, report } from '../support/fault-report.js';
 import { startFaultStack, type FaultStack } from '../support/fault-stack.js';
@@ -21,6 +25,7 @@ const CONCURRENCY = 10;
 const { ratePerSecond, lockMs, cutsMs, allCutMs } = SIZES.partition;
 // The worker's PING deadline (WABULK_REDIS_COMMAND_TIMEOUT_MS): /readyz is 503 within about this.
 const DEADLINE_MS = 500;
+const API_TOKEN = 'partition-api-token-0123456789';
 
 let stack: FaultStack | undefined;
 let proxies: TcpProxy[] = [];
@@ -96,7 +101,7 @@ const acceptedInLast = (s: FaultStack, ms: number) => {
  * when /readyz of each victim went 503 and back, how long after the heal the simulator saw sends at
  * 90% of the configured rate again.
  */
-async function cut(s: FaultStack, campaignId: string, all: readonly CutWorker[], victims: readonly CutWorker[], cutMs: number) {
+async function cut(s: FaultStack, campaignId: string, all: readonly CutWorker[], victims: readonly CutWorker[], cutMs: number, during?: () => Promise<void>) {
   // The rate before the cut (what "full rate" means on this machine now): accepted in the last second.
   const rateBefore = acceptedInLast(s, 1000);
   const mark = await beginFault(s.ctx, campaignId, `${victims.length} of ${all.length} workers cut off from Redis for ${cutMs} ms`);
@@ -115,6 +120,7 @@ async function cut(s: FaultStack, campaignId: string, all: readonly CutWorker[],
   // Sends the victims had started before the cut may still end at the simulator; then none starts.
   await new Promise((r) => setTimeout(r, 300));
   const requestsWhenSettled = s.sim.stats().requests;
+  await during?.();
   const remaining = cutMs - (Date.now() - cutAt);
   if (remaining > 0) await new Promise((r) => setTimeout(r, remaining));
   const requestsDuringCut = s.sim.stats().requests - requestsWhenSettled;
@@ -181,16 +187,53 @@ test('7. every worker cut off from Redis: no send during the cut, all resume by 
   await waitFor(async () => (await s.ctx.ledger.counts('cut-all')).sent >= N * 0.2, { intervalMs: 10, timeoutMs: timeout(30_000), what: '20% sent' });
 
   // Requests in flight at the cut still reach Kaleyra; once they have ended, nothing more may arrive.
-  const f = await cut(s, 'cut-all', workers, workers, allCutMs);
+  // Intake during the cut: an API whose Redis is behind a proxy cut at the same time. Every answer
+  // comes at its deadline (503, Retry-After); the client retries each with the same Idempotency-Key
+  // after the heal and gets 202; each of those messages is then sent once.
+  const apiProxy = await startTcpProxy({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
+  proxies.push(apiProxy);
+  const apiRedis = connectRedis({ url: apiProxy.url('redis'), commandTimeoutMs: DEADLINE_MS }, 'producer');
+  const app = await buildApi({ redis: apiRedis, base: s.base, tokens: [API_TOKEN], logger: createLogger({ level: 'silent', destination: process.stderr }), registry: new Registry(), defaultAccount: 'acme', configuredAccounts: ['acme'], idempotencyLockMs: 1000 });
+  const otps = numbers(5, 90_000);
+  const post = (i: number) => app.inject({ method: 'POST', url: '/v1/messages', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': `otp-${i}` }, payload: { to: otps[i], body: `OTP ${i}` } });
+  const intake: Array<{ status: number; retryAfter: unknown; ms: number }> = [];
+  let f: Awaited<ReturnType<typeof cut>>;
+  try {
+    f = await cut(s, 'cut-all', workers, workers, allCutMs, async () => {
+      apiProxy.hold();
+      for (let i = 0; i < otps.length; i++) {
+        const t0 = Date.now();
+        const r = await post(i);
+        intake.push({ status: r.statusCode, retryAfter: r.headers['retry-after'], ms: Date.now() - t0 });
+      }
+    });
+  } finally {
+    apiProxy.release();
+  }
+  // Every intake answer at its deadline (a generous bound: this detects a hang, it is not a speed).
+  expect(intake.map((a) => ({ status: a.status, retryAfter: a.retryAfter, inTime: a.ms < DEADLINE_MS * 4 + 1000 }))).toEqual(otps.map(() => ({ status: 503, retryAfter: '5', inTime: true })));
+  for (let i = 0; i < otps.length; i++) {
+    const r = await waitFor(async () => {
+      const a = await post(i);
+      return a.statusCode === 409 ? undefined : a;
+    }, { timeoutMs: timeout(15_000), intervalMs: 200, what: `the retry of otp-${i}` });
+    expect({ status: r.statusCode, accepted: r.json<{ accepted: number }>().accepted }).toEqual({ status: 202, accepted: 1 });
+  }
+  await waitFor(() => otps.every((n) => s.sim.messages({ to: n }).length > 0), { timeoutMs: timeout(20_000), what: 'every OTP sent' });
+  expect(otps.map((n) => s.sim.messages({ to: n }).length)).toEqual(otps.map(() => 1));
+  await app.close();
+  apiRedis.disconnect();
   const marks: FaultMark[] = [f.mark];
   expect(f.requestsDuringCut).toBe(0);
   await s.waitDone('cut-all', timeout(60_000), 'the campaign did not finish after the heal');
 
   const c = await classify(s.ctx, s.sim, 'cut-all', to);
+  // The intake messages are not the campaign's: judged above (each sent once).
+  c.strays = c.strays.filter((n) => !otps.includes(n));
   assertAccountedFor(c);
   expect(failedTotal(c)).toBe(0);
   expect(checkDuplicates(c, s.sim, marks)).toEqual({ recordedBeforeFault: [], notInFlight: [] });
   expect(c.duplicated.size).toBeLessThanOrEqual(WORKERS * CONCURRENCY);
   expect(await possibleDuplicates(workers)).toBeGreaterThanOrEqual(c.duplicated.size);
-  report(figures(`7 all 3 workers cut off from Redis for ${allCutMs} ms (lock ${lockMs} ms)`, c, s.sim, startedAt, { cutMs: f.cutMs, lockMs, requestsDuringCut: f.requestsDuringCut, notReadyAfterMs: f.notReadyAfterMs, readyAfterHealMs: f.readyAfterHealMs, rateBeforePerS: f.rateBefore, fullRateAfterHealMs: f.fullRateAfterHealMs }));
+  report(figures(`7 all 3 workers cut off from Redis for ${allCutMs} ms (lock ${lockMs} ms)`, c, s.sim, startedAt, { cutMs: f.cutMs, lockMs, intakeDuringCut: intake, requestsDuringCut: f.requestsDuringCut, notReadyAfterMs: f.notReadyAfterMs, readyAfterHealMs: f.readyAfterHealMs, rateBeforePerS: f.rateBefore, fullRateAfterHealMs: f.fullRateAfterHealMs }));
 }, timeout(120_000));
