@@ -108,3 +108,25 @@ test.each(CASES.map(([what, marker], i) => [what, marker, i] as const))('silent 
   expect(jobs.map((j) => `${j.data.c} ${j.data.to}`).sort()).toEqual(payload.to.map((n) => `${answer.campaignId} ${n}`).sort());
   console.log(`idempotency partition ${JSON.stringify({ silent: _what, first: a.statusCode, firstMs, retry: b.statusCode, replayed: b.headers['idempotent-replayed'] === 'true' })}`);
 });
+
+test('a key reused with another message after a timed-out first attempt never joins the first one\'s campaign', async () => {
+  const key = 'reused';
+  const first = { to: to(90), body: 'Your code is 1111' };
+  proxy.holdAfter(':recipients');
+  const a = await app.inject({ method: 'POST', url: '/v1/messages', headers: headers(key), payload: first });
+  expect(a.statusCode).toBe(503);
+  proxy.release();
+  // The client gives up on that one and sends a new code under the same key (the claim was released).
+  const second = { to: to(90), body: 'Your code is 2222' };
+  const b = await waitFor(async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/messages', headers: headers(key), payload: second });
+    return r.statusCode === 409 ? undefined : r;
+  }, { timeoutMs: 15_000, intervalMs: 200, what: 'an answer to the second message' });
+  expect(b.statusCode).toBe(202);
+  const { campaignId } = b.json<{ campaignId: string }>();
+  expect(b.json<{ accepted: number }>().accepted).toBe(3);
+  // Its campaign carries the second text; the first attempt's pending entries stay in a campaign of their own.
+  const meta = JSON.parse((await direct.get(`${base}:campaign:{${campaignId}}:meta`))!) as { body: string };
+  expect(meta.body).toBe('Your code is 2222');
+  expect((await ledgersHolding(second.to)).length).toBe(2);
+});

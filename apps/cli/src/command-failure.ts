@@ -10,6 +10,8 @@ import { CliError } from './cli-error.js';
  */
 export function commandFailure(err: unknown, where: string, redis: RedisClient): unknown {
   if (err instanceof CliError) return err;
+  // Bad input, whatever Redis is doing: main.ts answers it with exit 2.
+  if (err instanceof Error && err.name === 'InvalidIdError') return err;
   // PostgreSQL down (or not configured) while reading an archived campaign: the message names the server, never the password.
   if (err instanceof ArchiveUnavailableError) return new CliError(`${err.message}. Campaigns still in Redis are unaffected; try again once the archive answers.`, 1);
   const kind = classifyRedisError(err);

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, queueName, queuePrefix, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { readSendJob } from './job-check.js';
@@ -34,6 +34,13 @@ export const BREAKER_RECHECK_MS = 1000;
 /** The first hold of the queue when Kaleyra cannot be reached (nothing sent); it doubles while that lasts, up to the max. */
 export const UNREACHABLE_FIRST_HOLD_MS = 1000;
 export const UNREACHABLE_MAX_HOLD_MS = 30_000;
+
+/** KEYS[1] the queue's BullMQ limiter key; ARGV[1] ms. Sets the hold unless a longer one is on. */
+const HOLD_AT_LEAST = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '9007199254740991', 'PX', ARGV[1])
+end
+return 1`;
 
 export type SendOutcome = { messageId: string; code: string; skipped?: 'already-sent' | 'campaign-paused' | 'campaign-cancelled' | 'campaign-archived' | 'suppressed' };
 
@@ -274,7 +281,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     // no attempt is used and nothing can be sent twice, so the account's queue is held and the job
     // goes back, as for a 429, for 1 s doubling to UNREACHABLE_MAX_HOLD_MS while it lasts. A network
     // fault never fails a recipient; wabulk_kaleyra_unreachable_total and an alert say it lasts.
-    if (err.kind === 'retryable' && err.status === 0) {
+    if (err.kind === 'retryable' && err.status === 0 && (err.code === 'NETWORK' || err.code === 'TIMEOUT')) {
       const now = Date.now();
       metrics.kaleyraUnreachable.inc({ account, code: label });
       metrics.requeued.inc({ account, code: label });
@@ -284,7 +291,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         unreachableUntil = now + holdMs;
         if (unreachableRun === 1 || holdMs === UNREACHABLE_MAX_HOLD_MS) log().warn({ code: err.code, reason: err.message, holdMs, run: unreachableRun }, 'Kaleyra unreachable (nothing was sent): holding the queue');
       }
-      await deps.worker().rateLimit(unreachableUntil - now);
+      await holdQueueAtLeast(unreachableUntil - now);
       throw Worker.RateLimitError();
     }
     unreachableRun = unreachableUntil = 0;
@@ -305,7 +312,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         } else {
           log().warn({ code: err.code, holdMs }, 'throttled: holding the queue');
         }
-        await deps.worker().rateLimit(holdMs);
+        await holdQueueAtLeast(holdMs);
         throw Worker.RateLimitError();
       }
       case 'message':
@@ -319,6 +326,17 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         throw err;
       }
     }
+  }
+
+  /**
+   * Holds the account's queue (BullMQ's limiter key at its maximum, as worker.rateLimit does) for at
+   * least `ms`, never shortening a longer hold another send or process set: a 1 s "Kaleyra
+   * unreachable" hold must not cut a 30 s Retry-After short, nor one process's short backoff
+   * another's long one (the admission script follows the same rule).
+   */
+  async function holdQueueAtLeast(ms: number): Promise<void> {
+    const limiter = deps.worker().keys.limiter ?? `${queuePrefix(ctx.base, account)}:${queueName(account)}:limiter`;
+    await ctx.redis.eval(HOLD_AT_LEAST, 1, limiter, String(Math.max(1, Math.ceil(ms))));
   }
 
   /**

@@ -31,8 +31,12 @@ local retry = table.remove(ARGV)
 local meta = table.remove(ARGV)
 local ttl = table.remove(ARGV)
 if redis.call('EXISTS', KEYS[5]) == 1 then return {'archived'} end
-if redis.call('EXISTS', KEYS[4]) == 1 then
+local stored = redis.call('GET', KEYS[4])
+if stored then
   if retry ~= '1' then return {'exists'} end
+  -- An earlier attempt of this very message made it: the same account, text and preview, or it is not ours.
+  local a, b = cjson.decode(stored), cjson.decode(meta)
+  if a.account ~= b.account or a.body ~= b.body or a.previewUrl ~= b.previewUrl then return {'exists'} end
 else
   redis.call('SET', KEYS[4], meta)
   redis.call('HSET', KEYS[2], 'ttl', ttl)

@@ -66,7 +66,8 @@ export function messageRoutes(app: Api, api: ApiContext): void {
             // A message without a campaign id gets one derived from the token and the key, not a random
             // one: a request that timed out (Redis silent past WABULK_REDIS_COMMAND_TIMEOUT_MS) may still
             // have been applied, and its retry must queue into the same campaign, adding nothing twice.
-            const result = await enqueue(request.body, { retryKey: `${request.tokenId}\n${key}` });
+            // The body's fingerprint is part of it: a key reused with another message never joins the first one's campaign.
+            const result = await enqueue(request.body, { retryKey: `${request.tokenId}\n${key}\n${hash}` });
             await api.idempotency.finish(request.tokenId, key, hash, begin.token, 202, result);
             return reply.code(202).send(result);
           } catch (err) {
