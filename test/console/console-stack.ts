@@ -85,4 +85,7 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.goto(`${url}/ui/`);
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signed in (the token checked by GET /v1/me): a navigation made before this could be overtaken by
+  // the sign-in's own route change (seen once under load: a campaign page that never showed).
+  await page.getByText('Signed in as').waitFor();
 }
