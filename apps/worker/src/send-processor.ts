@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { accountPauseReason, isUnlistedAnswer, KaleyraError, type KaleyraClient } from '@wabulk/kaleyra';
-import { campaignKeys, queueName, queuePrefix, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { campaignKeys, queueLimiterKey, DEFAULT_BREAKER_THRESHOLD, locateCampaign, nextOpening, pauseAccount, recordBreakerOutcome, recordMessageId, recordSentMessage, renderTemplate, sendChecks, SUPPRESSED, windowOf, WINDOW_COUNTER, zoneOf, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { BREAKER_PREFIX, codeLabel, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createCampaignCache } from './campaign-cache.js';
 import { readSendJob } from './job-check.js';
@@ -335,8 +335,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
    * another's long one (the admission script follows the same rule).
    */
   async function holdQueueAtLeast(ms: number): Promise<void> {
-    const limiter = deps.worker().keys.limiter ?? `${queuePrefix(ctx.base, account)}:${queueName(account)}:limiter`;
-    await ctx.redis.eval(HOLD_AT_LEAST, 1, limiter, String(Math.max(1, Math.ceil(ms))));
+    await ctx.redis.eval(HOLD_AT_LEAST, 1, queueLimiterKey(ctx.base, account), String(Math.max(1, Math.ceil(ms))));
   }
 
   /**

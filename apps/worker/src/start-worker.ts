@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import { ConfigError, type AccountConfig } from '@wabulk/config';
 import { createKaleyraClient, type KaleyraClient } from '@wabulk/kaleyra';
 import { startArchiveLoop, type PgArchive } from '@wabulk/archive';
-import { checkRedisReadiness, connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
+import { checkRedisReadiness, connectRedis, createQueueContext, JOB_ATTEMPTS_CEILING, KEEP_FINISHED_JOBS, getAccountState, queueLimiterKey, queueName, queuePrefix, registerAccounts, startScheduler, type QueueContext, type SendJobData } from '@wabulk/queue';
 import { codeLabel, initAccountMetrics, WORKER_ERROR_CODE, type Logger, type Metrics } from '@wabulk/telemetry';
 import { createSendProcessor, sendBackoff, type SendOutcome } from './send-processor.js';
 import { createAdmission, type Admission } from './admission.js';
@@ -157,7 +157,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     if (paced) {
       admission = createAdmission({
         redis, base: ctx.base, account: account.id, ratePerSecond: rate,
-        limiterKey: worker.keys.limiter ?? `${queuePrefix(ctx.base, account.id)}:${queueName(account.id)}:limiter`,
+        limiterKey: queueLimiterKey(ctx.base, account.id),
         onError: (err) => {
           // Once per 10 s at most: in a Redis outage every job would say it.
           if (Date.now() - admissionWarnedAt < 10_000) return;

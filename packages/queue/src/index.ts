@@ -19,7 +19,7 @@ export { DELIMITERS, detectDelimiter, parseDelimiter, readCsvRecipients, readNdj
 export { normaliseRecipient, normaliseRecipients, REJECTED_INPUT_MAX, rejectedInput, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
 export { ValidationError, enqueueTextSchema, FAILURE_CODE, failureCodeSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
-export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignKeys, canonicalMessageId, DEFAULT_BASE, exportLinkKey, fairShareKey, indexKeys, InvalidIdError, jobIdFor, messageKeys, queueName, queuePrefix } from './keys.js';
+export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignKeys, canonicalMessageId, DEFAULT_BASE, exportLinkKey, fairShareKey, indexKeys, InvalidIdError, jobIdFor, messageKeys, queueLimiterKey, queueName, queuePrefix } from './keys.js';
 export { campaignIdSchema } from './campaign-id.js';
 export { QueueRegistry } from './queue-registry.js';
 export { allocatePriorities, FAIR_SHARE_ROUND, PRIORITIES, PRIORITY_RANGES, prioritySchema, type Priority } from './priority.js';

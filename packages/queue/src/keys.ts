@@ -71,6 +71,9 @@ export function accountKeys(base: string, account: string) {
 }
 
 /** A campaign's round cursor for fair share: in the account's slot, beside the queue it is read with. */
+/** BullMQ's rate-limiter key of an account's queue (what worker.rateLimit sets): the hold of the whole queue. */
+export const queueLimiterKey = (base: string, account: string) => `${queuePrefix(base, account)}:${queueName(account)}:limiter`;
+
 export const fairShareKey = (base: string, account: string, campaignId: string) => `${queuePrefix(base, account)}:fair:${assertCampaignId(campaignId)}`;
 
 export function campaignKeys(base: string, campaignId: string) {

@@ -75,9 +75,11 @@ export function messageRoutes(app: Api, api: ApiContext): void {
             // Input errors are answers too (the same request would get them again); anything else may succeed on a
             // retry, an unknown account too (a worker serving it may start, an operator may register it).
             if (answer.statusCode >= 400 && answer.statusCode < 500 && !(err instanceof UnknownAccountError)) await api.idempotency.finish(request.tokenId, key, hash, begin.token, answer.statusCode, answer.body);
-            // Redis failing (silent, down, refusing): the 503 goes now, not after the abandon's own deadline too.
-            else if (classifyRedisError(err) !== 'other') void api.idempotency.abandon(request.tokenId, key, begin.token).catch(() => {});
-            else await api.idempotency.abandon(request.tokenId, key, begin.token).catch(() => {});
+            else {
+              const abandoning = api.idempotency.abandon(request.tokenId, key, begin.token).catch(() => {});
+              // Redis failing (silent, down, refusing): the 503 goes now, not after the abandon's own deadline too.
+              if (classifyRedisError(err) === 'other') await abandoning;
+            }
             throw err;
           }
         }
