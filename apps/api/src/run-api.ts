@@ -28,7 +28,15 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     // Serve anyway: /readyz says 503 and calls answer 503 until Redis is back.
     logger.warn({ err: { message: (err as Error).message } }, 'Redis not reachable yet: serving, /readyz reports it');
   }
-  const archive = config.WABULK_ARCHIVE_URL ? await openArchive(config.WABULK_ARCHIVE_URL, logger) : undefined;
+  let archive: Awaited<ReturnType<typeof openArchive>> | undefined;
+  try {
+    archive = config.WABULK_ARCHIVE_URL ? await openArchive(config.WABULK_ARCHIVE_URL, logger) : undefined;
+  } catch (err) {
+    // A newer schema than this build (SchemaMismatchError) stops the start: nothing may keep the
+    // process alive after it, so the Redis connection goes too.
+    redis.disconnect();
+    throw err;
+  }
   const app = await buildApi({
     archive,
     redis,

@@ -35,6 +35,10 @@ try {
     const { field, reason } = err as Error & { field: string; reason: string };
     process.stderr.write(`wabulk: ${OPTION_OF[field] ?? field}: ${reason}\n`);
     process.exitCode = 2;
+  } else if (err instanceof Error && err.name === 'SchemaMismatchError') {
+    // The archive database's schema is not this build's (`wabulk api` at start): the message says what to do.
+    process.stderr.write(`wabulk: ${err.message}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`wabulk: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
