@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiProcess, apiEnv } from '../api/api-process.js';
 import { cliEnv, describeRun, onlyJson, type CliResult } from '../support/proc-cli.js';
 import { freePort } from '../support/redis.js';
@@ -16,6 +18,7 @@ let metricsPort: number;
 const ARCHIVED = 'loop-1';
 const LIVE = 'live-1';
 const PASSWORD = 'Sup3rSecretPw';
+const OTHER_TOKEN = 'other-account-reader-0123456789';
 
 beforeAll(async () => {
   metricsPort = await freePort();
@@ -61,7 +64,10 @@ test('PostgreSQL unreachable: reads of the archived campaign answer 503 (API, wi
   const deadUrl = `postgres://u:${PASSWORD}@127.0.0.1:${deadPort}/x`;
   const apiPort = await freePort();
   const origin = `http://127.0.0.1:${apiPort}`;
-  const api = new ApiProcess(apiEnv(rig.s.base, apiPort, { WABULK_API_TOKENS: TOKEN, WABULK_CALLBACK_SECRET: CALLBACK_SECRET, WABULK_ARCHIVE_URL: deadUrl }));
+  // Beside the full-access token, one that reads another account's campaigns only.
+  const tokensFile = join(rig.dir, 'tokens-down.json');
+  writeFileSync(tokensFile, JSON.stringify([{ name: 'other-reader', token: OTHER_TOKEN, accounts: ['other'], scopes: ['read'] }]));
+  const api = new ApiProcess(apiEnv(rig.s.base, apiPort, { WABULK_API_TOKENS: TOKEN, WABULK_API_TOKENS_FILE: tokensFile, WABULK_CALLBACK_SECRET: CALLBACK_SECRET, WABULK_ARCHIVE_URL: deadUrl }));
   try {
     await api.waitForLog('api listening', 30_000);
     const server = `u@127.0.0.1:${deadPort}/x`;
@@ -96,6 +102,18 @@ test('PostgreSQL unreachable: reads of the archived campaign answer 503 (API, wi
     expect(page.campaigns.map((c) => c.campaignId)).not.toContain(ARCHIVED);
     expect(page.archiveUnavailable).toEqual({ message: expect.stringContaining(server), campaignIds: expect.arrayContaining([ARCHIVED]) });
     expect(list.text).not.toContain(PASSWORD);
+    // A token of another account learns nothing of acme's archived campaign while PostgreSQL is
+    // down: 404 as for any id it may not see (not 503, which would say it exists), and the list
+    // names no campaign of acme as left out.
+    const other = { authorization: `Bearer ${OTHER_TOKEN}` };
+    const otherStatus = await fetch(`${origin}/v1/campaigns/${ARCHIVED}`, { headers: other });
+    expect(otherStatus.status).toBe(404);
+    const otherList = await fetch(`${origin}/v1/campaigns`, { headers: other });
+    expect(otherList.status).toBe(200);
+    const otherPage = (await otherList.json()) as { campaigns: unknown[]; archiveUnavailable?: unknown };
+    expect(otherPage).toEqual({ campaigns: [], cursor: null });
+    const otherFiltered = await rig.http(`/v1/campaigns?account=other`, {}, origin);
+    expect(otherFiltered.json()).toEqual({ campaigns: [], cursor: null });
 
     const dead = cliEnv(rig.s.base, { WABULK_ARCHIVE_URL: deadUrl });
     const runs: CliResult[] = [];

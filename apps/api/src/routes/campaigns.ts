@@ -61,8 +61,11 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
     '/v1/campaigns/:id',
     { config: { scope: 'read' }, schema: { tags: ['campaigns'], summary: 'campaign progress (same fields as `wabulk status --json`)', params: campaignParams, response: { 200: campaignStatusSchema, 404: errorSchema } } },
     async (request) => {
+      // Visibility first: another account's archived campaign is a 404 even while PostgreSQL cannot
+      // answer (a 503 would tell the caller the id exists).
+      await assertVisible(request, request.params.id);
       const status = await getCampaignStatus(ctx, request.params.id);
-      if (!status || !mayUse(request, status.account)) throw notFound(request.params.id);
+      if (!status) throw notFound(request.params.id);
       return status;
     },
   );
