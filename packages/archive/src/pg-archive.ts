@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
   ArchiveUnavailableError,
+  byKey,
   CampaignConflictError,
   campaignKeys,
   packRow,
@@ -69,7 +70,7 @@ interface CampaignRecord {
   archived_at: Date;
 }
 
-const positive = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, n]) => Number(n) > 0).map(([k, n]) => [k, Number(n)]));
+const positive = (o: Record<string, number>) => byKey(Object.fromEntries(Object.entries(o).filter(([, n]) => Number(n) > 0).map(([k, n]) => [k, Number(n)])));
 
 /** KEYS: meta, state, archived. ARGV: owner, until (ms), now. Locks an archived campaign for a restore. */
 const CLAIM_RESTORE = `
@@ -194,7 +195,7 @@ export class PgArchive implements CampaignArchive {
         byCode,
         failedAfterSendByCode: positive(c.failed_after_send_by_code),
         // A late send can move a code's last failure away (recordLateSend): only codes still failing keep their reason.
-        failureReasons: Object.fromEntries(Object.entries(failureReasons).filter(([code]) => byCode[code] !== undefined)),
+        failureReasons: byKey(Object.fromEntries(Object.entries(failureReasons).filter(([code]) => byCode[code] !== undefined))),
         startedAt: c.started_at === null ? null : c.started_at.getTime(),
       },
       finishedAt: c.finished_at.getTime(),

@@ -46,5 +46,14 @@ export function parseCounts(raw: Record<string, string>): CampaignCounts {
   }
   const started = Number(raw['startedAt']);
   const counters = Object.fromEntries(Object.entries(COUNTER_FIELDS).map(([name, field]) => [name, n(field)])) as Record<keyof typeof COUNTER_FIELDS, number>;
-  return { ...counters, byCode, failedAfterSendByCode, failureReasons, startedAt: started > 0 ? started : null };
+  return { ...counters, byCode: byKey(byCode), failedAfterSendByCode: byKey(failedAfterSendByCode), failureReasons, startedAt: started > 0 ? started : null };
+}
+
+/**
+ * The object with its keys in code order: the per-code maps read the same whatever order the store
+ * keeps them in (a Redis hash's order changes as it grows; PostgreSQL's jsonb orders keys by length),
+ * so `status --json` prints the same text for a campaign before and after it is archived.
+ */
+export function byKey<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
