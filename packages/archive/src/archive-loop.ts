@@ -1,6 +1,6 @@
 import { campaignKeys, indexKeys, type QueueContext } from '@wabulk/queue';
 import { archiveCampaign, type ArchiveOutcome } from './archiver.js';
-import type { PgArchive } from './pg-archive.js';
+import { recoverStaleRestores, type PgArchive } from './pg-archive.js';
 import { isUnavailable } from './pg.js';
 
 /** What the loop reports to (the worker's Prometheus metrics: wabulk_archive_*). Structural: no dependency on telemetry here. */
@@ -68,6 +68,9 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
       // PostgreSQL that went away later as up until a campaign is due (and then flap 1/0 each pass).
       await archive.ping();
       options.metrics?.up.set(1);
+      // A retry-failed that died while it brought a campaign back from the archive is undone here.
+      const undone = await recoverStaleRestores(ctx);
+      if (undone.length > 0) options.logger?.warn({ campaignIds: undone }, 'archive: restores whose process died were undone (partial ledgers removed, claims released, waiting callbacks applied to the archive)');
       if (Date.now() - lastSweep >= sweepEveryMs) {
         const added = await sweepFinished(ctx);
         lastSweep = Date.now();

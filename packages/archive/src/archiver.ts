@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 import { campaignFigures, campaignKeys, indexKeys, messageKeys, withScripts, type CampaignMeta, type LedgerRow, type QueueContext } from '@wabulk/queue';
-import { RELEASE_CLAIM } from './claim.js';
+import { RELEASE_CLAIM, RENEW_CLAIM } from './claim.js';
 import { storedMeta } from './stored-meta.js';
 import { drainDeferred } from './deferred.js';
 import type { PgArchive } from './pg-archive.js';
@@ -91,12 +91,6 @@ redis.call('HSET', KEYS[3], 'archiving', ARGV[3], 'archivingUntil', tostring(now
 return {'claimed', tostring(finished), redis.call('HGET', KEYS[2], 'w') or '0', tostring(redis.call('HLEN', KEYS[5])), state}
 `;
 
-/** KEYS: state. ARGV: owner, until. */
-const RENEW = `
-if redis.call('HGET', KEYS[1], 'archiving') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'archivingUntil', ARGV[2])
-return 1
-`;
 
 /** KEYS: meta, recipients, counts, state, archived. ARGV: owner, writes at the claim, marker JSON. */
 const FINISH = `
@@ -120,7 +114,7 @@ interface ArchiverCommands {
 
 const SCRIPTS = {
   wabulkArchiveClaim: { numberOfKeys: 5, lua: CLAIM },
-  wabulkArchiveRenew: { numberOfKeys: 1, lua: RENEW },
+  wabulkArchiveRenew: { numberOfKeys: 1, lua: RENEW_CLAIM },
   wabulkArchiveFinish: { numberOfKeys: 5, lua: FINISH },
   wabulkArchiveRelease: { numberOfKeys: 1, lua: RELEASE_CLAIM },
 };

@@ -8,3 +8,10 @@ export const RELEASE_CLAIM = `
 if redis.call('HGET', KEYS[1], 'archiving') == ARGV[1] then redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') end
 return 1
 `;
+
+/** KEYS: state. ARGV: owner, until (ms). Extends the claim's lease, if it is still this owner's (1; else 0). */
+export const RENEW_CLAIM = `
+if redis.call('HGET', KEYS[1], 'archiving') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'archivingUntil', ARGV[2])
+return 1
+`;

@@ -4,6 +4,7 @@ import {
   byKey,
   CampaignConflictError,
   campaignKeys,
+  indexKeys,
   packRow,
   withScripts,
   type ArchivedCampaign,
@@ -14,7 +15,7 @@ import {
   type QueueContext,
   type RecipientStatus,
 } from '@wabulk/queue';
-import { RELEASE_CLAIM } from './claim.js';
+import { RENEW_CLAIM } from './claim.js';
 import { splitStoredMeta } from './stored-meta.js';
 import { drainDeferred } from './deferred.js';
 import { createArchivePool, describeArchiveUrl, unavailable, type ArchiveConnectionOptions } from './pg.js';
@@ -90,8 +91,29 @@ redis.call('DEL', KEYS[2], KEYS[3])
 return 'ok'
 `;
 
+/**
+ * KEYS: meta, state, recipients, counts. ARGV: now (ms). A restore registered in index:{restoring}
+ * whose lease ran out (its process died): the partial ledger goes and the claim is released, so the
+ * campaign is plainly archived again ('undone'). 'live': the restore finished; 'busy': a restore
+ * holds a lease still running (answers its end); 'none': nothing was left.
+ */
+const UNDO_STALE_RESTORE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'live'} end
+local holder = redis.call('HGET', KEYS[2], 'archiving')
+local untilMs = tonumber(redis.call('HGET', KEYS[2], 'archivingUntil') or '0')
+if holder and untilMs > tonumber(ARGV[1]) then return {'busy', tostring(untilMs)} end
+local left = redis.call('EXISTS', KEYS[3]) + redis.call('EXISTS', KEYS[4])
+if not holder and left == 0 then return {'none'} end
+redis.call('UNLINK', KEYS[3], KEYS[4])
+redis.call('HDEL', KEYS[2], 'archiving', 'archivingUntil')
+return {'undone'}
+`;
+
 interface RestoreCommands {
-  wabulkReleaseRestore(state: string, owner: string): Promise<number>;
+  wabulkRenewRestore(state: string, owner: string, until: string): Promise<number>;
+  wabulkUndoStaleRestore(meta: string, state: string, recipients: string, counts: string, now: string): Promise<string[]>;
+  wabulkDropRestoreEntry(restoring: string, campaignId: string, now: string): Promise<number>;
+  wabulkAbandonRestore(state: string, recipients: string, counts: string, owner: string): Promise<number>;
   wabulkClaimRestore(meta: string, state: string, archived: string, owner: string, until: string, now: string): Promise<string>;
   wabulkFinishRestore(meta: string, state: string, archived: string, owner: string, metaJson: string): Promise<string>;
 }
@@ -304,9 +326,13 @@ export class PgArchive implements CampaignArchive {
    */
   async restore(ctx: QueueContext, campaignId: string, options: { owner?: string; leaseMs?: number } = {}): Promise<boolean> {
     const k = campaignKeys(ctx.base, campaignId);
-    const redis = withScripts<RestoreCommands>(ctx.redis, { wabulkClaimRestore: { numberOfKeys: 3, lua: CLAIM_RESTORE }, wabulkFinishRestore: { numberOfKeys: 3, lua: FINISH_RESTORE }, wabulkReleaseRestore: { numberOfKeys: 1, lua: RELEASE_CLAIM } });
+    const redis = restoreScripts(ctx);
     const owner = options.owner ?? `restore-${process.pid}-${Date.now()}`;
-    const leaseMs = options.leaseMs ?? 10 * 60_000;
+    const leaseMs = options.leaseMs ?? RESTORE_LEASE_MS;
+    const restoring = indexKeys(ctx.base).restoring;
+    // Registered before the claim (a restore that dies at any point after it is found there:
+    // recoverStaleRestores); an entry whose campaign holds no claim is dropped by that sweep.
+    await ctx.redis.zadd(restoring, 'GT', Date.now() + leaseMs, campaignId);
     const claimed = await redis.wabulkClaimRestore(k.meta, k.state, k.archived, owner, String(Date.now() + leaseMs), String(Date.now()));
     if (claimed === 'live') return true;
     if (claimed === 'missing') return false;
@@ -322,6 +348,10 @@ export class PgArchive implements CampaignArchive {
         const args: string[] = [];
         for (const r of batch) args.push(r.to, packRow(r));
         await ctx.redis.hset(k.recipients, ...args);
+        // The lease runs as long as batches come (a 1M campaign takes longer than one lease).
+        const until = Date.now() + leaseMs;
+        if ((await redis.wabulkRenewRestore(k.state, owner, String(until))) !== 1) throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
+        await ctx.redis.zadd(restoring, 'GT', until, campaignId);
       }
       const { meta, failureReasons } = splitStoredMeta(row.meta);
       const counts: Record<string, string | number> = { total: 0, pending: 0, generation: row.generation, finishedAt: row.finished_at.getTime() };
@@ -341,11 +371,14 @@ export class PgArchive implements CampaignArchive {
     } catch (err) {
       // Nothing half-restored stays: the partial ledger goes, the lock is released, and the
       // callbacks that waited meanwhile go where the campaign still is (the archive).
-      await ctx.redis.del(k.recipients, k.counts).catch(() => {});
-      await redis.wabulkReleaseRestore(k.state, owner).catch(() => {});
+      // Only while the claim is still ours: a restore that lost it (its lease ran out and another took
+      // over) must not wipe the ledger the other one is writing.
+      await redis.wabulkAbandonRestore(k.state, k.recipients, k.counts, owner).catch(() => {});
       await drainDeferred(ctx, campaignId).catch(() => {});
+      await ctx.redis.zrem(restoring, campaignId).catch(() => {});
       throw err;
     }
+    await ctx.redis.zrem(restoring, campaignId);
     // Live again. Callbacks that came while the restore held the campaign waited beside it: the ledger takes them now.
     await drainDeferred(ctx, campaignId);
     // The archive's copy is no longer the record (Redis is, until the campaign is archived again).
@@ -364,4 +397,50 @@ export class PgArchive implements CampaignArchive {
     }
   }
 
+}
+
+/** How long a restore's claim lasts without a renewal (renewed every batch of rows). */
+export const RESTORE_LEASE_MS = 10 * 60_000;
+
+const restoreScripts = (ctx: QueueContext) =>
+  withScripts<RestoreCommands>(ctx.redis, {
+    wabulkClaimRestore: { numberOfKeys: 3, lua: CLAIM_RESTORE },
+    wabulkFinishRestore: { numberOfKeys: 3, lua: FINISH_RESTORE },
+    wabulkAbandonRestore: {
+      numberOfKeys: 3,
+      lua: "if redis.call('HGET', KEYS[1], 'archiving') ~= ARGV[1] then return 0 end redis.call('UNLINK', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') return 1",
+    },
+    wabulkRenewRestore: { numberOfKeys: 1, lua: RENEW_CLAIM },
+    wabulkUndoStaleRestore: { numberOfKeys: 4, lua: UNDO_STALE_RESTORE },
+    wabulkDropRestoreEntry: { numberOfKeys: 1, lua: "if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '1e300') <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0" },
+  });
+
+/**
+ * Undoes the restores whose process died (retry-failed of an archived campaign killed mid-way):
+ * without this the campaign kept its claim, its partial ledger stayed in Redis, and its delivery
+ * callbacks waited beside it for good. Each restore registered in index:{restoring} whose lease
+ * ran out: the partial ledger goes, the claim is released and the callbacks that waited are
+ * applied to the archive (where the campaign still is). Run by every archive pass; returns the
+ * campaigns undone.
+ */
+export async function recoverStaleRestores(ctx: QueueContext, now = Date.now()): Promise<string[]> {
+  const restoring = indexKeys(ctx.base).restoring;
+  const due = await ctx.redis.zrangebyscore(restoring, '-inf', String(now), 'LIMIT', 0, 100);
+  const redis = restoreScripts(ctx);
+  const undone: string[] = [];
+  for (const id of due) {
+    const k = campaignKeys(ctx.base, id);
+    const [outcome, until] = await redis.wabulkUndoStaleRestore(k.meta, k.state, k.recipients, k.counts, String(now));
+    if (outcome === 'busy') {
+      await ctx.redis.zadd(restoring, 'GT', Number(until), id);
+      continue;
+    }
+    // 'undone' or 'none': callbacks that waited beside the claim go to the archive (a drain that
+    // failed, PostgreSQL down, keeps the entry: the next pass drains again).
+    if (outcome !== 'live') await drainDeferred(ctx, id);
+    if (outcome === 'undone') undone.push(id);
+    // This entry only, and only as seen: a restore that registered again meanwhile pushed its score past now.
+    await redis.wabulkDropRestoreEntry(restoring, id, String(now));
+  }
+  return undone;
 }
