@@ -17,6 +17,9 @@ import { ACCOUNT_ID, ACCOUNT_ID_RULE, KEY_PREFIX, KEY_PREFIX_RULE } from '@wabul
  *                                is in PostgreSQL; its meta, ledger, counters and state are gone from Redis)
  *   callbacks during archiving   <base>:campaign:{<campaignId>}:deferred  (list of {to, update} JSON, applied to the archive after)
  *   finished campaigns           <base>:index:{finished}               (sorted set campaign → time it finished, ms: the archive's queue)
+ *   archive retries              <base>:index:{finished}:retry         (sorted set campaign → when the archiver tries it again, ms: a campaign
+ *                                whose archive failed leaves the queue for this; <base>:index:{finished}:failures, hash campaign →
+ *                                failures in a row, sets the backoff; same slot as the queue, so one script moves a campaign between them)
  *   known accounts               <base>:accounts:{registry}            (hash account → JSON {source, at}: who registered it, when)
  *   campaign list                <base>:index:{campaigns}              (sorted set by creation time; single messages stay out)
  *   schedule                     <base>:index:{schedule}               (sorted set campaign → start time, ms; schedule.ts)
@@ -111,7 +114,7 @@ export const exportLinkKey = (base: string, ticket: string) => `${base}:export-l
  * `accounts`: the registry of known accounts, a hash (field = account, value = JSON {source, at}).
  * It replaces the old set `<base>:index:{accounts}`, which any send wrote and so proved nothing.
  */
-export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}`, schedule: `${base}:index:{schedule}`, finished: `${base}:index:{finished}` });
+export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}`, schedule: `${base}:index:{schedule}`, finished: `${base}:index:{finished}`, archiveRetry: `${base}:index:{finished}:retry`, archiveFailures: `${base}:index:{finished}:failures` });
 
 /** Deterministic job id: re-adding the same recipient of a campaign is a no-op while the job exists. */
 export function jobIdFor(campaignId: string, e164: string, generation = 0): string {
