@@ -174,6 +174,7 @@ test('poison campaigns at the head of the queue: every normal one is archived; t
   const env = cliEnv(base, { WABULK_ARCHIVE_URL: new URL(db.url).toString().replace('postgres@', `postgres:${PASSWORD}@`) });
   const failing = await runCli(['archive', '--campaign', 'poison-surrogate'], { env, timeoutMs: 60_000 });
   expect(failing.code).toBe(1);
+  expect(failing.stderr).toMatch(/^wabulk: campaign poison-surrogate could not be archived: PostgreSQL refused it \(SQLSTATE 22P02: invalid input syntax for type json\); it stays in Redis, readable as before\n$/);
   expect(failing.stdout + failing.stderr).not.toContain(PASSWORD);
   expect(await redis.hget(idx.archiveFailures, 'poison-surrogate')).toBe('1');
 
