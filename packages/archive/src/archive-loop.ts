@@ -1,4 +1,4 @@
-import { campaignKeys, indexKeys, type QueueContext } from '@wabulk/queue';
+import { campaignKeys, classifyRedisError, indexKeys, type QueueContext } from '@wabulk/queue';
 import { ARCHIVE_RETRY_FIRST_MS, ARCHIVE_RETRY_MAX_MS, archiveRetries, backOffArchive, dueArchiveRetries, joinArchiveQueue } from './archive-queue.js';
 import { archiveCampaign, ArchiveClaimLostError, type ArchiveOutcome } from './archiver.js';
 import type { PgArchive } from './pg-archive.js';
@@ -119,6 +119,8 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
           if (isUnavailable(err)) throw err;
           // Another process took the run over: it is that one's to finish.
           if (err instanceof ArchiveClaimLostError) options.logger?.warn({ campaignId: id, err: err.message }, 'archive: another process took the campaign over');
+          // Redis away or refusing (a timeout, a failover): no fault of the campaign's; the next pass tries it again.
+          else if (classifyRedisError(err) !== 'other') options.logger?.warn({ campaignId: id, err: (err as Error).message }, 'archive: Redis failed during the campaign\'s archive; the next pass tries it again');
           else await backOff(id, err as Error);
         }
       }
