@@ -1,3 +1,4 @@
+import { isStorableText } from '@wabulk/queue';
 import type { Rng } from './prng.js';
 import { randomBody, randomString } from './gen-text.js';
 import { countedParts, recipientParts, toField, type RecipientPart } from './gen-phone.js';
@@ -60,7 +61,12 @@ export function messageCase(rng: Rng, opts: { defaultCountry?: string; pool: str
   }
   if (rng.chance(0.4)) input.account = rng.pick(FUZZ_ACCOUNTS);
   if (rng.chance(0.3)) input.previewUrl = rng.chance(0.5);
-  for (const f of ['ref', 'ref1', 'ref2']) if (rng.chance(0.2)) input[f] = rng.chance(0.1) ? '😀'.repeat(rng.int(250, 400)) : randomString(rng);
+  for (const f of ['ref', 'ref1', 'ref2']) {
+    if (!rng.chance(0.2)) continue;
+    const ref = rng.chance(0.1) ? '😀'.repeat(rng.int(250, 400)) : randomString(rng);
+    input[f] = ref;
+    if (!isStorableText(ref)) broken.add(f); // NUL, a lone surrogate: PostgreSQL could not archive it
+  }
   if (rng.chance(0.1)) {
     // Unknown fields are ignored; an own "__proto__" key (as JSON.parse makes one) is refused by the API's JSON parser.
     const key = rng.pick(['extra', '__proto__', 'constructor', 'To', 'BODY']);
@@ -89,8 +95,10 @@ export function messageCase(rng: Rng, opts: { defaultCountry?: string; pool: str
     } else if (field === 'body' && how === 'value') {
       input.body = rng.pick(['', '   ', 'a'.repeat(4097)]);
     } else if ((field === 'ref' || field === 'ref1' || field === 'ref2') && how === 'value') {
-      input[field] = randomString(rng, rng.int(0, 300)); // any string is fine: truncated to 255
-      broken.delete(field);
+      const ref = randomString(rng, rng.int(0, 300)); // any storable string is fine: truncated to 255
+      input[field] = ref;
+      if (isStorableText(ref)) broken.delete(field);
+      else broken.add(field);
       continue;
     } else if (field === 'previewUrl' && how === 'value') {
       input.previewUrl = rng.pick(['true', 'false', 1, 0, 'yes']);

@@ -1,3 +1,4 @@
+import { isStorableText } from '@wabulk/queue';
 import type { Rng } from './prng.js';
 import { BAD_UTF8, randomString } from './gen-text.js';
 import { invalidNumber, validNumber, type RecipientPart } from './gen-phone.js';
@@ -60,7 +61,10 @@ export function csvCase(rng: Rng, defaultCountry: string | undefined, pool: stri
       lines.push(csvQuote(p.text));
       continue;
     }
-    lines.push(columns.map((c) => csvField(rng, c === 'to' ? p.text : c === 'name' ? randomString(rng, rng.int(0, 12)) : rng.chance(0.5) ? '' : randomString(rng, rng.int(0, 300)))).join(','));
+    const cells = columns.map((c) => (c === 'to' ? p.text : c === 'name' ? randomString(rng, rng.int(0, 12)) : rng.chance(0.5) ? '' : randomString(rng, rng.int(0, 300))));
+    lines.push(cells.map((cell) => csvField(rng, cell)).join(','));
+    // A ref holding a NUL is refused with its row (PostgreSQL cannot store it; a lone surrogate is written as U+FFFD's bytes, read back well-formed).
+    if (columns.some((c, k) => c.startsWith('ref') && cells[k]!.includes('\u0000')) && p.expect === 'accept') parts[parts.length - 1] = { ...p, expect: 'reject' };
   }
   let text = `${bom}${lines.join(eol)}${rng.chance(0.7) ? eol : ''}`;
   let wellFormed = true;
@@ -106,9 +110,10 @@ export function ndjsonCase(rng: Rng, defaultCountry: string | undefined, pool: s
     const kind = rng.weighted([[8, 'object'], [1, 'number-to'], [1, 'wrong-type'], [1, 'not-json'], [1, 'not-object'], [1, 'deep']] as const);
     if (kind === 'object' || kind === 'deep') {
       const p = recipient(rng, defaultCountry, pool);
-      parts.push(p.text.trim() === '' ? { ...p, expect: 'reject' } : p);
       const obj: Record<string, unknown> = { to: p.text };
       if (rng.chance(0.3)) obj.ref = randomString(rng, rng.int(0, 300));
+      // An empty recipient, or a ref PostgreSQL cannot store (NUL, a lone surrogate: JSON carries both), is refused with its row.
+      parts.push(p.text.trim() === '' || (typeof obj.ref === 'string' && !isStorableText(obj.ref)) ? { ...p, expect: 'reject' } : p);
       if (rng.chance(0.2)) obj.extra = { nested: [1, { x: null }] };
       lines.push(kind === 'deep' ? JSON.stringify(obj).replace(/}$/, `,"deep":${'['.repeat(5000)}${']'.repeat(5000)}}`) : JSON.stringify(obj));
     } else if (kind === 'number-to') {

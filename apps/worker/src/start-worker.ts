@@ -195,7 +195,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         intervalMs: options.archive.intervalMs,
         quietMs: options.archive.quietMs,
         logger,
-        metrics: { up: metrics.archiveUp, campaigns: metrics.archiveCampaigns, rows: metrics.archiveRows, backlog: metrics.archiveBacklog, overdue: metrics.archiveOverdue },
+        metrics: { up: metrics.archiveUp, campaigns: metrics.archiveCampaigns, rows: metrics.archiveRows, backlog: metrics.archiveBacklog, overdue: metrics.archiveOverdue, retrying: metrics.archiveRetrying },
       })
     : undefined;
 

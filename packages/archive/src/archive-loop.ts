@@ -1,5 +1,6 @@
-import { campaignKeys, indexKeys, type QueueContext } from '@wabulk/queue';
-import { archiveCampaign, type ArchiveOutcome } from './archiver.js';
+import { campaignKeys, classifyRedisError, indexKeys, type QueueContext } from '@wabulk/queue';
+import { ARCHIVE_RETRY_FIRST_MS, ARCHIVE_RETRY_MAX_MS, archiveRetries, backOffArchive, dueArchiveRetries, joinArchiveQueue } from './archive-queue.js';
+import { archiveCampaign, ArchiveClaimLostError, type ArchiveOutcome } from './archiver.js';
 import { recoverStaleRestores, type PgArchive } from './pg-archive.js';
 import { isUnavailable } from './pg.js';
 
@@ -10,6 +11,8 @@ export interface ArchiveLoopMetrics {
   rows: { inc(value?: number): void };
   backlog: { set(value: number): void };
   overdue: { set(value: number): void };
+  /** Campaigns whose archive failed, waiting for their retry (optional: a caller without the gauge). */
+  retrying?: { set(value: number): void };
 }
 
 export interface ArchiveLoopLogger {
@@ -26,8 +29,12 @@ export interface ArchiveLoopOptions {
   intervalMs?: number;
   /** How often every listed campaign is checked for one that finished without joining the queue (default 1 h; and at start). */
   sweepEveryMs?: number;
-  /** Campaigns per pass at most (default 5). */
+  /** Campaigns per pass at most (default 5), and as many whose retry is due. */
   perPass?: number;
+  /** After a campaign's first failure to archive, it is tried again this much later (default 10 min), doubling per failure in a row… */
+  retryFirstMs?: number;
+  /** …up to this (default 6 h). */
+  retryMaxMs?: number;
   metrics?: ArchiveLoopMetrics;
   logger?: ArchiveLoopLogger;
   owner?: string;
@@ -54,11 +61,30 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
   options.metrics?.campaigns.inc({ outcome: 'failed' }, 0);
   options.metrics?.rows.inc(0);
 
+  // The overdue gauge reads the queue alone: a campaign waiting for its retry is no sign that archiving
+  // falls behind (it is counted in `retrying`, in the backlog, and its failures in campaigns{outcome="failed"}).
   const gauges = async () => {
     const due = Date.now() - options.afterMs;
-    const [count, oldest] = await Promise.all([ctx.redis.zcount(key, '-inf', String(due)), ctx.redis.zrange(key, '0', '0', 'WITHSCORES')]);
-    options.metrics?.backlog.set(count);
+    const [count, oldest, retrying] = await Promise.all([ctx.redis.zcount(key, '-inf', String(due)), ctx.redis.zrange(key, '0', '0', 'WITHSCORES'), archiveRetries(ctx)]);
+    options.metrics?.backlog.set(count + retrying);
     options.metrics?.overdue.set(oldest.length === 2 && Number(oldest[1]) < due ? (due - Number(oldest[1])) / 1000 : 0);
+    options.metrics?.retrying?.set(retrying);
+  };
+
+  /**
+   * A failure of the campaign's own (PostgreSQL refused its data, the staging did not add up): it
+   * leaves the queue until its retry is due, so the campaigns behind it are archived meanwhile.
+   */
+  const backOff = async (id: string, err: Error) => {
+    const retry = await backOffArchive(ctx, id, { firstMs: options.retryFirstMs ?? ARCHIVE_RETRY_FIRST_MS, maxMs: options.retryMaxMs ?? ARCHIVE_RETRY_MAX_MS }).catch((e: unknown) => {
+      options.logger?.warn({ campaignId: id, err: (e as Error).message }, 'archive: could not put the failed campaign back for a later retry; the next pass takes it again');
+      return undefined;
+    });
+    const code = (err as { code?: unknown }).code;
+    options.logger?.error(
+      { campaignId: id, err: err.message, ...(typeof code === 'string' ? { code } : {}), ...(retry ? { failures: retry.failures, retryAt: new Date(retry.retryAt).toISOString() } : {}) },
+      'archiving the campaign failed; it stays in Redis (readable as before) and is tried again at retryAt; the other campaigns are archived meanwhile',
+    );
   };
 
   async function pass(): Promise<ArchiveOutcome[]> {
@@ -76,7 +102,10 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
         lastSweep = Date.now();
         if (added > 0) options.logger?.info({ added }, 'archive: finished campaigns found outside the queue were added to it');
       }
-      const due = await ctx.redis.zrangebyscore(key, '-inf', String(Date.now() - options.afterMs), 'LIMIT', 0, perPass);
+      // The queue's due campaigns, and those whose retry is due (at most perPass of each: neither waits for the other).
+      const now = Date.now();
+      const [queued, retries] = await Promise.all([ctx.redis.zrangebyscore(key, '-inf', String(now - options.afterMs), 'LIMIT', 0, perPass), dueArchiveRetries(ctx, now, perPass)]);
+      const due = [...new Set([...queued, ...retries])];
       for (const id of due) {
         if (stopped) break;
         try {
@@ -89,8 +118,13 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
           }
         } catch (err) {
           options.metrics?.campaigns.inc({ outcome: 'failed' });
+          // PostgreSQL down: the whole pass waits (no campaign is at fault).
           if (isUnavailable(err)) throw err;
-          options.logger?.error({ campaignId: id, err: (err as Error).message }, 'archiving the campaign failed; it stays in Redis and is tried again');
+          // Another process took the run over: it is that one's to finish.
+          if (err instanceof ArchiveClaimLostError) options.logger?.warn({ campaignId: id, err: err.message }, 'archive: another process took the campaign over');
+          // Redis away or refusing (a timeout, a failover): no fault of the campaign's; the next pass tries it again.
+          else if (classifyRedisError(err) !== 'other') options.logger?.warn({ campaignId: id, err: (err as Error).message }, 'archive: Redis failed during the campaign\'s archive; the next pass tries it again');
+          else await backOff(id, err as Error);
         }
       }
     } catch (err) {
@@ -150,7 +184,7 @@ export async function sweepFinished(ctx: QueueContext, batch = 500): Promise<num
     );
     for (const { id, exists, pending, finishedAt, ttl, state } of facts) {
       if (exists !== 1 || ttl !== null || state === 'scheduled' || Number(pending ?? 0) > 0) continue;
-      added += await ctx.redis.zadd(idx.finished, 'NX', String(Number(finishedAt ?? Date.now())), id);
+      added += await joinArchiveQueue(ctx, id, Number(finishedAt ?? Date.now()));
     }
   }
 }

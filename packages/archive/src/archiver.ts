@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 import { campaignFigures, campaignKeys, indexKeys, messageKeys, withScripts, type CampaignMeta, type LedgerRow, type QueueContext } from '@wabulk/queue';
+import { leaveArchiveQueue } from './archive-queue.js';
 import { RELEASE_CLAIM, RENEW_CLAIM } from './claim.js';
 import { storedMeta } from './stored-meta.js';
 import { drainDeferred } from './deferred.js';
@@ -23,7 +24,8 @@ import { ROW_BATCH } from './pg-archive.js';
  *  4. one Lua script, only if the lease is still ours and the ledger did not change since the claim
  *     (its write counter `w`): deletes the meta, ledger, counters and state, and writes the marker
  *     `…:archived` — so at every instant the campaign is whole in Redis, in the archive, or both;
- *  5. the deferred callbacks are applied (to the archive), the campaign leaves the archive's queue.
+ *  5. the deferred callbacks are applied (to the archive), the campaign leaves the archive's queue
+ *     (and its retries, archive-queue.ts).
  */
 
 export type ArchiveOutcome =
@@ -193,11 +195,11 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     // A run that stopped after the swap: finish its last steps.
     await drainDeferred(ctx, campaignId);
     await dropMessageIndex(ctx, archive, campaignId);
-    await ctx.redis.zrem(finishedKey, campaignId);
+    await leaveArchiveQueue(ctx, campaignId);
     return { result: 'already' };
   }
   if (result === 'missing' || result === 'single' || result === 'live') {
-    await ctx.redis.zrem(finishedKey, campaignId);
+    await leaveArchiveQueue(ctx, campaignId);
     return { result };
   }
   if (result === 'early') {
@@ -345,7 +347,7 @@ export async function archiveCampaign(ctx: QueueContext, archive: PgArchive, cam
     // 5. The callbacks that waited, the message-id index (PostgreSQL's answers now), then out of the queue.
     await drainDeferred(ctx, campaignId);
     await dropMessageIndex(ctx, archive, campaignId);
-    await ctx.redis.zrem(finishedKey, campaignId);
+    await leaveArchiveQueue(ctx, campaignId);
     return resumedAt === undefined ? { result: 'archived', rows, ms: now() - started } : { result: 'archived', rows, ms: now() - started, resumedAt };
   } catch (err) {
     await redis.wabulkArchiveRelease(k.state, owner).catch(() => {});

@@ -4,5 +4,6 @@ export { createArchivePool, describeArchiveUrl, isUnavailable, type ArchiveConne
 export { PgArchive, recoverStaleRestores, RESTORE_LEASE_MS, ROW_BATCH } from './pg-archive.js';
 export { drainDeferred } from './deferred.js';
 export { archiveCampaign, ArchiveClaimLostError, dropMessageIndex, type ArchiveOptions, type ArchiveOutcome } from './archiver.js';
-export { startArchiveLoop, sweepFinished, type ArchiveLoopMetrics, type ArchiveLoopOptions } from './archive-loop.js';
+export { startArchiveLoop, sweepFinished, type ArchiveLoopLogger, type ArchiveLoopMetrics, type ArchiveLoopOptions } from './archive-loop.js';
 export { openArchive } from './open.js';
+export { ARCHIVE_RETRY_FIRST_MS, ARCHIVE_RETRY_MAX_MS, archiveRetries, backOffArchive, leaveArchiveQueue } from './archive-queue.js';

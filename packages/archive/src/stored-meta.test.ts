@@ -16,3 +16,9 @@ test('no reasons: the meta as before; a row archived before reasons were kept re
   expect(splitStoredMeta({ ...meta, failureReasons: { A: 1, B: '', C: 'ok' } })).toEqual({ meta, failureReasons: { C: 'ok' } });
   expect(splitStoredMeta({ ...meta, failureReasons: 'x' }).failureReasons).toEqual({});
 });
+
+test('Kaleyra\'s reason text is made storable for jsonb (NUL and lone surrogates become U+FFFD); the meta is left as it is', () => {
+  const stored = JSON.parse(storedMeta(meta, { WA500: 'bad\u0000byte \ud800 end', E110: 'fine 😀' })) as { failureReasons: Record<string, string> };
+  expect(stored.failureReasons).toEqual({ WA500: 'bad\uFFFDbyte \uFFFD end', E110: 'fine 😀' });
+  expect(storedMeta({ ...meta, body: 'x\u0000' }, { A: 'y' })).toContain('x\\u0000');
+});

@@ -6,8 +6,15 @@ import type { CampaignMeta } from '@wabulk/queue';
  * rather than in a column of its own (no migration); a restore takes it out again.
  */
 export function storedMeta(meta: CampaignMeta, failureReasons: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(failureReasons).length > 0 ? { ...meta, failureReasons } : meta);
+  if (Object.keys(failureReasons).length === 0) return JSON.stringify(meta);
+  // The reasons are Kaleyra's text, not intake's: made storable here (jsonb refuses a NUL escape and a
+  // lone surrogate), as the recipients' reasons are in the COPY. The meta itself is stored as intake took it.
+  const reasons = Object.fromEntries(Object.entries(failureReasons).map(([code, text]) => [code, storable(text)]));
+  return JSON.stringify({ ...meta, failureReasons: reasons });
 }
+
+/** U+0000 and lone surrogates become U+FFFD. */
+const storable = (s: string) => (s as unknown as { toWellFormed(): string }).toWellFormed().replace(/\0/g, '\uFFFD');
 
 /** The meta column read back: the campaign meta and the reasons (rows archived before reasons were kept: none). */
 export function splitStoredMeta(stored: CampaignMeta & { failureReasons?: unknown }): { meta: CampaignMeta; failureReasons: Record<string, string> } {

@@ -18,7 +18,7 @@ export { InvalidCursorError, listCampaignStatuses, type CampaignListPage, type C
 export { campaignRecipientsPage, campaignRows, exportCampaign, exportRecord, EXPORT_COLUMNS, type ExportFormat } from './export-campaign.js';
 export { DELIMITERS, detectDelimiter, parseDelimiter, readCsvRecipients, readNdjsonRecipients, RECIPIENT_COLUMNS, SourceError, type SourceHeader, type SourceOptions } from './campaign-source.js';
 export { normaliseRecipient, normaliseRecipients, REJECTED_INPUT_MAX, rejectedInput, splitRecipients, type CountryCode, type Rejected } from './normalise-recipients.js';
-export { ValidationError, enqueueTextSchema, FAILURE_CODE, failureCodeSchema, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
+export { ValidationError, enqueueTextSchema, FAILURE_CODE, failureCodeSchema, isStorableText, STORABLE_TEXT_RULE, messageFieldsSchema, startTimeSchema, variablesSchema, windowSchema, zoneSchema, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 export { BACKOFF_TYPE, JOB_ATTEMPTS_CEILING, JOB_OPTIONS, KEEP_FINISHED_JOBS, sendJobSchema, type SendJobData } from './job.js';
 export { ACCOUNT_ID, accountKeys, suppressionKey, assertAccountId, assertCampaignId, CAMPAIGN_ID, CAMPAIGN_ID_RULE, campaignKeys, canonicalMessageId, DEFAULT_BASE, exportLinkKey, fairShareKey, indexKeys, InvalidIdError, jobIdFor, messageKeys, queueLimiterKey, queueName, queuePrefix } from './keys.js';
 export { campaignIdSchema } from './campaign-id.js';

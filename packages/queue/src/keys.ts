@@ -19,6 +19,9 @@ import { ACCOUNT_ID, ACCOUNT_ID_RULE, KEY_PREFIX, KEY_PREFIX_RULE } from '@wabul
  *   finished campaigns           <base>:index:{finished}               (sorted set campaign → time it finished, ms: the archive's queue)
  *   restores under way           <base>:index:{restoring}              (sorted set campaign → its restore's lease end, ms: a
  *                                restore that died is found there and undone; pg-archive.ts recoverStaleRestores)
+ *   archive retries              <base>:index:{finished}:retry         (sorted set campaign → when the archiver tries it again, ms: a campaign
+ *                                whose archive failed leaves the queue for this; <base>:index:{finished}:failures, hash campaign →
+ *                                failures in a row, sets the backoff; same slot as the queue, so one script moves a campaign between them)
  *   known accounts               <base>:accounts:{registry}            (hash account → JSON {source, at}: who registered it, when)
  *   campaign list                <base>:index:{campaigns}              (sorted set by creation time; single messages stay out)
  *   schedule                     <base>:index:{schedule}               (sorted set campaign → start time, ms; schedule.ts)
@@ -113,7 +116,7 @@ export const exportLinkKey = (base: string, ticket: string) => `${base}:export-l
  * `accounts`: the registry of known accounts, a hash (field = account, value = JSON {source, at}).
  * It replaces the old set `<base>:index:{accounts}`, which any send wrote and so proved nothing.
  */
-export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}`, schedule: `${base}:index:{schedule}`, finished: `${base}:index:{finished}`, restoring: `${base}:index:{restoring}` });
+export const indexKeys = (base: string) => ({ accounts: `${base}:accounts:{registry}`, campaigns: `${base}:index:{campaigns}`, schedule: `${base}:index:{schedule}`, finished: `${base}:index:{finished}`, archiveRetry: `${base}:index:{finished}:retry`, archiveFailures: `${base}:index:{finished}:failures`, restoring: `${base}:index:{restoring}` });
 
 /** Deterministic job id: re-adding the same recipient of a campaign is a no-op while the job exists. */
 export function jobIdFor(campaignId: string, e164: string, generation = 0): string {

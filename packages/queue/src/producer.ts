@@ -14,7 +14,7 @@ import { queueRecipients } from './queue-recipients.js';
 import { enqueueSingleMessage } from './single-intake.js';
 import { SUPPRESSED, suppressedAmong } from './suppression.js';
 import { parseTemplate, renderTemplate, valuesOf, type Placeholder, type Template } from './template.js';
-import { bodySchema, enqueueTextSchema, messageFieldsSchema, parseOrThrow, truncateRef, ValidationError, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
+import { bodySchema, enqueueTextSchema, isStorableText, messageFieldsSchema, parseOrThrow, STORABLE_TEXT_RULE, truncateRef, ValidationError, type EnqueueTextFields, type EnqueueTextInput } from './validation.js';
 import { reasonLabel } from './reason-label.js';
 
 export interface EnqueueResult {
@@ -381,9 +381,17 @@ export class Producer {
       return undefined;
     }
     const out: Row = { to: n.e164, input: row.to, line: row.line };
+    // A row's refs and placeholder values go where the campaign's text goes (the ledger, then the
+    // archive): text PostgreSQL cannot store is refused here, the row alone (a file's other rows go on).
+    const unstorable = unstorableField(template.names, row);
+    if (unstorable !== undefined) {
+      reject(rejection(row.to, `${unstorable}: ${STORABLE_TEXT_RULE}`, row.line));
+      return undefined;
+    }
     if (template.names.length > 0 || seq !== undefined) {
-      // Well-formed as the ledger stores them (a lone surrogate becomes U+FFFD): the job, the ledger
-      // (resume, retry-failed) and a dry run's sample all render the same text.
+      // Well-formed as the ledger stores them (a lone surrogate becomes U+FFFD; intake refuses one, this
+      // is for a row of a caller that bypassed it): the job, the ledger (resume, retry-failed) and a dry
+      // run's sample all render the same text.
       const vars = valuesOf(template.names, row.vars).map(wellFormed);
       const rendered = renderTemplate(template, vars);
       if (!rendered.ok) {
@@ -510,6 +518,19 @@ function newMessageCampaignId(): string {
 }
 let randomPool = Buffer.alloc(0);
 let randomOffset = 0;
+
+/** The first ref or placeholder value of a row that is no storable text (isStorableText), named as the rejection says it. */
+function unstorableField(names: readonly string[], row: { ref?: string; ref1?: string; ref2?: string; vars?: Record<string, string> }): string | undefined {
+  for (const field of ['ref', 'ref1', 'ref2'] as const) {
+    const v = row[field];
+    if (v !== undefined && !isStorableText(v)) return field;
+  }
+  for (const name of names) {
+    const v = row.vars?.[name];
+    if (v !== undefined && !isStorableText(v)) return `the value of {{${name}}}`;
+  }
+  return undefined;
+}
 
 /** The API's `to` as one list of inputs, each with its variables (the call's, overridden by the recipient's own). */
 function recipientInputs(to: EnqueueTextFields['to'], shared: Record<string, string> | undefined): Array<{ input: string; vars?: Record<string, string> }> {

@@ -36,6 +36,7 @@ describe('reasonLabel', () => {
         'empty {{name}}: the row has no value for it and the placeholder no fallback ({{name|…}})',
         "the message is too long for this row: it renders to 4200 characters, over Kaleyra's 4096",
         'the message renders empty for this row',
+        'the value of {{name}}: must not contain U+0000 (NUL) or unpaired surrogates',
         'something new',
       ].map(reasonLabel),
     ).toEqual([...REASON_LABELS]);

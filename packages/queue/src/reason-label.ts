@@ -23,6 +23,7 @@ export const REASON_LABELS = [
   'empty placeholder',
   'message too long',
   'message renders empty',
+  'text not storable',
   'other',
 ] as const;
 
@@ -48,6 +49,7 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, ReasonLabel]> = [
   [/^".*" must be a string$/s, 'recipient must be a string'],
   [/^field ".*" must be text, a number or true\/false$/s, 'field not text'],
   [/^no recipient$/, 'no recipient'],
+  [/^(ref|ref1|ref2|the value of \{\{.*\}\}): must not contain U\+0000 \(NUL\) or unpaired surrogates$/s, 'text not storable'],
 ];
 
 /** The metric label for a rejection reason: always one of REASON_LABELS. */

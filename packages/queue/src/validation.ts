@@ -18,14 +18,23 @@ export class ValidationError extends Error {
 /** Kaleyra truncates refs at MAX_REF_CHARS code points; so do we, before they are stored. */
 export const truncateRef = (s: string | undefined) => (s === undefined ? undefined : truncateCodePoints(s, MAX_REF_CHARS));
 
-const ref = z.string().transform((s) => truncateCodePoints(s, MAX_REF_CHARS)).optional();
+/**
+ * Text PostgreSQL can store (the archive keeps the text in a `text` column and the meta, refs
+ * included, as jsonb): no U+0000, which neither holds, and no unpaired UTF-16 surrogate, which jsonb
+ * refuses as an escape and UTF-8 cannot encode. Kaleyra could not deliver either meaningfully.
+ */
+export const STORABLE_TEXT_RULE = 'must not contain U+0000 (NUL) or unpaired surrogates';
+export const isStorableText = (s: string): boolean => !s.includes('\0') && (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+const storableString = (message = 'must be a string') => z.string({ message }).refine(isStorableText, STORABLE_TEXT_RULE);
+
+const ref = storableString().transform((s) => truncateCodePoints(s, MAX_REF_CHARS)).optional();
 
 /** A Kaleyra failure code as retry-failed takes it (`--codes`, the API's `codes`): WA500, HTTP_503, E110. */
 export const FAILURE_CODE = /^[A-Za-z0-9_-]{1,32}$/;
 export const failureCodeSchema = z.string({ message: 'must be a string' }).regex(FAILURE_CODE, 'must be a Kaleyra code: 1-32 letters, digits, _ or - (e.g. WA500)');
 
-export const bodySchema = z
-  .string({ message: 'must be a string' })
+export const bodySchema = storableString()
   .refine((s) => s.trim() !== '', 'must not be empty')
   .refine((s) => countCodePoints(s) <= MAX_BODY_CHARS, { message: `must be at most ${MAX_BODY_CHARS} characters (Kaleyra limit)` });
 
@@ -97,8 +106,13 @@ const TOO_MANY_RECIPIENTS = 'at most 10000 recipients per call; use a campaign i
 
 /** Values for the placeholders of the text: text, numbers or true/false, at most 50 names. */
 export const variablesSchema = z
-  .record(z.string().min(1, 'a variable name must not be empty').max(64, 'a variable name must be at most 64 characters'), z.union([z.string().max(MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`), z.number(), z.boolean()], { message: 'must be text, a number or true/false' }).transform(String))
-  .refine((v) => Object.keys(v).length <= 50, 'at most 50 variables');
+  .record(
+    z.string().min(1, 'a variable name must not be empty').max(64, 'a variable name must be at most 64 characters'),
+    z.union([storableString().max(MAX_BODY_CHARS, `must be at most ${MAX_BODY_CHARS} characters`), z.number(), z.boolean()], { message: 'must be text, a number or true/false' }).transform(String),
+  )
+  .refine((v) => Object.keys(v).length <= 50, 'at most 50 variables')
+  // Here, not on the key's schema: zod reports a key's own issue only as "Invalid key in record".
+  .refine((v) => Object.keys(v).every(isStorableText), `a variable name ${STORABLE_TEXT_RULE}`);
 
 const recipientObject = z.object({ to: z.string({ message: 'must be a string' }), variables: variablesSchema.optional() }, { message: 'must be a string or an object {to, variables}' });
 

@@ -12,9 +12,14 @@ function archiveUrl(env: Record<string, string | undefined>): string {
 }
 
 /** A failure of PostgreSQL in an operator's words (the server, never the password). */
-function archiveError(err: unknown): never {
+function archiveError(err: unknown, campaignId?: string): never {
   if (err instanceof CliError) throw err;
   if (err instanceof ArchiveUnavailableError || err instanceof SchemaMismatchError) throw new CliError(err.message, 1);
+  // PostgreSQL refused the campaign's data (a pg DatabaseError: SQLSTATE and severity), e.g. a NUL in its text from before intake refused it.
+  const e = err as Error & { code?: unknown; severity?: unknown };
+  if (campaignId !== undefined && e instanceof Error && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string' && !isUnavailable(e)) {
+    throw new CliError(`campaign ${campaignId} could not be archived: PostgreSQL refused it (SQLSTATE ${e.code}: ${e.message.split('\n')[0]}); it stays in Redis, readable as before`, 1);
+  }
   throw err;
 }
 
@@ -108,7 +113,7 @@ export async function archiveCampaignCommand(o: { campaign: string; json?: boole
       return code;
     } catch (err) {
       bar?.stop();
-      archiveError(err);
+      archiveError(err, o.campaign);
     }
   });
 }
