@@ -6,3 +6,4 @@ export { drainDeferred } from './deferred.js';
 export { archiveCampaign, ArchiveClaimLostError, dropMessageIndex, type ArchiveOptions, type ArchiveOutcome } from './archiver.js';
 export { startArchiveLoop, sweepFinished, type ArchiveLoopMetrics, type ArchiveLoopOptions } from './archive-loop.js';
 export { openArchive } from './open.js';
+export { pruneArchive, type PruneOptions, type PruneResult, type PruneSkip } from './prune.js';
