@@ -171,7 +171,7 @@ export async function archivePruneCommand(o: PruneCommandOptions): Promise<numbe
       const more = r.campaigns > r.ids.length ? ` (the first ${r.ids.length} listed)` : '';
       process.stdout.write(
         o.dryRun
-          ? `dry run: ${r.campaigns} archived campaign(s) finished before ${at} would be pruned from ${c.archive!.where}, ${r.recipients} recipient row(s)${o.dryRun && r.campaigns > 0 ? more : ''}; nothing was deleted\n`
+          ? `dry run: ${r.campaigns} archived campaign(s) finished before ${at} would be pruned from ${c.archive!.where}, ${r.recipients} recipient row(s)${more}; nothing was deleted\n`
           : `pruned ${r.campaigns} archived campaign(s) finished before ${at} from ${c.archive!.where} and Redis, ${r.recipients} recipient row(s)${r.campaigns > 0 ? '; their ids may be used again' : ''}\n`,
       );
       if (r.skippedTotal > 0) {
