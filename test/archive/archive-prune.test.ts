@@ -236,6 +236,7 @@ test('bad options exit 2 naming the option and the rule, before anything is read
     [['--older-than', '30d', '--batch', '0'], /--batch must be a whole number ≥ 1/],
     [['--older-than', '30d', '--batch', '20000'], /--batch: must be a whole number from 1 to 10000/],
     [['--older-than', '30d', '--nope'], /unknown option '--nope'/],
+    [['--older-than', '30d', '--campaign', 'new-a'], /--campaign: archive prune takes no campaign id/],
     [['--older-than', '30d'], /WABULK_ARCHIVE_URL is not set/, { WABULK_ARCHIVE_URL: undefined }],
   ];
   const rows = Number((await archive.query<{ n: string }>('SELECT count(*) AS n FROM wabulk_campaigns')).rows[0]!.n);

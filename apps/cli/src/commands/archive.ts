@@ -114,6 +114,8 @@ export async function archiveCampaignCommand(o: { campaign: string; json?: boole
 }
 
 export interface PruneCommandOptions {
+  /** `archive`'s own option, which commander also reads after `prune`: refused (prune goes by time, never by id). */
+  campaign?: string;
   finishedBefore?: string;
   olderThan?: string;
   dryRun?: boolean;
@@ -149,6 +151,7 @@ export function pruneCutoff(o: PruneCommandOptions, now = Date.now()): number {
  * archive and Redis (their marker and list entries first, then their rows: pruneArchive).
  */
 export async function archivePruneCommand(o: PruneCommandOptions): Promise<number> {
+  if (o.campaign !== undefined) throw new CliError('--campaign: archive prune takes no campaign id, it prunes every archived campaign that finished before the cutoff (see --dry-run)', 2);
   const cutoff = pruneCutoff(o);
   if (o.batch !== undefined && o.batch > MAX_PRUNE_BATCH) throw new CliError(`--batch: must be a whole number from 1 to ${MAX_PRUNE_BATCH}, got ${o.batch}`, 2);
   archiveUrl(process.env);
