@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { archiveCampaign, migrate, PgArchive } from '@wabulk/archive';
 import { campaignKeys, cancelCampaign, createQueueContext, ensureCampaign, indexKeys, messageKeys, type QueueContext } from '@wabulk/queue';
+import { ApiProcess, apiEnv } from '../api/api-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { cliEnv, describeRun, killAllClis, onlyJson, runCli, type CliResult } from '../support/proc-cli.js';
-import { deleteKeys, REDIS_URL, uniqueBase } from '../support/redis.js';
+import { deleteKeys, freePort, REDIS_URL, uniqueBase } from '../support/redis.js';
 
 // `wabulk archive prune`: retention without the 503s a raw DELETE leaves behind (an archived
 // campaign's marker stays in Redis, and reads take "marker, no row" for an archive restored from an
@@ -19,6 +20,8 @@ let redis: Redis;
 let ctx: QueueContext;
 const base = uniqueBase('prune');
 const outputs: CliResult[] = [];
+const TOKEN = 'prune-token-0123456789abcdef';
+let api: ApiProcess | undefined;
 
 const cli = async (args: string[], env: Record<string, string | undefined> = {}) => {
   const r = await runCli(args, { env: cliEnv(base, { WABULK_ARCHIVE_URL: url, ...env }), timeoutMs: 60_000 });
@@ -44,6 +47,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await killAllClis();
+  if (api?.running) await api.stop('SIGKILL');
 });
 
 afterAll(async () => {
@@ -113,6 +117,15 @@ test('prune: the old archived campaigns leave PostgreSQL and Redis; reads say no
   const busy = campaignKeys(base, 'old-busy');
   await redis.hset(busy.state, 'archiving', 'restorer-elsewhere', 'archivingUntil', String(Date.now() + 10 * 60_000));
 
+  const port = await freePort();
+  api = new ApiProcess(apiEnv(base, port, { WABULK_API_TOKENS: TOKEN, WABULK_ARCHIVE_URL: url }));
+  await api.waitForLog('api listening', 30_000);
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  expect((await get('/v1/campaigns/old-a')).status).toBe(200);
+
   const newBefore = await cliJson(['status', '--campaign', 'new-a', '--json']);
   expect(newBefore).toMatchObject({ archived: true, total: 6, sent: 5, failed: 1 });
   const exportBefore = await cli(['export', '--campaign', 'new-a', '--format', 'ndjson']);
@@ -153,6 +166,15 @@ test('prune: the old archived campaigns leave PostgreSQL and Redis; reads say no
     expect(st.stderr).toContain(`no campaign ${id}`);
   }
   expect((await cli(['retry-failed', '--campaign', 'old-a'])).code).toBe(3);
+  // The API alike: 404 for a pruned campaign, a list page without archiveUnavailable.
+  for (const id of OLD) expect(await get(`/v1/campaigns/${id}`)).toMatchObject({ status: 404 });
+  const page = await get('/v1/campaigns?limit=50');
+  expect(page.status).toBe(200);
+  expect(page.body).not.toHaveProperty('archiveUnavailable');
+  expect((page.body.campaigns as Array<{ campaignId: string }>).map((c) => c.campaignId).sort()).toEqual(['new-a', 'old-busy', 'old-live', 'old-restored']);
+  expect(await get('/v1/campaigns/new-a')).toEqual({ status: 200, body: newBefore });
+  expect((await api.stop()).code).toBe(0);
+  expect(api.stdout() + api.stderr()).not.toContain(PASSWORD);
 
   // The ones left alone are as they were.
   expect(await pgCounts('old-live')).toEqual({ campaigns: 1, recipients: 2 });
