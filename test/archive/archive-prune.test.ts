@@ -61,8 +61,8 @@ afterAll(async () => {
 const numbersFrom = (start: number, n: number) => Array.from({ length: n }, (_, i) => `+9198${String(start + i).padStart(8, '0')}`);
 
 /** A campaign of `n` recipients (one failed, the rest sent; or cancelled after one send), archived, then finished at `finishedAt`. */
-async function archived(id: string, n: number, finishedAt: Date, how: 'done' | 'cancelled' = 'done'): Promise<string[]> {
-  await ensureCampaign(ctx, id, { account: 'acme', body: `Hello from ${id}`, createdAt: Date.now() - 60_000 });
+async function archived(id: string, n: number, finishedAt: Date, how: 'done' | 'cancelled' = 'done', createdAt = Date.now() - 60_000): Promise<string[]> {
+  await ensureCampaign(ctx, id, { account: 'acme', body: `Hello from ${id}`, createdAt });
   const numbers = numbersFrom(n * 1000 + id.length * 97, n);
   await ctx.ledger.register(id, numbers.map((to) => ({ to })));
   if (how === 'cancelled') {
@@ -93,7 +93,15 @@ async function redisSide(id: string): Promise<{ keys: string[]; listed: boolean 
   return { keys, listed: (await redis.zscore(indexKeys(base).campaigns, id)) !== null };
 }
 
-type PruneJson = { archive: string; cutoff: string; campaigns: number; recipients: number; dryRun: boolean; ids: string[]; skipped: Array<{ campaignId: string; reason: string }>; skippedTotal: number };
+type PruneJson = {
+  archive: string;
+  cutoff: string;
+  campaigns: number;
+  recipients: number;
+  dryRun: boolean;
+  ids: string[];
+  orphanedMarkers: { found: number; removed: number; ids: string[] };
+  skipped: Array<{ campaignId: string; reason: string }>; skippedTotal: number };
 
 // old-a, old-b (cancelled), old-c (with 6,000 more rows than its ledger had: the chunked delete), new-a; and three the prune must leave alone:
 // old-live (its row says done, but its meta is back in Redis: a restore or an archive run that stopped before marking the row),
@@ -243,6 +251,41 @@ test('a prune interrupted after its Redis step (rows without a marker): reads sa
   const out = await cliJson<PruneJson>(['archive', 'prune', '--finished-before', '2025-01-01', '--json']);
   expect(out).toMatchObject({ campaigns: 1, recipients: 4, ids: ['half-done'] });
   expect(await pgCounts('half-done')).toEqual({ campaigns: 0, recipients: 0 });
+});
+
+test('rows deleted by hand (the old advice): their markers answer 503; prune names them, and with --orphaned-markers removes them', async () => {
+  const finished = new Date('2024-05-01T00:00:00Z');
+  await archived('by-hand', 3, finished, 'done', finished.getTime() - 3600_000);
+  await archived('by-hand-kept', 3, finished, 'done', finished.getTime() - 3600_000);
+  await archive.query("DELETE FROM wabulk_campaigns WHERE id = 'by-hand'");
+  const st = await cli(['status', '--campaign', 'by-hand', '--json']);
+  expect(st.code).toBe(1);
+  expect(st.stderr).toMatch(/marked archived in Redis but the archive has no record of it/);
+  const leftOut = await cli(['campaigns', '--json']);
+  expect(leftOut.code).toBe(1);
+  expect(leftOut.stderr).toMatch(/left out 1 archived campaign\(s\) \(by-hand\)/);
+
+  // Without the option: named (stderr and JSON), left alone; the campaign with its row is pruned as usual.
+  const named = await cli(['archive', 'prune', '--finished-before', '2025-01-01', '--json']);
+  expect(named.code).toBe(0);
+  expect(onlyJson<PruneJson>(named)).toMatchObject({ campaigns: 1, ids: ['by-hand-kept'], orphanedMarkers: { found: 1, removed: 0, ids: ['by-hand'] } });
+  expect((await redisSide('by-hand')).keys).toEqual(['archived']);
+  const text = await cli(['archive', 'prune', '--finished-before', '2025-01-01']);
+  expect(text.code).toBe(0);
+  expect(text.stderr).toMatch(/1 campaign\(s\) created before the cutoff are marked archived in Redis but the archive has no rows for them .* --orphaned-markers .*: by-hand\n/);
+  const dry = await cli(['archive', 'prune', '--finished-before', '2025-01-01', '--orphaned-markers', '--dry-run']);
+  expect(dry.stdout).toMatch(/dry run: would remove the Redis marker of 1 campaign\(s\) .*: by-hand\n/);
+  expect((await redisSide('by-hand')).keys).toEqual(['archived']);
+  // A cutoff before its creation does not reach it.
+  expect(await cliJson<PruneJson>(['archive', 'prune', '--finished-before', '2024-01-01', '--orphaned-markers', '--json'])).toMatchObject({ orphanedMarkers: { found: 0, removed: 0 } });
+
+  const removed = await cliJson<PruneJson>(['archive', 'prune', '--finished-before', '2025-01-01', '--orphaned-markers', '--json']);
+  expect(removed).toMatchObject({ campaigns: 0, orphanedMarkers: { found: 1, removed: 1, ids: ['by-hand'] } });
+  expect(await redisSide('by-hand')).toEqual({ keys: [], listed: false });
+  expect((await cli(['status', '--campaign', 'by-hand'])).code).toBe(3);
+  const list = await cli(['campaigns', '--json']);
+  expect(list.code).toBe(0);
+  expect(list.stderr).toBe('');
 });
 
 test('bad options exit 2 naming the option and the rule, before anything is read or deleted', async () => {

@@ -205,7 +205,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--older-than <duration>', 'cutoff: this long before now, in days or hours (395d, 36h)')
     .option('--dry-run', 'count and list the campaigns it would delete; delete nothing')
     .option('--batch <n>', 'campaigns per batch (default 100, at most 10000)', int('--batch', 1))
-    .option('--json', 'print one JSON object {archive, cutoff, campaigns, recipients, dryRun, ids (the first 1000), skipped, skippedTotal}')
+    .option('--orphaned-markers', 'also remove the Redis markers of campaigns created before the cutoff whose archive rows are gone (deleted by hand with SQL): every read of them answers 503 until then. Without it they are only named')
+    .option('--json', 'print one JSON object {archive, cutoff, campaigns, recipients, dryRun, ids (the first 1000), orphanedMarkers: {found, removed, ids}, skipped, skippedTotal}')
     // `--json` and `--batch` may land on `archive` (commander reads a parent's options anywhere): take both.
     .action(async (_o, cmd: Command) => done((await import('./commands/archive.js')).archivePruneCommand(cmd.optsWithGlobals())));
 

@@ -16,6 +16,8 @@ import { ROW_BATCH } from './pg-archive.js';
  *     and deferred callbacks go. Then its entries in the campaign list, the archive's queue and the
  *     schedule, and message-id index entries that may still name it (they expire after 30 days).
  *  2. PostgreSQL: its recipients in chunks (short transactions), then the campaign rows.
+ * Then it looks for markers without a row among the campaigns created before the cutoff (rows deleted
+ * by hand): named, and removed with `orphanedMarkers` (they then read as not found).
  * A crash between the two leaves rows without a marker: reads answer "no such campaign" (404, exit 3),
  * never 503, and a re-run deletes them. Running it again is safe: what is gone is not selected again.
  * Only rows in state done or cancelled are selected: `restored` ones are live in Redis again.
@@ -28,6 +30,8 @@ export interface PruneOptions {
   batch?: number;
   /** Count and list only: nothing is deleted. */
   dryRun?: boolean;
+  /** Also remove the markers without a row (PruneResult.orphanedMarkers); never in a dry run. */
+  orphanedMarkers?: boolean;
   /** Ids kept in the result (default 1000). */
   keepIds?: number;
   /** After each batch: campaigns and recipients pruned (or found, in a dry run) so far. */
@@ -44,6 +48,12 @@ export interface PruneResult {
   recipients: number;
   /** The first `keepIds` of them, oldest first. */
   ids: string[];
+  /**
+   * Markers in Redis of campaigns created before the cutoff whose row the archive does not have (rows
+   * deleted by hand; or a PostgreSQL restored from an older backup): every read of them answers 503.
+   * Removed (with their list entries) only with `orphanedMarkers`; `ids`: the first `keepIds`.
+   */
+  orphanedMarkers: { found: number; removed: number; ids: string[] };
   /** How many were left alone (`skipped` lists the first `keepIds`). */
   skippedTotal: number;
   /** Left alone: live in Redis (its meta is there), or held by an archive run or a restore right now (the next run takes it). */
@@ -82,7 +92,7 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
   const cutoff = new Date(options.cutoff);
   const redis = withScripts<PruneCommands>(ctx.redis, { wabulkPruneRelease: { numberOfKeys: 5, lua: RELEASE_ARCHIVED } });
   const index = indexKeys(ctx.base);
-  const out: PruneResult = { campaigns: 0, recipients: 0, ids: [], skipped: [], skippedTotal: 0 };
+  const out: PruneResult = { campaigns: 0, recipients: 0, ids: [], orphanedMarkers: { found: 0, removed: 0, ids: [] }, skipped: [], skippedTotal: 0 };
   const skip = (s: PruneSkip) => {
     out.skippedTotal++;
     if (out.skipped.length < keepIds) out.skipped.push(s);
@@ -97,7 +107,7 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
        ORDER BY finished_at, id LIMIT $4`,
       [cutoff, after?.at ?? '-infinity', after?.id ?? '', batch],
     );
-    if (page.rows.length === 0) return out;
+    if (page.rows.length === 0) break;
     after = { at: page.rows.at(-1)!.at, id: page.rows.at(-1)!.id };
 
     const chosen: Candidate[] = [];
@@ -151,5 +161,40 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
     out.campaigns += chosen.length;
     for (const c of chosen) if (out.ids.length < keepIds) out.ids.push(c.id);
     options.onProgress?.(out.campaigns, out.recipients);
+  }
+
+  // Markers whose row is gone (rows deleted by hand, the retention this command replaces): every read
+  // of them answers 503. Found among the list's entries created before the cutoff (archived campaigns
+  // stay listed); removed only when asked (`orphanedMarkers`): a marker without its row is also what a
+  // PostgreSQL restored from an older backup shows, and that 503 is deliberate.
+  let offset = 0;
+  const removeOrphans = options.orphanedMarkers === true && !options.dryRun;
+  for (;;) {
+    const listed = await ctx.redis.zrangebyscore(index.campaigns, '-inf', `(${options.cutoff}`, 'LIMIT', offset, batch);
+    if (listed.length === 0) return out;
+    const marked: string[] = [];
+    for (const id of listed) if ((await locateCampaign(ctx, id))?.where === 'archive') marked.push(id);
+    const rows = marked.length === 0 ? new Set<string>() : new Set((await archive.query<{ id: string }>('SELECT id FROM wabulk_campaigns WHERE id = ANY($1)', [marked])).rows.map((r) => r.id));
+    const orphans: string[] = [];
+    for (const id of marked) {
+      if (rows.has(id)) continue;
+      if (!removeOrphans) orphans.push(id);
+      else {
+        const k = campaignKeys(ctx.base, id);
+        const r = await redis.wabulkPruneRelease(k.meta, k.state, k.archived, k.deferred, `${k.deferred}:lock`, String(now()));
+        if (r === 'live' || r === 'busy') skip({ campaignId: id, reason: r });
+        else orphans.push(id);
+      }
+    }
+    if (removeOrphans && orphans.length > 0) {
+      await ctx.redis.zrem(index.campaigns, ...orphans);
+      await ctx.redis.zrem(index.finished, ...orphans);
+      await ctx.redis.zrem(index.schedule, ...orphans);
+    }
+    out.orphanedMarkers.found += orphans.length;
+    if (removeOrphans) out.orphanedMarkers.removed += orphans.length;
+    for (const id of orphans) if (out.orphanedMarkers.ids.length < keepIds) out.orphanedMarkers.ids.push(id);
+    // The entries removed were on this page: the next page starts that many earlier.
+    offset += listed.length - (removeOrphans ? orphans.length : 0);
   }
 }

@@ -121,6 +121,7 @@ export interface PruneCommandOptions {
   dryRun?: boolean;
   json?: boolean;
   batch?: number;
+  orphanedMarkers?: boolean;
 }
 
 /** A date (midnight UTC) or a date and time with its offset or Z, as `send --at` takes it. */
@@ -162,12 +163,13 @@ export async function archivePruneCommand(o: PruneCommandOptions): Promise<numbe
         cutoff,
         batch: o.batch,
         dryRun: o.dryRun,
+        orphanedMarkers: o.orphanedMarkers,
         onProgress: tty ? (campaigns, recipients) => process.stderr.write(`\r${o.dryRun ? 'found' : 'pruned'} ${campaigns} campaign(s), ${recipients} recipient row(s)…`) : undefined,
       });
       if (tty) process.stderr.write('\r\x1b[K');
       const at = new Date(cutoff).toISOString();
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ archive: c.archive!.where, cutoff: at, campaigns: r.campaigns, recipients: r.recipients, dryRun: o.dryRun === true, ids: r.ids, skipped: r.skipped, skippedTotal: r.skippedTotal })}\n`);
+        process.stdout.write(`${JSON.stringify({ archive: c.archive!.where, cutoff: at, campaigns: r.campaigns, recipients: r.recipients, dryRun: o.dryRun === true, ids: r.ids, orphanedMarkers: r.orphanedMarkers, skipped: r.skipped, skippedTotal: r.skippedTotal })}\n`);
         return 0;
       }
       if (o.dryRun) for (const id of r.ids) process.stdout.write(`${id}\n`);
@@ -177,6 +179,17 @@ export async function archivePruneCommand(o: PruneCommandOptions): Promise<numbe
           ? `dry run: ${r.campaigns} archived campaign(s) finished before ${at} would be pruned from ${c.archive!.where}, ${r.recipients} recipient row(s)${more}; nothing was deleted\n`
           : `pruned ${r.campaigns} archived campaign(s) finished before ${at} from ${c.archive!.where} and Redis, ${r.recipients} recipient row(s)${r.campaigns > 0 ? '; their ids may be used again' : ''}\n`,
       );
+      const orphans = r.orphanedMarkers;
+      if (orphans.found > 0) {
+        const ids = `${orphans.ids.slice(0, 10).join(', ')}${orphans.found > 10 ? ', …' : ''}`;
+        if (orphans.removed > 0) process.stdout.write(`removed the Redis marker of ${orphans.removed} campaign(s) created before the cutoff whose archive rows were gone (their reads answered 503, now not found): ${ids}\n`);
+        else if (o.dryRun && o.orphanedMarkers) process.stdout.write(`dry run: would remove the Redis marker of ${orphans.found} campaign(s) created before the cutoff whose archive rows are gone: ${ids}\n`);
+        else
+          process.stderr.write(
+            `${orphans.found} campaign(s) created before the cutoff are marked archived in Redis but the archive has no rows for them (deleted by hand, or PostgreSQL restored from an older backup): ` +
+              `every read of them answers 503. If their rows were deleted on purpose, run again with --orphaned-markers to remove the markers: ${ids}\n`,
+          );
+      }
       if (r.skippedTotal > 0) {
         const live = r.skipped.filter((s) => s.reason === 'live').map((s) => s.campaignId);
         const busy = r.skipped.filter((s) => s.reason === 'busy').map((s) => s.campaignId);
