@@ -219,7 +219,7 @@ test('prune: the old archived campaigns leave PostgreSQL and Redis; reads say no
   expect(await cliJson(['status', '--campaign', 'old-a', '--json'])).not.toHaveProperty('archived');
 });
 
-test('--older-than: campaigns finished longer ago than the duration; message-id index entries that still name a pruned campaign go with it', async () => {
+test('--older-than: campaigns finished longer ago than the duration; message-id index entries that still name a pruned campaign go with it, and what a dead restore left', async () => {
   const day = 24 * 3600_000;
   await archived('ago-10d', 3, new Date(Date.now() - 10 * day));
   await archived('ago-1d', 3, new Date(Date.now() - day));
@@ -227,7 +227,19 @@ test('--older-than: campaigns finished longer ago than the duration; message-id 
   const leftover = messageKeys(base, 'ago-10d-m1').index;
   await redis.set(leftover, `ago-10d\n${numbersFrom(3000 + 7 * 97, 3)[1]}`, 'EX', 3600);
 
+  // a restore that died half-way (its lease ran out before any archive pass undid it): claim, partial ledger and counters, its registry entry
+  await archived('dead-restore', 3, new Date(Date.now() - 20 * day));
+  const dead = campaignKeys(base, 'dead-restore');
+  await redis.hset(dead.state, 'archiving', 'restore-that-died', 'archivingUntil', String(Date.now() - 1000));
+  await redis.hset(dead.recipients, '+919800000009', 'partial');
+  await redis.hset(dead.counts, 'total', '1');
+  await redis.zadd(indexKeys(base).restoring, Date.now() - 1000, 'dead-restore');
+
   const out = await cliJson<PruneJson>(['archive', 'prune', '--older-than', '5d', '--batch', '1', '--json']);
+  expect(out.ids).toContain('dead-restore');
+  expect(await redisSide('dead-restore')).toEqual({ keys: [], listed: false });
+  expect(await redis.zscore(indexKeys(base).restoring, 'dead-restore')).toBeNull();
+  expect(await pgCounts('dead-restore')).toEqual({ campaigns: 0, recipients: 0 });
   expect(out.ids).toContain('ago-10d');
   expect(out.ids).not.toContain('ago-1d');
   expect(out.skipped.map((s) => s.campaignId)).toEqual(['old-live']);

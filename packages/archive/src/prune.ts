@@ -12,9 +12,10 @@ import { ROW_BATCH } from './pg-archive.js';
  * Per batch of campaigns (oldest first):
  *  1. Redis, per campaign, one script in the campaign's slot: a campaign whose meta is there is live
  *     (restored, or its id in use again) and is left alone; one an archive run or a restore holds
- *     (an unexpired claim) is left for the next run; otherwise its marker, control-state leftovers
- *     and deferred callbacks go. Then its entries in the campaign list, the archive's queue and the
- *     schedule, and message-id index entries that may still name it (they expire after 30 days).
+ *     (an unexpired claim) is left for the next run; otherwise its marker, control-state leftovers,
+ *     deferred callbacks and a dead restore's partial ledger go. Then its entries in the campaign
+ *     list, the archive's queue, the schedule and the restore registry, and message-id index entries
+ *     that may still name it (they expire after 30 days).
  *  2. PostgreSQL: its recipients in chunks (short transactions), then the campaign rows.
  * Then it looks for markers without a row among the campaigns created before the cutoff (rows deleted
  * by hand): named, and removed with `orphanedMarkers` (they then read as not found).
@@ -60,19 +61,23 @@ export interface PruneResult {
   skipped: PruneSkip[];
 }
 
-/** KEYS: meta, state, archived, deferred, deferred lock. ARGV: now (ms). */
+/**
+ * KEYS: meta, state, archived, deferred, deferred lock, recipients, counts. ARGV: now (ms).
+ * Without a meta and a live claim, a ledger and counters are what a restore that died left (UNLINK: it may be large).
+ */
 const RELEASE_ARCHIVED = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'live' end
 local holder = redis.call('HGET', KEYS[2], 'archiving')
 if holder and tonumber(redis.call('HGET', KEYS[2], 'archivingUntil') or '0') > tonumber(ARGV[1]) then return 'busy' end
 local marked = redis.call('EXISTS', KEYS[3])
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('UNLINK', KEYS[6], KEYS[7])
 if marked == 1 then return 'marker' end
 return 'absent'
 `;
 
 interface PruneCommands {
-  wabulkPruneRelease(meta: string, state: string, archived: string, deferred: string, lock: string, now: string): Promise<'live' | 'busy' | 'marker' | 'absent'>;
+  wabulkPruneRelease(meta: string, state: string, archived: string, deferred: string, lock: string, recipients: string, counts: string, now: string): Promise<'live' | 'busy' | 'marker' | 'absent'>;
 }
 
 interface Candidate {
@@ -90,8 +95,13 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
   const batch = options.batch ?? 100;
   const keepIds = options.keepIds ?? 1000;
   const cutoff = new Date(options.cutoff);
-  const redis = withScripts<PruneCommands>(ctx.redis, { wabulkPruneRelease: { numberOfKeys: 5, lua: RELEASE_ARCHIVED } });
+  const redis = withScripts<PruneCommands>(ctx.redis, { wabulkPruneRelease: { numberOfKeys: 7, lua: RELEASE_ARCHIVED } });
   const index = indexKeys(ctx.base);
+  const release = (k: ReturnType<typeof campaignKeys>) => redis.wabulkPruneRelease(k.meta, k.state, k.archived, k.deferred, `${k.deferred}:lock`, k.recipients, k.counts, String(now()));
+  // Every index that may still name a campaign whose marker is gone (the restore registry too: a restore that died; nothing can claim it again now).
+  const unindex = async (ids: string[]) => {
+    for (const key of [index.campaigns, index.finished, index.schedule, index.restoring]) await ctx.redis.zrem(key, ...ids);
+  };
   const out: PruneResult = { campaigns: 0, recipients: 0, ids: [], orphanedMarkers: { found: 0, removed: 0, ids: [] }, skipped: [], skippedTotal: 0 };
   const skip = (s: PruneSkip) => {
     out.skippedTotal++;
@@ -125,15 +135,13 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
       // 1. Redis first: at every instant a campaign has its row, or no marker (never a marker without a row).
       for (const c of page.rows) {
         const k = campaignKeys(ctx.base, c.id);
-        const r = await redis.wabulkPruneRelease(k.meta, k.state, k.archived, k.deferred, `${k.deferred}:lock`, String(now()));
+        const r = await release(k);
         if (r === 'live' || r === 'busy') skip({ campaignId: c.id, reason: r });
         else chosen.push(c);
       }
       if (chosen.length > 0) {
         const ids = chosen.map((c) => c.id);
-        await ctx.redis.zrem(index.campaigns, ...ids);
-        await ctx.redis.zrem(index.finished, ...ids);
-        await ctx.redis.zrem(index.schedule, ...ids);
+        await unindex(ids);
         // An id is free once its marker is gone: one taken again in that instant gets its list entry back.
         for (const c of chosen) {
           const meta = await ctx.redis.get(campaignKeys(ctx.base, c.id).meta);
@@ -181,15 +189,13 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
       if (!removeOrphans) orphans.push(id);
       else {
         const k = campaignKeys(ctx.base, id);
-        const r = await redis.wabulkPruneRelease(k.meta, k.state, k.archived, k.deferred, `${k.deferred}:lock`, String(now()));
+        const r = await release(k);
         if (r === 'live' || r === 'busy') skip({ campaignId: id, reason: r });
         else orphans.push(id);
       }
     }
     if (removeOrphans && orphans.length > 0) {
-      await ctx.redis.zrem(index.campaigns, ...orphans);
-      await ctx.redis.zrem(index.finished, ...orphans);
-      await ctx.redis.zrem(index.schedule, ...orphans);
+      await unindex(orphans);
     }
     out.orphanedMarkers.found += orphans.length;
     if (removeOrphans) out.orphanedMarkers.removed += orphans.length;
