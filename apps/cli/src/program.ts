@@ -176,7 +176,7 @@ export function buildProgram(exit: (code: number) => void): Command {
   const archive = program
     .command('archive')
     .description(
-      'the campaign archive in PostgreSQL (WABULK_ARCHIVE_URL): with --campaign, move a done or cancelled campaign there now (workers do it WABULK_ARCHIVE_AFTER after it finished, default 1h); `archive migrate` creates or upgrades its schema',
+      'the campaign archive in PostgreSQL (WABULK_ARCHIVE_URL): with --campaign, move a done or cancelled campaign there now (workers do it WABULK_ARCHIVE_AFTER after it finished, default 1h); `archive migrate` creates or upgrades its schema; `archive prune` deletes campaigns past your retention (never DELETE rows by hand: Redis keeps a marker per archived campaign)',
     )
     .option('--campaign <id>', 'the campaign to archive now')
     .option('--batch <n>', 'recipients per COPY batch (default 5000)', int('--batch', 1))
@@ -184,7 +184,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .action(async (o: { campaign?: string; json?: boolean; batch?: number }) => {
       if (o.campaign === undefined) {
         archive.outputHelp();
-        process.stderr.write('\nerror: give --campaign ID, or run `wabulk archive migrate`\n');
+        process.stderr.write('\nerror: give --campaign ID, or run `wabulk archive migrate` or `wabulk archive prune`\n');
         exit(2);
         return;
       }
@@ -195,6 +195,20 @@ export function buildProgram(exit: (code: number) => void): Command {
     .description('apply the archive schema steps the database lacks (safe to run again, and from several hosts at once); a database newer than this wabulk is refused')
     .option('--json', 'print one JSON object {archive, from, to, applied}')
     .action(async (_o, cmd: Command) => done((await import('./commands/archive.js')).archiveMigrateCommand(cmd.optsWithGlobals())));
+  archive
+    .command('prune')
+    .description(
+      'retention: delete the archived campaigns (done or cancelled; not those retry-failed brought back) that finished before a cutoff, from PostgreSQL and Redis ' +
+        '(their marker and list entries first, then their rows): `status` then says not found and the ids may be used again. Safe to run again (cron); exactly one of --finished-before or --older-than',
+    )
+    .option('--finished-before <time>', 'cutoff: an ISO 8601 date (2025-01-01, UTC) or date and time with an offset or Z')
+    .option('--older-than <duration>', 'cutoff: this long before now, in days or hours (395d, 36h)')
+    .option('--dry-run', 'count and list the campaigns it would delete; delete nothing')
+    .option('--batch <n>', 'campaigns per batch (default 100, at most 10000)', int('--batch', 1))
+    .option('--orphaned-markers', 'also remove the Redis markers of campaigns created before the cutoff whose archive rows are gone (deleted by hand with SQL): every read of them answers 503 until then. Without it they are only named')
+    .option('--json', 'print one JSON object {archive, cutoff, campaigns, recipients, dryRun, ids (the first 1000), orphanedMarkers: {found, removed, ids}, skipped, skippedTotal}')
+    // `--json` and `--batch` may land on `archive` (commander reads a parent's options anywhere): take both.
+    .action(async (_o, cmd: Command) => done((await import('./commands/archive.js')).archivePruneCommand(cmd.optsWithGlobals())));
 
   program
     .command('demo')

@@ -1,5 +1,5 @@
-import { archiveCampaign, describeArchiveUrl, isUnavailable, migrate, PgArchive, SchemaMismatchError, type ArchiveOutcome } from '@wabulk/archive';
-import { baseEnvSchema, parseEnv } from '@wabulk/config';
+import { archiveCampaign, describeArchiveUrl, isUnavailable, migrate, PgArchive, pruneArchive, SchemaMismatchError, type ArchiveOutcome } from '@wabulk/archive';
+import { baseEnvSchema, parseDuration, parseEnv } from '@wabulk/config';
 import { ArchiveUnavailableError, assertCampaignId, InvalidIdError } from '@wabulk/queue';
 import { withContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -114,6 +114,98 @@ export async function archiveCampaignCommand(o: { campaign: string; json?: boole
     } catch (err) {
       bar?.stop();
       archiveError(err, o.campaign);
+    }
+  });
+}
+
+export interface PruneCommandOptions {
+  /** `archive`'s own option, which commander also reads after `prune`: refused (prune goes by time, never by id). */
+  campaign?: string;
+  finishedBefore?: string;
+  olderThan?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  batch?: number;
+  orphanedMarkers?: boolean;
+}
+
+/** A date (midnight UTC) or a date and time with its offset or Z, as `send --at` takes it. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
+const MAX_PRUNE_BATCH = 10_000;
+
+/** The cutoff (ms) the options give: exactly one of --finished-before and --older-than, in the past. */
+export function pruneCutoff(o: PruneCommandOptions, now = Date.now()): number {
+  if ((o.finishedBefore === undefined) === (o.olderThan === undefined)) {
+    throw new CliError('give exactly one of --finished-before <ISO date or time> (2025-01-01, 2025-01-01T00:00:00+05:30) or --older-than <duration> (395d, 36h)', 2);
+  }
+  if (o.finishedBefore !== undefined) {
+    const t = ISO_TIME.test(o.finishedBefore.trim()) ? Date.parse(o.finishedBefore.trim()) : Number.NaN;
+    if (!Number.isFinite(t)) throw new CliError(`--finished-before: expected an ISO 8601 date (2025-01-01, read as UTC) or a date and time with an offset or Z (2025-01-01T09:00:00+05:30), got ${JSON.stringify(o.finishedBefore.slice(0, 40))}`, 2);
+    if (t > now) throw new CliError(`--finished-before: must not be in the future (got ${new Date(t).toISOString()})`, 2);
+    return t;
+  }
+  const raw = o.olderThan!.trim();
+  // Days or hours only: "13m" would be 13 minutes (parseDuration's unit), not months.
+  const ms = /^\d+(?:\.\d+)?\s*[dh]$/i.test(raw) ? parseDuration(raw.toLowerCase()) : undefined;
+  if (ms === undefined || ms <= 0) throw new CliError(`--older-than: expected a number of days or hours greater than 0, such as 395d or 36h (no months: 13 months ≈ 396d), got ${JSON.stringify(o.olderThan!.slice(0, 40))}`, 2);
+  return now - ms;
+}
+
+/**
+ * `archive prune (--finished-before T | --older-than D) [--dry-run] [--batch N] [--json]`: retention.
+ * Archived campaigns (done or cancelled, not restored) that finished before the cutoff leave the
+ * archive and Redis (their marker and list entries first, then their rows: pruneArchive).
+ */
+export async function archivePruneCommand(o: PruneCommandOptions): Promise<number> {
+  if (o.campaign !== undefined) throw new CliError('--campaign: archive prune takes no campaign id, it prunes every archived campaign that finished before the cutoff (see --dry-run)', 2);
+  const cutoff = pruneCutoff(o);
+  if (o.batch !== undefined && o.batch > MAX_PRUNE_BATCH) throw new CliError(`--batch: must be a whole number from 1 to ${MAX_PRUNE_BATCH}, got ${o.batch}`, 2);
+  archiveUrl(process.env);
+  return withContext<number>(async (c) => {
+    const tty = !o.json && process.stderr.isTTY;
+    try {
+      const r = await pruneArchive(c.ctx, c.archive!, {
+        cutoff,
+        batch: o.batch,
+        dryRun: o.dryRun,
+        orphanedMarkers: o.orphanedMarkers,
+        onProgress: tty ? (campaigns, recipients) => process.stderr.write(`\r${o.dryRun ? 'found' : 'pruned'} ${campaigns} campaign(s), ${recipients} recipient row(s)…`) : undefined,
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      const at = new Date(cutoff).toISOString();
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ archive: c.archive!.where, cutoff: at, campaigns: r.campaigns, recipients: r.recipients, dryRun: o.dryRun === true, ids: r.ids, orphanedMarkers: r.orphanedMarkers, skipped: r.skipped, skippedTotal: r.skippedTotal })}\n`);
+        return 0;
+      }
+      if (o.dryRun) for (const id of r.ids) process.stdout.write(`${id}\n`);
+      const more = r.campaigns > r.ids.length ? ` (the first ${r.ids.length} listed)` : '';
+      process.stdout.write(
+        o.dryRun
+          ? `dry run: ${r.campaigns} archived campaign(s) finished before ${at} would be pruned from ${c.archive!.where}, ${r.recipients} recipient row(s)${more}; nothing was deleted\n`
+          : `pruned ${r.campaigns} archived campaign(s) finished before ${at} from ${c.archive!.where} and Redis, ${r.recipients} recipient row(s)${r.campaigns > 0 ? '; their ids may be used again' : ''}\n`,
+      );
+      const orphans = r.orphanedMarkers;
+      if (orphans.found > 0) {
+        const ids = `${orphans.ids.slice(0, 10).join(', ')}${orphans.found > 10 ? ', …' : ''}`;
+        if (orphans.removed > 0) process.stdout.write(`removed the Redis marker of ${orphans.removed} campaign(s) created before the cutoff whose archive rows were gone (their reads answered 503, now not found): ${ids}\n`);
+        else if (o.dryRun && o.orphanedMarkers) process.stdout.write(`dry run: would remove the Redis marker of ${orphans.found} campaign(s) created before the cutoff whose archive rows are gone: ${ids}\n`);
+        else
+          process.stderr.write(
+            `${orphans.found} campaign(s) created before the cutoff are marked archived in Redis but the archive has no rows for them (deleted by hand, or PostgreSQL restored from an older backup): ` +
+              `every read of them answers 503. If their rows were deleted on purpose, run again with --orphaned-markers to remove the markers: ${ids}\n`,
+          );
+      }
+      if (r.skippedTotal > 0) {
+        const live = r.skipped.filter((s) => s.reason === 'live').map((s) => s.campaignId);
+        const busy = r.skipped.filter((s) => s.reason === 'busy').map((s) => s.campaignId);
+        const list = (ids: string[]) => `${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`;
+        if (live.length > 0) process.stderr.write(`left ${live.length} campaign(s) alone that are live in Redis again (restored by retry-failed, or their id in use again): ${list(live)}\n`);
+        if (busy.length > 0) process.stderr.write(`left ${busy.length} campaign(s) alone that an archive run or a restore holds right now; run the command again later: ${list(busy)}\n`);
+      }
+      return 0;
+    } catch (err) {
+      if (tty) process.stderr.write('\n');
+      archiveError(err);
     }
   });
 }
