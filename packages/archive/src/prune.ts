@@ -100,7 +100,8 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
   const release = (k: ReturnType<typeof campaignKeys>) => redis.wabulkPruneRelease(k.meta, k.state, k.archived, k.deferred, `${k.deferred}:lock`, k.recipients, k.counts, String(now()));
   // Every index that may still name a campaign whose marker is gone (the restore registry too: a restore that died; nothing can claim it again now).
   const unindex = async (ids: string[]) => {
-    for (const key of [index.campaigns, index.finished, index.schedule, index.restoring]) await ctx.redis.zrem(key, ...ids);
+    for (const key of [index.campaigns, index.finished, index.archiveRetry, index.schedule, index.restoring]) await ctx.redis.zrem(key, ...ids);
+    await ctx.redis.hdel(index.archiveFailures, ...ids);
   };
   const out: PruneResult = { campaigns: 0, recipients: 0, ids: [], orphanedMarkers: { found: 0, removed: 0, ids: [] }, skipped: [], skippedTotal: 0 };
   const skip = (s: PruneSkip) => {
