@@ -141,14 +141,14 @@ test('prune: the old archived campaigns leave PostgreSQL and Redis; reads say no
   const before = { a: await pgCounts('old-a'), c: await pgCounts('old-c') };
   expect(before).toEqual({ a: { campaigns: 1, recipients: 5 }, c: { campaigns: 1, recipients: 6003 } });
 
-  // A dry run lists and counts, and deletes nothing.
+  // A dry run lists and counts what the prune would take (not the live one, not the held one), and deletes nothing.
   const dry = await cliJson<PruneJson>(['archive', 'prune', '--finished-before', '2025-01-01', '--dry-run', '--json']);
-  expect(dry).toMatchObject({ cutoff: '2025-01-01T00:00:00.000Z', campaigns: 4, recipients: 5 + 4 + 2 + 6003, dryRun: true, ids: ['old-a', 'old-busy', 'old-b', 'old-c'] });
-  expect(dry.skipped).toEqual([{ campaignId: 'old-live', reason: 'live' }]);
+  expect(dry).toMatchObject({ cutoff: '2025-01-01T00:00:00.000Z', campaigns: 3, recipients: 5 + 4 + 6003, dryRun: true, ids: ['old-a', 'old-b', 'old-c'], skippedTotal: 2 });
+  expect(dry.skipped).toEqual(expect.arrayContaining([{ campaignId: 'old-live', reason: 'live' }, { campaignId: 'old-busy', reason: 'busy' }]));
   const dryText = await cli(['archive', 'prune', '--older-than', '300d', '--dry-run']);
   expect(dryText.code).toBe(0);
-  expect(dryText.stdout).toMatch(/^old-a\nold-busy\nold-b\nold-c\nnew-a\n/);
-  expect(dryText.stdout).toMatch(/dry run: 5 archived campaign\(s\) .* would be pruned .* nothing was deleted/);
+  expect(dryText.stdout).toMatch(/^old-a\nold-b\nold-c\nnew-a\n/);
+  expect(dryText.stdout).toMatch(/dry run: 4 archived campaign\(s\) .* would be pruned .* nothing was deleted/);
   expect(await pgCounts('old-a')).toEqual(before.a);
   expect(await pgCounts('old-c')).toEqual(before.c);
   for (const id of OLD) expect(await redisSide(id)).toEqual({ keys: ['archived'], listed: true });
@@ -290,6 +290,23 @@ test('rows deleted by hand (the old advice): their markers answer 503; prune nam
   expect((await redisSide('by-hand')).keys).toEqual(['archived']);
   // A cutoff before its creation does not reach it.
   expect(await cliJson<PruneJson>(['archive', 'prune', '--finished-before', '2024-01-01', '--orphaned-markers', '--json'])).toMatchObject({ orphanedMarkers: { found: 0, removed: 0 } });
+
+  // Pointed at a database that holds no campaign at all (the wrong one, freshly migrated), it refuses
+  // to take every marker for an orphan: exit 1, nothing removed.
+  const wrong = await createTestDatabase('prune_wrong');
+  try {
+    const wrongUrl = new URL(wrong.url);
+    wrongUrl.password = 'wrong-db-secret-42';
+    expect((await cli(['archive', 'migrate'], { WABULK_ARCHIVE_URL: wrongUrl.toString() })).code).toBe(0);
+    const refused = await cli(['archive', 'prune', '--finished-before', '2025-01-01', '--orphaned-markers', '--json'], { WABULK_ARCHIVE_URL: wrongUrl.toString() });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--orphaned-markers: the archive database \(.*\) holds no campaign at all; is WABULK_ARCHIVE_URL the right database\? No marker was removed/);
+    expect(refused.stdout + refused.stderr).not.toContain('wrong-db-secret-42');
+    expect((await redisSide('by-hand')).keys).toEqual(['archived']);
+    expect((await redisSide('by-hand-kept')).keys).toEqual([]);
+  } finally {
+    await wrong.drop();
+  }
 
   const removed = await cliJson<PruneJson>(['archive', 'prune', '--finished-before', '2025-01-01', '--orphaned-markers', '--json']);
   expect(removed).toMatchObject({ campaigns: 0, orphanedMarkers: { found: 1, removed: 1, ids: ['by-hand'] } });

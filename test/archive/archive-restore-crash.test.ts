@@ -60,17 +60,17 @@ test(`SIGKILL of retry-failed while it restores a ${N}-recipient campaign: reads
   expect(await kit.redis.llen(k.deferred)).toBe(1);
 
   // While the lease runs, a pass leaves it alone (the restorer might be alive and slow).
-  expect(await recoverStaleRestores(kit.ctx)).toEqual([]);
+  expect(await recoverStaleRestores(kit.ctx)).toEqual({ undone: [], failed: [] });
   expect(await kit.redis.hlen(k.recipients)).toBe(left);
 
   // Past the lease: undone.
-  expect(await recoverStaleRestores(kit.ctx, Date.now() + RESTORE_LEASE_MS + 1000)).toEqual([id]);
+  expect(await recoverStaleRestores(kit.ctx, Date.now() + RESTORE_LEASE_MS + 1000)).toEqual({ undone: [id], failed: [] });
   expect(await kit.redis.exists(k.recipients, k.counts, k.deferred, k.meta)).toBe(0);
   expect(await kit.redis.hget(k.state, 'archiving')).toBeNull();
   expect(await kit.redis.zscore(restoring, id)).toBeNull();
   expect(await getCampaignStatus(kit.ctx, id)).toEqual({ ...before, delivered: before!.delivered + 1 });
   // Nothing more to do on the next pass.
-  expect(await recoverStaleRestores(kit.ctx, Date.now() + RESTORE_LEASE_MS + 2000)).toEqual([]);
+  expect(await recoverStaleRestores(kit.ctx, Date.now() + RESTORE_LEASE_MS + 2000)).toEqual({ undone: [], failed: [] });
 
   // And retry-failed works again: the campaign is back in Redis with every recipient and its failed ones queued.
   const retried = await runCli(['retry-failed', '--campaign', id, '--json'], { env, timeoutMs: 120_000 });

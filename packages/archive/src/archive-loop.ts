@@ -95,8 +95,9 @@ export function startArchiveLoop(ctx: QueueContext, archive: PgArchive, options:
       await archive.ping();
       options.metrics?.up.set(1);
       // A retry-failed that died while it brought a campaign back from the archive is undone here.
-      const undone = await recoverStaleRestores(ctx);
-      if (undone.length > 0) options.logger?.warn({ campaignIds: undone }, 'archive: restores whose process died were undone (partial ledgers removed, claims released, waiting callbacks applied to the archive)');
+      const restores = await recoverStaleRestores(ctx);
+      if (restores.undone.length > 0) options.logger?.warn({ campaignIds: restores.undone }, 'archive: restores whose process died were undone (partial ledgers removed, claims released, waiting callbacks applied to the archive)');
+      for (const f of restores.failed) options.logger?.error({ campaignId: f.campaignId, err: f.error.message }, 'archive: undoing a dead restore failed; the next pass tries again');
       if (Date.now() - lastSweep >= sweepEveryMs) {
         const added = await sweepFinished(ctx);
         lastSweep = Date.now();

@@ -7,4 +7,4 @@ export { archiveCampaign, ArchiveClaimLostError, dropMessageIndex, type ArchiveO
 export { startArchiveLoop, sweepFinished, type ArchiveLoopLogger, type ArchiveLoopMetrics, type ArchiveLoopOptions } from './archive-loop.js';
 export { openArchive } from './open.js';
 export { ARCHIVE_RETRY_FIRST_MS, ARCHIVE_RETRY_MAX_MS, archiveRetries, backOffArchive, leaveArchiveQueue } from './archive-queue.js';
-export { pruneArchive, type PruneOptions, type PruneResult, type PruneSkip } from './prune.js';
+export { pruneArchive, PruneRefusedError, type PruneOptions, type PruneResult, type PruneSkip } from './prune.js';

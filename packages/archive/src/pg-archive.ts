@@ -15,10 +15,9 @@ import {
   type QueueContext,
   type RecipientStatus,
 } from '@wabulk/queue';
-import { RENEW_CLAIM } from './claim.js';
-import { splitStoredMeta } from './stored-meta.js';
+import { splitStoredMeta, storable } from './stored-meta.js';
 import { drainDeferred } from './deferred.js';
-import { createArchivePool, describeArchiveUrl, unavailable, type ArchiveConnectionOptions } from './pg.js';
+import { createArchivePool, describeArchiveUrl, isUnavailable, unavailable, type ArchiveConnectionOptions } from './pg.js';
 import { assertSchema, SchemaMismatchError } from './schema.js';
 
 /** Rows read from or written to PostgreSQL per statement (the archiver's COPY batch, a restore's HSET batch, an export page). */
@@ -109,8 +108,21 @@ redis.call('HDEL', KEYS[2], 'archiving', 'archivingUntil')
 return {'undone'}
 `;
 
+/**
+ * KEYS: state, a hash of the campaign (its ledger or its counters). ARGV: owner, until (ms), then
+ * field/value pairs. Writes them and renews the lease only while the restore's claim is this owner's.
+ */
+const RESTORE_WRITE = `
+if redis.call('HGET', KEYS[1], 'archiving') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'archivingUntil', ARGV[2])
+for i = 3, #ARGV, 1000 do
+  redis.call('HSET', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return 1
+`;
+
 interface RestoreCommands {
-  wabulkRenewRestore(state: string, owner: string, until: string): Promise<number>;
+  wabulkRestoreWrite(state: string, hash: string, owner: string, until: string, ...pairs: string[]): Promise<number>;
   wabulkUndoStaleRestore(meta: string, state: string, recipients: string, counts: string, now: string): Promise<string[]>;
   wabulkDropRestoreEntry(restoring: string, campaignId: string, now: string): Promise<number>;
   wabulkAbandonRestore(state: string, recipients: string, counts: string, owner: string): Promise<number>;
@@ -263,8 +275,9 @@ export class PgArchive implements CampaignArchive {
       const next = update.status;
       if (old.message_id === null || RANK[next]! <= (RANK[old.status] ?? 0)) return { status: old.status, changed: false };
       const at = new Date(update.at);
-      const dc = update.code ? update.code : 'FAILED';
-      const dr = update.reason ? update.reason.slice(0, 500) : null;
+      // Kaleyra's text, not intake's: made storable (a NUL or a lone surrogate would fail the statement every time).
+      const dc = update.code ? storable(update.code) : 'FAILED';
+      const dr = update.reason ? storable(update.reason.slice(0, 500)) : null;
       if (next === 'failed-after-send') {
         // The send's own code and reason move aside; the row shows the delivery failure (reason: the send's when the callback has none).
         await client.query('UPDATE wabulk_recipients SET status = $3, send_code = code, send_reason = reason, code = $4, reason = coalesce($5, reason), updated_at = $6 WHERE campaign_id = $1 AND number = $2', [campaignId, to, next, dc, dr, at]);
@@ -344,14 +357,18 @@ export class PgArchive implements CampaignArchive {
       if (!row) throw new ArchiveUnavailableError(`campaign ${campaignId} is marked archived in Redis but the archive has no record of it (was PostgreSQL restored from an older backup?)`);
       // Leftovers of a restore that crashed: start over.
       await ctx.redis.del(k.recipients, k.counts);
+      // Every write checks the claim in the same script and renews its lease (a 1M campaign takes
+      // longer than one lease): a restore that stalled past it (undone meanwhile, maybe restored by
+      // another process since) writes nothing more.
+      const write = async (key: string, pairs: string[]) => {
+        const until = Date.now() + leaseMs;
+        if ((await redis.wabulkRestoreWrite(k.state, key, owner, String(until), ...pairs)) !== 1) throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
+        await ctx.redis.zadd(restoring, 'GT', until, campaignId);
+      };
       for await (const batch of this.#batches(campaignId)) {
         const args: string[] = [];
         for (const r of batch) args.push(r.to, packRow(r));
-        await ctx.redis.hset(k.recipients, ...args);
-        // The lease runs as long as batches come (a 1M campaign takes longer than one lease).
-        const until = Date.now() + leaseMs;
-        if ((await redis.wabulkRenewRestore(k.state, owner, String(until))) !== 1) throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
-        await ctx.redis.zadd(restoring, 'GT', until, campaignId);
+        await write(k.recipients, args);
       }
       const { meta, failureReasons } = splitStoredMeta(row.meta);
       const counts: Record<string, string | number> = { total: 0, pending: 0, generation: row.generation, finishedAt: row.finished_at.getTime() };
@@ -365,7 +382,7 @@ export class PgArchive implements CampaignArchive {
         if (g.status === 'failed' && g.code !== null) counts[`code:${g.code}`] = n;
         if (g.status === 'failed-after-send') counts[`fas:${g.code ?? 'FAILED'}`] = n;
       }
-      await ctx.redis.hset(k.counts, counts);
+      await write(k.counts, Object.entries(counts).flatMap(([f, v]) => [f, String(v)]));
       const done = await redis.wabulkFinishRestore(k.meta, k.state, k.archived, owner, JSON.stringify(meta));
       if (done !== 'ok') throw new Error(`campaignId: campaign ${campaignId}: the restore lost its lock (another process took over after ${leaseMs} ms)`);
     } catch (err) {
@@ -410,7 +427,7 @@ const restoreScripts = (ctx: QueueContext) =>
       numberOfKeys: 3,
       lua: "if redis.call('HGET', KEYS[1], 'archiving') ~= ARGV[1] then return 0 end redis.call('UNLINK', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[1], 'archiving', 'archivingUntil') return 1",
     },
-    wabulkRenewRestore: { numberOfKeys: 1, lua: RENEW_CLAIM },
+    wabulkRestoreWrite: { numberOfKeys: 2, lua: RESTORE_WRITE },
     wabulkUndoStaleRestore: { numberOfKeys: 4, lua: UNDO_STALE_RESTORE },
     wabulkDropRestoreEntry: { numberOfKeys: 1, lua: "if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '1e300') <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0" },
   });
@@ -423,24 +440,37 @@ const restoreScripts = (ctx: QueueContext) =>
  * applied to the archive (where the campaign still is). Run by every archive pass; returns the
  * campaigns undone.
  */
-export async function recoverStaleRestores(ctx: QueueContext, now = Date.now()): Promise<string[]> {
+export async function recoverStaleRestores(ctx: QueueContext, now = Date.now()): Promise<{ undone: string[]; failed: Array<{ campaignId: string; error: Error }> }> {
   const restoring = indexKeys(ctx.base).restoring;
   const due = await ctx.redis.zrangebyscore(restoring, '-inf', String(now), 'LIMIT', 0, 100);
-  const redis = restoreScripts(ctx);
   const undone: string[] = [];
+  const failed: Array<{ campaignId: string; error: Error }> = [];
   for (const id of due) {
-    const k = campaignKeys(ctx.base, id);
-    const [outcome, until] = await redis.wabulkUndoStaleRestore(k.meta, k.state, k.recipients, k.counts, String(now));
-    if (outcome === 'busy') {
-      await ctx.redis.zadd(restoring, 'GT', Number(until), id);
-      continue;
+    // One campaign's failure (a waiting callback PostgreSQL refuses) is its own: the others go on.
+    try {
+      if (await undoStaleRestore(ctx, id, now)) undone.push(id);
+    } catch (err) {
+      if (isUnavailable(err)) throw err;
+      failed.push({ campaignId: id, error: err as Error });
     }
-    // 'undone' or 'none': callbacks that waited beside the claim go to the archive (a drain that
-    // failed, PostgreSQL down, keeps the entry: the next pass drains again).
-    if (outcome !== 'live') await drainDeferred(ctx, id);
-    if (outcome === 'undone') undone.push(id);
-    // This entry only, and only as seen: a restore that registered again meanwhile pushed its score past now.
-    await redis.wabulkDropRestoreEntry(restoring, id, String(now));
   }
-  return undone;
+  return { undone, failed };
+}
+
+/** recoverStaleRestores for one campaign of index:{restoring}: true when it undid a dead restore. */
+async function undoStaleRestore(ctx: QueueContext, id: string, now: number): Promise<boolean> {
+  const restoring = indexKeys(ctx.base).restoring;
+  const redis = restoreScripts(ctx);
+  const k = campaignKeys(ctx.base, id);
+  const [outcome, until] = await redis.wabulkUndoStaleRestore(k.meta, k.state, k.recipients, k.counts, String(now));
+  if (outcome === 'busy') {
+    await ctx.redis.zadd(restoring, 'GT', Number(until), id);
+    return false;
+  }
+  // 'undone' or 'none': callbacks that waited beside the claim go to the archive (a drain that
+  // failed keeps the entry: the next pass drains again).
+  if (outcome !== 'live') await drainDeferred(ctx, id);
+  // This entry only, and only as seen: a restore that registered again meanwhile pushed its score past now.
+  await redis.wabulkDropRestoreEntry(restoring, id, String(now));
+  return outcome === 'undone';
 }

@@ -44,8 +44,10 @@ export function createArchivePool(options: ArchiveConnectionOptions): pg.Pool {
   return pool;
 }
 
-// Connection-level failures: the server is not there, refuses, is shutting down, or the pool timed out.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '3D000', '28P01', '28000']);
+// Connection-level failures: the server is not there, refuses, is shutting down, or the pool timed out;
+// and the server out of resources (class 53: disk full, out of memory, too many connections), which no
+// campaign of ours causes: the pass waits for PostgreSQL instead of backing off each campaign.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53000', '53100', '53200', '53300', '3D000', '28P01', '28000']);
 
 /** True when the error says PostgreSQL cannot be reached (as opposed to a query it refused). */
 export function isUnavailable(err: unknown): boolean {

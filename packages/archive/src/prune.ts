@@ -24,6 +24,11 @@ import { ROW_BATCH } from './pg-archive.js';
  * Only rows in state done or cancelled are selected: `restored` ones are live in Redis again.
  */
 
+/** The prune will not do what it was asked, and says why (the CLI: exit 1 with the message). */
+export class PruneRefusedError extends Error {
+  override readonly name = 'PruneRefusedError';
+}
+
 export interface PruneOptions {
   /** Campaigns that finished before this time (ms since the epoch) are pruned. */
   cutoff: number;
@@ -98,9 +103,11 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
   const redis = withScripts<PruneCommands>(ctx.redis, { wabulkPruneRelease: { numberOfKeys: 7, lua: RELEASE_ARCHIVED } });
   const index = indexKeys(ctx.base);
   const release = (k: ReturnType<typeof campaignKeys>) => redis.wabulkPruneRelease(k.meta, k.state, k.archived, k.deferred, `${k.deferred}:lock`, k.recipients, k.counts, String(now()));
-  // Every index that may still name a campaign whose marker is gone (the restore registry too: a restore that died; nothing can claim it again now).
+  // The indexes that may still name a campaign whose marker is gone (the restore registry too: a restore that died; nothing can claim it again now).
   const unindex = async (ids: string[]) => {
-    for (const key of [index.campaigns, index.finished, index.archiveRetry, index.schedule, index.restoring]) await ctx.redis.zrem(key, ...ids);
+    // Not the schedule: its entry of a campaign that is gone is dropped when it comes due, and an id
+    // taken again between the release and this line may have a schedule entry of its own.
+    for (const key of [index.campaigns, index.finished, index.archiveRetry, index.restoring]) await ctx.redis.zrem(key, ...ids);
     await ctx.redis.hdel(index.archiveFailures, ...ids);
   };
   const out: PruneResult = { campaigns: 0, recipients: 0, ids: [], orphanedMarkers: { found: 0, removed: 0, ids: [] }, skipped: [], skippedTotal: 0 };
@@ -124,8 +131,12 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
     const chosen: Candidate[] = [];
     if (options.dryRun) {
       for (const c of page.rows) {
-        const where = await locateCampaign(ctx, c.id);
-        if (where?.where === 'redis') skip({ campaignId: c.id, reason: 'live' });
+        const k = campaignKeys(ctx.base, c.id);
+        const meta = await ctx.redis.exists(k.meta);
+        const [holder, until] = await ctx.redis.hmget(k.state, 'archiving', 'archivingUntil');
+        // As the release script decides: live (its meta is back), busy (a claim whose lease runs), else pruned.
+        if (meta === 1) skip({ campaignId: c.id, reason: 'live' });
+        else if (holder && Number(until ?? 0) > now()) skip({ campaignId: c.id, reason: 'busy' });
         else chosen.push(c);
       }
       if (chosen.length > 0) {
@@ -178,6 +189,12 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
   // PostgreSQL restored from an older backup shows, and that 503 is deliberate.
   let offset = 0;
   const removeOrphans = options.orphanedMarkers === true && !options.dryRun;
+  // A database that holds no campaign at all is more likely the wrong database (a fresh one, a
+  // staging copy) than one whose every row was deleted: removing "orphaned" markers against it would
+  // turn every archived campaign into "not found" and free its id. Refused before any is removed.
+  if (removeOrphans && !(await archive.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM wabulk_campaigns) AS any')).rows[0]!.any) {
+    throw new PruneRefusedError(`--orphaned-markers: the archive database (${archive.where}) holds no campaign at all; is WABULK_ARCHIVE_URL the right database? No marker was removed`);
+  }
   for (;;) {
     const listed = await ctx.redis.zrangebyscore(index.campaigns, '-inf', `(${options.cutoff}`, 'LIMIT', offset, batch);
     if (listed.length === 0) return out;

@@ -65,7 +65,8 @@ export function campaignRoutes(app: Api, api: ApiContext): void {
       // answer (a 503 would tell the caller the id exists).
       await assertVisible(request, request.params.id);
       const status = await getCampaignStatus(ctx, request.params.id);
-      if (!status) throw notFound(request.params.id);
+      // and on the status read (an id pruned and taken by another account in between)
+      if (!status || !mayUse(request, status.account)) throw notFound(request.params.id);
       return status;
     },
   );

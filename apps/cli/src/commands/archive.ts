@@ -1,4 +1,4 @@
-import { archiveCampaign, describeArchiveUrl, isUnavailable, migrate, PgArchive, pruneArchive, SchemaMismatchError, type ArchiveOutcome } from '@wabulk/archive';
+import { archiveCampaign, describeArchiveUrl, isUnavailable, migrate, PgArchive, pruneArchive, PruneRefusedError, SchemaMismatchError, type ArchiveOutcome } from '@wabulk/archive';
 import { baseEnvSchema, parseDuration, parseEnv } from '@wabulk/config';
 import { ArchiveUnavailableError, assertCampaignId, InvalidIdError } from '@wabulk/queue';
 import { withContext } from '../cli-context.js';
@@ -14,7 +14,7 @@ function archiveUrl(env: Record<string, string | undefined>): string {
 /** A failure of PostgreSQL in an operator's words (the server, never the password). */
 function archiveError(err: unknown, campaignId?: string): never {
   if (err instanceof CliError) throw err;
-  if (err instanceof ArchiveUnavailableError || err instanceof SchemaMismatchError) throw new CliError(err.message, 1);
+  if (err instanceof ArchiveUnavailableError || err instanceof SchemaMismatchError || err instanceof PruneRefusedError) throw new CliError(err.message, 1);
   // PostgreSQL refused the campaign's data (a pg DatabaseError: SQLSTATE and severity), e.g. a NUL in its text from before intake refused it.
   const e = err as Error & { code?: unknown; severity?: unknown };
   if (campaignId !== undefined && e instanceof Error && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string' && !isUnavailable(e)) {
