@@ -104,12 +104,14 @@ test('memory: ledger bytes per recipient with three short refs, and without (ent
   expect(refs).toBeGreaterThan(none);
 });
 
-test('a ref with a lone UTF-16 surrogate (found by the fuzz suite) is registered, recorded and resumed; it is kept as U+FFFD', async () => {
-  const [to] = numbers(1, 900);
-  await producer.enqueueCampaign({ account: 'acme', campaignId: 'rf-lone', body: 'hi', recipients: [{ to: to!, ref: 'a\udfffb', ref1: 'c\\u\u0007"' }] });
-  expect((await h.ctx.ledger.get('rf-lone', to!))?.refs).toEqual({ ref: 'a\ufffdb', ref1: 'c\\u\u0007"' });
-  await h.ctx.ledger.record('rf-lone', to!, { status: 'failed', code: 'WA500', reason: 'x', attempts: 4, updatedAt: 1 });
-  expect((await h.ctx.ledger.get('rf-lone', to!))?.refs).toEqual({ ref: 'a\ufffdb', ref1: 'c\\u\u0007"' });
+test('a ref with a lone UTF-16 surrogate (found by the fuzz suite) is refused at intake, alone and named (PostgreSQL could not archive it); a ref with escape-like text and a control character is kept as given through record, retry, pause and resume', async () => {
+  const [lone, odd] = numbers(2, 900);
+  const r = await producer.enqueueCampaign({ account: 'acme', campaignId: 'rf-lone', body: 'hi', recipients: [{ to: lone!, ref: 'a\udfffb' }, { to: odd!, ref: 'a\ufffdb', ref1: 'c\\u\u0007"' }] });
+  expect(r).toMatchObject({ accepted: 1, rejected: [{ input: lone, reason: 'ref: must not contain U+0000 (NUL) or unpaired surrogates' }], rejectedByReason: { 'text not storable': 1 } });
+  expect(await h.ctx.ledger.get('rf-lone', lone!)).toBeUndefined();
+  expect((await h.ctx.ledger.get('rf-lone', odd!))?.refs).toEqual({ ref: 'a\ufffdb', ref1: 'c\\u\u0007"' });
+  await h.ctx.ledger.record('rf-lone', odd!, { status: 'failed', code: 'WA500', reason: 'x', attempts: 4, updatedAt: 1 });
+  expect((await h.ctx.ledger.get('rf-lone', odd!))?.refs).toEqual({ ref: 'a\ufffdb', ref1: 'c\\u\u0007"' });
   expect(await producer.retryFailed('rf-lone')).toEqual({ requeued: 1 });
   await pauseCampaign(h.ctx, 'rf-lone');
   await resumeCampaign(h.ctx, 'rf-lone');
