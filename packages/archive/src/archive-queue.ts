@@ -17,11 +17,11 @@ export const ARCHIVE_RETRY_FIRST_MS = 10 * 60_000;
 /** The longest wait between two tries of a campaign that keeps failing: 6 h. */
 export const ARCHIVE_RETRY_MAX_MS = 6 * 3_600_000;
 
-/** KEYS: finished, retry, failures. ARGV: campaign. Out of the queue, its retry and its failure count. */
+/** KEYS: finished, retry, failures. ARGV: campaigns. Out of the queue, their retries and their failure counts. */
 const LEAVE = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[1], unpack(ARGV))
+redis.call('ZREM', KEYS[2], unpack(ARGV))
+redis.call('HDEL', KEYS[3], unpack(ARGV))
 return 1
 `;
 
@@ -47,7 +47,7 @@ return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 `;
 
 interface QueueCommands {
-  wabulkArchiveLeave(finished: string, retry: string, failures: string, campaignId: string): Promise<number>;
+  wabulkArchiveLeave(finished: string, retry: string, failures: string, ...campaignIds: string[]): Promise<number>;
   wabulkArchiveBackOff(finished: string, retry: string, failures: string, campaignId: string, now: string, first: string, max: string): Promise<[number, number]>;
   wabulkArchiveJoin(finished: string, retry: string, campaignId: string, finishedAt: string): Promise<number>;
 }
@@ -60,10 +60,11 @@ const SCRIPTS = {
 
 const commands = (ctx: QueueContext) => withScripts<QueueCommands>(ctx.redis, SCRIPTS);
 
-/** The campaign is archived, gone, live again or a single message: out of the queue and of the retries, its failures forgotten. */
-export async function leaveArchiveQueue(ctx: QueueContext, campaignId: string): Promise<void> {
+/** The campaigns are archived, gone, live again, single messages or pruned: out of the queue and of the retries, their failures forgotten. */
+export async function leaveArchiveQueue(ctx: QueueContext, ...campaignIds: string[]): Promise<void> {
   const idx = indexKeys(ctx.base);
-  await commands(ctx).wabulkArchiveLeave(idx.finished, idx.archiveRetry, idx.archiveFailures, campaignId);
+  // 1,000 a call: Lua's unpack takes at most about 8,000 values.
+  for (let i = 0; i < campaignIds.length; i += 1000) await commands(ctx).wabulkArchiveLeave(idx.finished, idx.archiveRetry, idx.archiveFailures, ...campaignIds.slice(i, i + 1000));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { campaignKeys, indexKeys, locateCampaign, MESSAGE_INDEX_TTL_SECONDS, withScripts, type CampaignMeta, type QueueContext } from '@wabulk/queue';
+import { leaveArchiveQueue } from './archive-queue.js';
 import { dropMessageIndex } from './archiver.js';
 import type { PgArchive } from './pg-archive.js';
 import { ROW_BATCH } from './pg-archive.js';
@@ -107,8 +108,8 @@ export async function pruneArchive(ctx: QueueContext, archive: PgArchive, option
   const unindex = async (ids: string[]) => {
     // Not the schedule: its entry of a campaign that is gone is dropped when it comes due, and an id
     // taken again between the release and this line may have a schedule entry of its own.
-    for (const key of [index.campaigns, index.finished, index.archiveRetry, index.restoring]) await ctx.redis.zrem(key, ...ids);
-    await ctx.redis.hdel(index.archiveFailures, ...ids);
+    for (const key of [index.campaigns, index.restoring]) await ctx.redis.zrem(key, ...ids);
+    await leaveArchiveQueue(ctx, ...ids);
   };
   const out: PruneResult = { campaigns: 0, recipients: 0, ids: [], orphanedMarkers: { found: 0, removed: 0, ids: [] }, skipped: [], skippedTotal: 0 };
   const skip = (s: PruneSkip) => {

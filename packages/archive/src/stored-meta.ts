@@ -1,4 +1,4 @@
-import type { CampaignMeta } from '@wabulk/queue';
+import { wellFormed, type CampaignMeta } from '@wabulk/queue';
 
 /**
  * The campaign row's `meta` column: the campaign meta as Redis held it (what a restore puts back)
@@ -14,7 +14,7 @@ export function storedMeta(meta: CampaignMeta, failureReasons: Readonly<Record<s
 }
 
 /** U+0000 and lone surrogates become U+FFFD. */
-export const storable = (s: string) => (s as unknown as { toWellFormed(): string }).toWellFormed().replace(/\0/g, '\uFFFD');
+export const storable = (s: string) => wellFormed(s).replace(/\0/g, '\uFFFD');
 
 /** The meta column read back: the campaign meta and the reasons (rows archived before reasons were kept: none). */
 export function splitStoredMeta(stored: CampaignMeta & { failureReasons?: unknown }): { meta: CampaignMeta; failureReasons: Record<string, string> } {

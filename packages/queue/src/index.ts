@@ -5,7 +5,7 @@ export { createRedisCluster } from './redis-cluster.js';
 export { classifyRedisError, DEFAULT_REDIS_COMMAND_TIMEOUT_MS, describeRedisFailure, isRedisDeadline, REDIS_RETRY_AFTER_SECONDS, RedisDeadlineError, redisReplyCode, type RedisErrorKind } from './redis-errors.js';
 export { Producer, SINGLE_MESSAGE_TTL_SECONDS, type CampaignImportResult, type EnqueueCampaignInput, type EnqueueResult, type EnqueueTextOptions, type ImportProgress, type ProducerOptions, type SourceRow } from './producer.js';
 export { byKey } from './ledger-counts.js';
-export { Ledger, packRow, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
+export { Ledger, packRow, wellFormed, RECIPIENT_STATUSES, type CampaignCounts, type DeliveryStatus, type DeliveryUpdate, type LedgerEntry, type LedgerRow, type RecipientRefs, type RecipientStatus, type RegisterRow } from './ledger.js';
 export { applyDeliveryCallback, deliverTo, lookupMessageId, recordMessageId, recordSentMessage, MESSAGE_INDEX_TTL_SECONDS, PENDING_CALLBACK_TTL_SECONDS, type CallbackOutcome, type MessageRef } from './message-index.js';
 export { compactAnswer, createIdempotencyStore, DEFAULT_IDEMPOTENCY_MAX_KEYS, fingerprint, KEPT_REJECTED, type IdempotencyBegin, type IdempotencyStore, type IdempotencyStoreOptions } from './idempotency.js';
 export { ensureCampaign, getCampaignMeta, listAccounts, listCampaigns, CampaignConflictError, type CampaignMeta } from './campaigns.js';
